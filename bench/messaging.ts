@@ -1,0 +1,467 @@
+// npm run bench:messaging — Matrix messaging latency under load, and its floor.
+//
+// On a fresh PostgreSQL database with Redis, one Rinki node (a child process,
+// LOG_LEVEL=warn so per-request access logs stay off): 1,000 people, 250
+// four-member conference rooms, 1,000 clients holding /sync long-polls over
+// plain HTTP, senders posting pre-made m.room.encrypted events (~1 KB of fake
+// ciphertext) at BENCH_RATE events/s for BENCH_SECONDS. Latency is measured
+// per recipient from just before the send request to the arrival of the sync
+// response holding the event. Then the same load against the floor
+// (bench/floor-relay.ts: one INSERT per event, in-memory wake-ups).
+// The last line printed is one JSON object with the figures.
+/* eslint-disable no-console */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb } from '../server/src/store/db.ts';
+import { migrate } from '../server/src/store/migrate.ts';
+import { makeOrgFixture, FIXTURE } from '../server/src/directory/fixtures.ts';
+import { issueToken } from '../server/src/auth/tokens.ts';
+import { freshPgDatabase, REPO_ROOT, TEST_REDIS_URL } from '../tests/helpers/env.ts';
+
+const USERS = Number(process.env.BENCH_USERS ?? 1000);
+const ROOM_SIZE = 4;
+const ROOMS = USERS / ROOM_SIZE;
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const DRAIN_MS = 10_000;
+const POLL_TIMEOUT_MS = 30_000;
+
+const log = (...a: unknown[]) => console.log(...a);
+
+/** A fake Megolm payload of realistic size: what a 1 KB message looks like on the wire. */
+function fakeCiphertext(deviceId: string) {
+  return {
+    algorithm: 'm.megolm.v1.aes-sha2',
+    sender_key: randomBytes(32).toString('base64').replace(/=+$/, ''),
+    session_id: randomBytes(32).toString('base64').replace(/=+$/, ''),
+    device_id: deviceId,
+    ciphertext: randomBytes(720).toString('base64').replace(/=+$/, ''),
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, script)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  return { child, output: () => out };
+}
+
+async function waitFor(url: string, what: string, output: () => string): Promise<void> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await call(url, {});
+      return;
+    } catch (err) {
+      if (/→ \d{3}/.test((err as Error).message)) return; // it answers: up
+      if (Date.now() > end) throw new Error(`${what} did not start:\n${output()}`, { cause: err });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface User {
+  staffId: string;
+  userId: string;
+  deviceId: string;
+  token: string;
+  room: string;
+}
+
+/** One system under test, seen through the clients' two operations. */
+interface Target {
+  name: string;
+  /** Sends one event; resolves to its id. */
+  send(u: User, txnId: string, content: unknown): Promise<string>;
+  /** The position to long-poll from. */
+  start(u: User): Promise<string>;
+  /** One long-poll: new position and the (event id, sender) pairs that arrived. */
+  poll(u: User, since: string, signal: AbortSignal): Promise<{ next: string; events: { id: string; sender: string }[]; limited: boolean }>;
+}
+
+// node:http with one keep-alive agent: far lighter per request than fetch, which matters on two cores.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 30_000 });
+
+interface CallInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+function call(url: string, init: CallInit): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent, signal: init.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) reject(new Error(`${init.method ?? 'GET'} ${url.split('?')[0]} → ${res.statusCode} ${text.slice(0, 200)}`));
+        else resolve(JSON.parse(text) as Record<string, unknown>);
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+function rinkiTarget(base: string): Target {
+  const filter = encodeURIComponent(JSON.stringify({ room: { timeline: { limit: 100 } } }));
+  const auth = (u: User) => ({ authorization: `Bearer ${u.token}` });
+  return {
+    name: 'rinki',
+    async send(u, txnId, content) {
+      const body = JSON.stringify(content);
+      // A dropped connection is retried with the same transaction id, as clients do: the server answers the same event.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const r = await call(`${base}/_matrix/client/v3/rooms/${encodeURIComponent(u.room)}/send/m.room.encrypted/${txnId}`, {
+            method: 'PUT',
+            headers: { ...auth(u), 'content-type': 'application/json' },
+            body,
+          });
+          return String(r.event_id);
+        } catch (err) {
+          if (attempt >= 2 || /→ \d{3}/.test((err as Error).message)) throw err;
+        }
+      }
+    },
+    async start(u) {
+      const r = await call(`${base}/_matrix/client/v3/sync?timeout=0&filter=${filter}`, { headers: auth(u) });
+      return String(r.next_batch);
+    },
+    async poll(u, since, signal) {
+      const r = (await call(`${base}/_matrix/client/v3/sync?since=${since}&timeout=${POLL_TIMEOUT_MS}&filter=${filter}`, { headers: auth(u), signal })) as {
+        next_batch: string;
+        rooms?: { join?: Record<string, { timeline?: { events?: { event_id: string; sender: string; type: string }[]; limited?: boolean } }> };
+      };
+      if (process.env.BENCH_DEBUG) log(JSON.stringify(r).slice(0, 1500));
+      const events: { id: string; sender: string }[] = [];
+      let limited = false;
+      for (const room of Object.values(r.rooms?.join ?? {})) {
+        if (room.timeline?.limited) limited = true;
+        for (const e of room.timeline?.events ?? []) if (e.type === 'm.room.encrypted') events.push({ id: e.event_id, sender: e.sender });
+      }
+      return { next: r.next_batch, events, limited };
+    },
+  };
+}
+
+function floorTarget(base: string): Target {
+  return {
+    name: 'floor',
+    async send(u, _txnId, content) {
+      const r = await call(`${base}/send?user=${encodeURIComponent(u.userId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(content) });
+      return String(r.event_id);
+    },
+    async start(u) {
+      const r = await call(`${base}/poll?user=${encodeURIComponent(u.userId)}&since=0&timeout=0`, {});
+      return String(r.next);
+    },
+    async poll(u, since, signal) {
+      const r = (await call(`${base}/poll?user=${encodeURIComponent(u.userId)}&since=${since}&timeout=${POLL_TIMEOUT_MS}`, { signal })) as {
+        next: number;
+        events: { id: string; sender: string }[];
+      };
+      return { next: String(r.next), events: r.events, limited: false };
+    },
+  };
+}
+
+interface Result {
+  name: string;
+  sent: number;
+  sendErrors: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  limited: number;
+  pollErrors: number;
+  p50: number;
+  p99: number;
+  max: number;
+  eventsPerS: number;
+  deliveredPerS: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function runLoad(target: Target, users: User[], members: Map<string, User[]>): Promise<Result> {
+  const sendAt = new Map<string, number>();
+  const eventSender = new Map<string, string>();
+  const arrivals: { id: string; user: string; at: number }[] = [];
+  const aborts: AbortController[] = [];
+  let running = true;
+  let pollErrors = 0;
+  let limited = 0;
+
+  log(`[${target.name}] ${users.length} clients start syncing`);
+  const since = new Map<string, string>();
+  for (let i = 0; i < users.length; i += 50) await Promise.all(users.slice(i, i + 50).map(async (u) => since.set(u.userId, await target.start(u))));
+  const loops = users.map(async (u) => {
+    // One controller per client: a shared signal would collect thousands of listeners.
+    const abort = new AbortController();
+    aborts.push(abort);
+    let pos = since.get(u.userId)!;
+    while (running) {
+      try {
+        const r = await target.poll(u, pos, abort.signal);
+        const at = performance.now();
+        pos = r.next;
+        if (r.limited) limited++;
+        for (const e of r.events) if (e.sender !== u.userId) arrivals.push({ id: e.id, user: u.userId, at });
+      } catch (err) {
+        if (!running) break;
+        pollErrors++;
+        if (pollErrors <= 5) log(`[${target.name}] poll error: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  });
+  // Let every long-poll reach the server before the first event.
+  await new Promise((r) => setTimeout(r, 2_000));
+
+  log(`[${target.name}] sending ${RATE} events/s for ${SECONDS} s`);
+  const total = RATE * SECONDS;
+  const rooms = [...members.keys()];
+  let sent = 0;
+  let sendErrors = 0;
+  const inflight = new Set<Promise<void>>();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
+      while (sent < due) {
+        const i = sent++;
+        const room = rooms[i % rooms.length];
+        const sender = members.get(room)![Math.floor(i / rooms.length) % ROOM_SIZE];
+        const start = performance.now();
+        const p = target
+          .send(sender, `b${i}`, fakeCiphertext(sender.deviceId))
+          .then((id) => {
+            sendAt.set(id, start);
+            eventSender.set(id, sender.userId);
+          })
+          .catch((err: Error) => {
+            sendErrors++;
+            if (sendErrors <= 5) log(`[${target.name}] send error: ${err.message}`);
+          })
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+  const sendSeconds = (performance.now() - t0) / 1000;
+  await Promise.all(inflight);
+  log(`[${target.name}] sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting ${DRAIN_MS / 1000} s for deliveries`);
+  // Wait for the deliveries to stop coming (at most DRAIN_MS).
+  const drainEnd = performance.now() + DRAIN_MS;
+  let last = -1;
+  while (performance.now() < drainEnd && arrivals.length !== last) {
+    last = arrivals.length;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  running = false;
+  for (const a of aborts) a.abort();
+  await Promise.all(loops);
+
+  const latencies: number[] = [];
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let lastArrival = t0;
+  for (const a of arrivals) {
+    const key = `${a.id}|${a.user}`;
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(key);
+    const s = sendAt.get(a.id);
+    if (s === undefined) continue;
+    latencies.push(a.at - s);
+    lastArrival = Math.max(lastArrival, a.at);
+  }
+  latencies.sort((x, y) => x - y);
+  const okSends = sendAt.size;
+  const expected = okSends * (ROOM_SIZE - 1);
+  return {
+    name: target.name,
+    sent,
+    sendErrors,
+    expected,
+    delivered: latencies.length,
+    lost: expected - latencies.length,
+    duplicates,
+    limited,
+    pollErrors,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    eventsPerS: okSends / sendSeconds,
+    deliveredPerS: latencies.length / ((lastArrival - t0) / 1000),
+  };
+}
+
+function report(r: Result): void {
+  log(
+    `[${r.name}] events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ` +
+      `sent ${r.sent} (errors ${r.sendErrors}), expected ${r.expected} deliveries, lost ${r.lost}, duplicates ${r.duplicates}, limited timelines ${r.limited}, poll errors ${r.pollErrors}`,
+  );
+}
+
+async function main(): Promise<void> {
+  log(`PostgreSQL over ${process.env.BENCH_PG_SOCKET_DIR ? `the Unix socket in ${process.env.BENCH_PG_SOCKET_DIR}` : 'TCP'}`);
+  log(`bench:messaging — ${USERS} clients, ${ROOMS} rooms of ${ROOM_SIZE}, ${RATE} events/s for ${SECONDS} s, Node ${process.version}, ${os.cpus().length} CPUs`);
+  const fresh = await freshPgDatabase();
+  // BENCH_PG_SOCKET_DIR (e.g. /var/run/postgresql): both servers reach PostgreSQL over its Unix socket
+  // instead of TCP on loopback, which costs the Node process far less per query.
+  const serverDbUrl = process.env.BENCH_PG_SOCKET_DIR
+    ? (() => {
+        const u = new URL(fresh.url);
+        return `postgres://${u.username}@localhost${u.pathname}?host=${encodeURIComponent(process.env.BENCH_PG_SOCKET_DIR)}`;
+      })()
+    : fresh.url;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rinki-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    // ---- people, devices and Matrix tokens straight into the database ----
+    const db = await openDb({ databaseUrl: fresh.url, dataDir, poolSize: 4 });
+    await migrate(db);
+    await makeOrgFixture(db);
+    const ids = Array.from({ length: USERS }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
+    await db.query(
+      `INSERT INTO staff (id, organisation_id, display_name) SELECT id, $2, 'Bench ' || id FROM unnest($1::text[]) AS id`,
+      [ids, FIXTURE.orgs.countyA],
+    );
+    await db.query(`INSERT INTO matrix_devices (staff_id, device_id) SELECT id, 'BENCH' FROM unnest($1::text[]) AS id`, [ids]);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const serverName = `127.0.0.1:${port}`;
+    const users: User[] = [];
+    for (const staffId of ids) {
+      const t = await issueToken(db, { staffId, kind: 'matrix', deviceId: 'BENCH', label: 'bench' });
+      users.push({ staffId, userId: `@${staffId}:${serverName}`, deviceId: 'BENCH', token: t.token, room: '' });
+    }
+    await db.close();
+
+    // ---- Rinki ----
+    const rinki = startChild('server/src/main.ts', {
+      PORT: String(port),
+      PUBLIC_URL: base,
+      DATABASE_URL: serverDbUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: `rinki-bench-${randomBytes(4).toString('hex')}:`,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      DEMO_DATA: 'false',
+      SEND_RATE_LIMIT: '1000000',
+      // BENCH_PROFILE_DIR: a CPU profile of the Rinki node for finding where the time goes.
+      ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` } : {}),
+    });
+    children.push(rinki.child);
+    await waitFor(`${base}/healthz`, 'Rinki', rinki.output);
+
+    log(`creating ${ROOMS} rooms`);
+    const members = new Map<string, User[]>();
+    const create = async (r: number) => {
+      const group = users.slice(r * ROOM_SIZE, (r + 1) * ROOM_SIZE);
+      const [owner, ...others] = group;
+      const res = await call(`${base}/_matrix/client/v3/createRoom`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ invite: others.map((o) => o.userId) }),
+      });
+      const roomId = String(res.room_id);
+      for (const o of others)
+        await call(`${base}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+      for (const u of group) u.room = roomId;
+      members.set(roomId, group);
+    };
+    for (let r = 0; r < ROOMS; r += 10) await Promise.all(Array.from({ length: Math.min(10, ROOMS - r) }, (_, k) => create(r + k)));
+
+    const rinkiResult = await runLoad(rinkiTarget(base), users, members);
+    report(rinkiResult);
+    await stop(rinki.child);
+
+    // ---- the floor, same clients and load ----
+    const roomsFile = path.join(dataDir, 'rooms.json');
+    fs.writeFileSync(roomsFile, JSON.stringify(Object.fromEntries([...members].map(([room, us]) => [room, us.map((u) => u.userId)]))));
+    const floorPort = await freePort();
+    const floor = startChild('bench/floor-relay.ts', { DATABASE_URL: serverDbUrl, ROOMS_FILE: roomsFile, PORT: String(floorPort) });
+    children.push(floor.child);
+    const floorBase = `http://127.0.0.1:${floorPort}`;
+    await waitFor(`${floorBase}/`, 'floor relay', floor.output);
+    const floorResult = await runLoad(floorTarget(floorBase), users, members);
+    report(floorResult);
+    await stop(floor.child);
+
+    const round = (n: number) => Math.round(n * 10) / 10;
+    log(
+      JSON.stringify({
+        bench: 'messaging',
+        clients: USERS,
+        events_per_s: round(rinkiResult.eventsPerS),
+        delivered_per_s: round(rinkiResult.deliveredPerS),
+        p50_ms: round(rinkiResult.p50),
+        p99_ms: round(rinkiResult.p99),
+        max_ms: round(rinkiResult.max),
+        lost: rinkiResult.lost,
+        floor_p50_ms: round(floorResult.p50),
+        floor_p99_ms: round(floorResult.p99),
+        floor_lost: floorResult.lost,
+        ratio_p99: Math.round((rinkiResult.p99 / floorResult.p99) * 100) / 100,
+      }),
+    );
+  } finally {
+    for (const c of children) await stop(c);
+    await fresh.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

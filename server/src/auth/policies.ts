@@ -1,0 +1,85 @@
+// Who may see and do what. Every authorisation decision in the control plane
+// is a function here, so a reviewer reads one file.
+import type { Actor, Role } from './actor.ts';
+import { forbidden } from '../http/errors.ts';
+
+export function hasRole(actor: Actor, role: Role, organisationId?: string): boolean {
+  return actor.roles.some(
+    (g) => g.role === role && (organisationId === undefined || g.organisationId === organisationId),
+  );
+}
+
+/** Roles are scoped to an organisation; a role at the root (Kela, a county) covers its units too. */
+export function hasRoleFor(actor: Actor, role: Role, organisation: { id: string; rootId: string }): boolean {
+  return actor.roles.some((g) => g.role === role && (g.organisationId === organisation.id || g.organisationId === organisation.rootId));
+}
+
+export function require(allowed: boolean, message?: string): void {
+  if (!allowed) throw forbidden(message);
+}
+
+/** The client record fields a policy decision needs. */
+export interface ClientScope {
+  /** The county of the client's municipality of residence. */
+  countyId: string;
+}
+
+/**
+ * A client record is read by exact identifier only, never listed. Kela works
+ * nationally, so its staff may read any record; a county's staff read the
+ * records of their own county's residents. Auditors read through reports.
+ * (Routing will add: staff that accepted a ring about the client.)
+ */
+export function canReadClient(actor: Actor, client: ClientScope): boolean {
+  const worksWithClients = actor.roles.some((g) => g.role !== 'auditor');
+  if (!worksWithClients) return false;
+  if (actor.organisationKind === 'kela') return true;
+  return actor.rootOrganisationId === client.countyId;
+}
+
+/** Admins change their own organisation's directory (a Kela admin at the Kela root: all of Kela). */
+export function canAdministerOrganisation(actor: Actor, organisation: { id: string; rootId: string }): boolean {
+  return hasRoleFor(actor, 'admin', organisation);
+}
+
+/**
+ * Live updates of a team (its queue, rings offered to it) reach the team's
+ * members. `isMember` is read fresh, as membership changes while a socket is open.
+ */
+export function canSubscribeToTeam(_actor: Actor, team: { isMember: boolean }): boolean {
+  return team.isMember;
+}
+
+/**
+ * Looking up client records at all: any role that works with clients. An
+ * auditor-only user is refused before any lookup (403); auditors read through
+ * reports. Whether the found record may be read is canReadClient.
+ */
+export function canLookUpClients(actor: Actor): boolean {
+  return actor.roles.some((g) => g.role !== 'auditor');
+}
+
+/**
+ * Who may be invited into a case conference (a Matrix room). Membership is the
+ * control plane's decision: an active member of the inviter's own root
+ * organisation, or anyone the routing service granted access to this room
+ * (a conference_grants row, e.g. the county worker who accepted a Kela ring).
+ */
+export function canInviteToConference(
+  inviter: { rootOrganisationId: string },
+  invitee: { active: boolean; rootOrganisationId: string },
+  hasGrant: boolean,
+): boolean {
+  if (!invitee.active) return false;
+  return invitee.rootOrganisationId === inviter.rootOrganisationId || hasGrant;
+}
+
+/**
+ * Routing rules of a region: admins of that county or Kela district (a Kela
+ * admin at the root covers every district). The national default rule set
+ * belongs to Kela's root admins.
+ */
+export function canAdministerRouting(actor: Actor, region: { id: string; rootId: string } | 'default'): boolean {
+  if (region === 'default') return actor.organisationKind === 'kela' && hasRole(actor, 'admin', actor.rootOrganisationId);
+  return hasRoleFor(actor, 'admin', region);
+}

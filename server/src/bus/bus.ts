@@ -1,0 +1,78 @@
+// Fan-out between the parts of Rinki, and between nodes when REDIS_URL is set.
+// Correctness never depends on the bus: it only makes things happen sooner
+// (wake a long-poll, push a change); the database stays the source of truth.
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+
+export type BusHandler = (message: unknown) => void;
+
+export interface Bus {
+  readonly kind: 'memory' | 'redis';
+  publish(channel: string, message: unknown): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(channel: string, handler: BusHandler): () => void;
+  /** The shared Redis connection for rate limits and adapters; undefined in memory mode. */
+  readonly redis?: Redis;
+  close(): Promise<void>;
+}
+
+class MemoryBus implements Bus {
+  readonly kind = 'memory' as const;
+  private emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    // Asynchronous like Redis, so callers never rely on synchronous delivery.
+    queueMicrotask(() => this.emitter.emit(channel, message));
+  }
+
+  subscribe(channel: string, handler: BusHandler): () => void {
+    this.emitter.on(channel, handler);
+    return () => this.emitter.off(channel, handler);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+class RedisBus implements Bus {
+  readonly kind = 'redis' as const;
+  private local = new EventEmitter().setMaxListeners(0);
+  private subscriber: Redis;
+
+  constructor(
+    readonly redis: Redis,
+    private prefix: string,
+  ) {
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('message', (channel: string, raw: string) => {
+      this.local.emit(channel.slice(prefix.length), JSON.parse(raw));
+    });
+  }
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    await this.redis.publish(this.prefix + channel, JSON.stringify(message));
+  }
+
+  subscribe(channel: string, handler: BusHandler): () => void {
+    if (this.local.listenerCount(channel) === 0) void this.subscriber.subscribe(this.prefix + channel);
+    this.local.on(channel, handler);
+    return () => {
+      this.local.off(channel, handler);
+      if (this.local.listenerCount(channel) === 0) void this.subscriber.unsubscribe(this.prefix + channel);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.local.removeAllListeners();
+    this.subscriber.disconnect();
+    this.redis.disconnect();
+  }
+}
+
+export async function openBus(redisUrl: string | undefined, prefix = 'rinki:'): Promise<Bus> {
+  if (!redisUrl) return new MemoryBus();
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+  await redis.connect();
+  return new RedisBus(redis, prefix);
+}

@@ -1,0 +1,308 @@
+// The directory REST API: organisations, municipalities, teams, staff, absences,
+// municipality contacts, client lookup and import. Reads are open to any
+// signed-in staff (a directory of people, never password hashes); changes are
+// for admins of the organisation concerned (canAdministerOrganisation).
+// There is deliberately no endpoint that lists clients.
+import express, { Router } from 'express';
+import { z } from 'zod';
+import {
+  absenceInput,
+  absenceView,
+  clientLookupRequest,
+  clientRecord,
+  importQuery,
+  municipalityCode,
+  municipalityContactInput,
+  municipalityView,
+  naturalId,
+  organisationView,
+  staffInput,
+  staffUpdate,
+  staffView,
+  teamInput,
+  teamUpdate,
+  teamView,
+  CONTACT_KINDS,
+  type ImportReport,
+  type StaffInput,
+  type TeamInput,
+} from '../../../shared/src/directory.ts';
+import type { Actor } from '../auth/actor.ts';
+import { canAdministerOrganisation, hasRole, require } from '../auth/policies.ts';
+import type { Deps } from '../deps.ts';
+import type { Mount } from '../http/app.ts';
+import { route } from '../http/api.ts';
+import { badRequest, conflict, notFound } from '../http/errors.ts';
+import type { Queryable } from '../store/db.ts';
+import { ImportFileError, importDirectory, readImportFile } from './import.ts';
+import * as repo from './repository.ts';
+import { lookUpClient } from './service.ts';
+
+const TAG = 'directory';
+
+function found<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw notFound(message);
+  return value;
+}
+const idParams = z.strictObject({ id: naturalId });
+
+export function directoryMounts(deps: Deps): Mount[] {
+  const { db } = deps;
+  const api = Router();
+
+  /** 403 unless the actor administers the organisation; 400 naming `field` when it does not exist. */
+  async function requireAdmin(q: Queryable, actor: Actor, organisationId: string, field: string) {
+    const scope = await repo.organisationScope(q, organisationId);
+    if (!scope) throw badRequest(`${field}: unknown organisation ${organisationId}`, [{ path: field, message: 'unknown organisation' }]);
+    require(canAdministerOrganisation(actor, scope), 'Only an admin of the organisation may change it');
+    return scope;
+  }
+  async function administers(actor: Actor, organisationId: string) {
+    const scope = await repo.organisationScope(db, organisationId);
+    return !!scope && canAdministerOrganisation(actor, scope);
+  }
+
+  // ---- organisations and municipalities ----
+
+  route(api, {
+    method: 'get', path: '/api/organisations', tag: TAG, summary: 'All organisations: Kela, its districts, the counties',
+    response: z.array(organisationView),
+    handler: () => repo.listOrganisations(db),
+  });
+  route(api, {
+    method: 'get', path: '/api/organisations/:id', tag: TAG, summary: 'One organisation',
+    params: idParams, response: organisationView,
+    handler: async ({ params }) => found(await repo.getOrganisation(db, params.id), 'No such organisation'),
+  });
+  route(api, {
+    method: 'get', path: '/api/municipalities', tag: TAG, summary: 'Municipalities and the county each belongs to',
+    query: z.strictObject({ countyId: naturalId.optional() }), response: z.array(municipalityView),
+    handler: ({ query }) => repo.listMunicipalities(db, query.countyId),
+  });
+  route(api, {
+    method: 'get', path: '/api/municipalities/:code', tag: TAG, summary: 'A municipality with its liaisons and contacts',
+    params: z.strictObject({ code: municipalityCode }), response: municipalityView,
+    handler: async ({ params }) => found(await repo.getMunicipality(db, params.code), 'No such municipality'),
+  });
+
+  // Contacts are assigned by admins of the person's own organisation (Kela assigns its liaisons).
+  route(api, {
+    method: 'post', path: '/api/municipalities/:code/contacts', tag: TAG, summary: 'Make a person a liaison or contact of a municipality',
+    params: z.strictObject({ code: municipalityCode }), body: municipalityContactInput, status: 204,
+    handler: async ({ actor, params, body }) => {
+      if (!(await repo.getMunicipality(db, params.code))) throw notFound('No such municipality');
+      const person = await repo.getStaff(db, body.staffId);
+      if (!person) throw badRequest(`body.staffId: unknown staff ${body.staffId}`, [{ path: 'body.staffId', message: 'unknown staff' }]);
+      await requireAdmin(db, actor, person.organisationId, 'body.staffId');
+      await repo.addMunicipalityContact(db, params.code, body.staffId, body.kind);
+    },
+  });
+  route(api, {
+    method: 'delete', path: '/api/municipalities/:code/contacts/:staffId/:kind', tag: TAG, summary: 'Remove a liaison or contact',
+    params: z.strictObject({ code: municipalityCode, staffId: naturalId, kind: z.enum(CONTACT_KINDS) }), status: 204,
+    handler: async ({ actor, params }) => {
+      const person = await repo.getStaff(db, params.staffId);
+      if (!person) throw notFound('No such contact');
+      await requireAdmin(db, actor, person.organisationId, 'staffId');
+      if (!(await repo.removeMunicipalityContact(db, params.code, params.staffId, params.kind))) throw notFound('No such contact');
+    },
+  });
+
+  // ---- teams ----
+
+  async function checkTeam(q: Queryable, actor: Actor, t: TeamInput) {
+    await requireAdmin(q, actor, t.organisationId, 'body.organisationId');
+    if (t.supervisorId && !(await repo.getStaff(q, t.supervisorId)))
+      throw badRequest(`body.supervisorId: unknown staff ${t.supervisorId}`, [{ path: 'body.supervisorId', message: 'unknown staff' }]);
+  }
+  route(api, {
+    method: 'get', path: '/api/teams', tag: TAG, summary: 'Teams, optionally of one organisation',
+    query: z.strictObject({ organisationId: naturalId.optional() }), response: z.array(teamView),
+    handler: ({ query }) => repo.listTeams(db, query.organisationId),
+  });
+  route(api, {
+    method: 'get', path: '/api/teams/:id', tag: TAG, summary: 'One team with its hours and members',
+    params: idParams, response: teamView,
+    handler: async ({ params }) => found(await repo.getTeam(db, params.id), 'No such team'),
+  });
+  route(api, {
+    method: 'post', path: '/api/teams', tag: TAG, summary: 'Create a team (admin of its organisation)',
+    body: teamInput, response: teamView, status: 201,
+    handler: ({ actor, body }) =>
+      db.tx(async (q) => {
+        await checkTeam(q, actor, body);
+        if (await repo.getTeam(q, body.id)) throw conflict(`Team ${body.id} exists; use PUT`);
+        await repo.upsertTeam(q, body);
+        return (await repo.getTeam(q, body.id))!;
+      }),
+  });
+  route(api, {
+    method: 'put', path: '/api/teams/:id', tag: TAG, summary: 'Replace a team (admin of its organisation)',
+    params: idParams, body: teamUpdate, response: teamView,
+    handler: ({ actor, params, body }) =>
+      db.tx(async (q) => {
+        const existing = await repo.getTeam(q, params.id);
+        if (!existing) throw notFound('No such team');
+        await requireAdmin(q, actor, existing.organisationId, 'id');
+        const team = { ...body, id: params.id };
+        await checkTeam(q, actor, team);
+        await repo.upsertTeam(q, team);
+        return (await repo.getTeam(q, params.id))!;
+      }),
+  });
+  route(api, {
+    method: 'delete', path: '/api/teams/:id', tag: TAG, summary: 'Delete a team (admin of its organisation)',
+    params: idParams, status: 204,
+    handler: async ({ actor, params }) => {
+      const existing = await repo.getTeam(db, params.id);
+      if (!existing) throw notFound('No such team');
+      await requireAdmin(db, actor, existing.organisationId, 'id');
+      await repo.deleteTeam(db, params.id);
+    },
+  });
+
+  // ---- staff ----
+
+  /** An admin may place people only in organisations, roles and teams they administer. */
+  async function checkStaff(q: Queryable, actor: Actor, s: StaffInput) {
+    await requireAdmin(q, actor, s.organisationId, 'body.organisationId');
+    for (const [i, g] of s.roles.entries()) await requireAdmin(q, actor, g.organisationId, `body.roles.${i}.organisationId`);
+    for (const [i, teamId] of s.teamIds.entries()) {
+      const team = await repo.getTeam(q, teamId);
+      if (!team) throw badRequest(`body.teamIds.${i}: unknown team ${teamId}`, [{ path: `body.teamIds.${i}`, message: 'unknown team' }]);
+      await requireAdmin(q, actor, team.organisationId, `body.teamIds.${i}`);
+    }
+    if (s.username) {
+      const owner = await repo.usernameOwner(q, s.username);
+      if (owner && owner !== s.id) throw conflict('body.username: already in use');
+    }
+  }
+  route(api, {
+    method: 'get', path: '/api/staff', tag: TAG, summary: 'The directory of people, by team or organisation',
+    query: z.strictObject({ teamId: naturalId.optional(), organisationId: naturalId.optional() }), response: z.array(staffView),
+    handler: ({ query }) => repo.listStaff(db, query),
+  });
+  route(api, {
+    method: 'get', path: '/api/staff/:id', tag: TAG, summary: 'One person (username and callback phone for admins and oneself)',
+    params: idParams, response: staffView,
+    handler: async ({ actor, params }) => {
+      const person = await repo.getStaff(db, params.id, { withPrivate: true });
+      if (!person) throw notFound('No such person');
+      if (actor.staffId === person.id || (await administers(actor, person.organisationId))) return person;
+      const { username: _u, callbackPhone: _p, ...open } = person;
+      return open;
+    },
+  });
+  route(api, {
+    method: 'post', path: '/api/staff', tag: TAG, summary: 'Add a person (admin of their organisation)',
+    body: staffInput, response: staffView, status: 201,
+    handler: ({ actor, body }) =>
+      db.tx(async (q) => {
+        await checkStaff(q, actor, body);
+        if (await repo.getStaff(q, body.id)) throw conflict(`Staff ${body.id} exists; use PUT`);
+        await repo.upsertStaff(q, body);
+        return (await repo.getStaff(q, body.id, { withPrivate: true }))!;
+      }),
+  });
+  route(api, {
+    method: 'put', path: '/api/staff/:id', tag: TAG, summary: 'Replace a person’s directory entry, roles and teams (admin)',
+    params: idParams, body: staffUpdate, response: staffView,
+    handler: ({ actor, params, body }) =>
+      db.tx(async (q) => {
+        const existing = await repo.getStaff(q, params.id);
+        if (!existing) throw notFound('No such person');
+        await requireAdmin(q, actor, existing.organisationId, 'id');
+        const person = { ...body, id: params.id };
+        await checkStaff(q, actor, person);
+        await repo.upsertStaff(q, person);
+        return (await repo.getStaff(q, params.id, { withPrivate: true }))!;
+      }),
+  });
+  route(api, {
+    method: 'delete', path: '/api/staff/:id', tag: TAG, summary: 'Deactivate a person (admin); history keeps referring to them',
+    params: idParams, status: 204,
+    handler: async ({ actor, params }) => {
+      const existing = await repo.getStaff(db, params.id);
+      if (!existing) throw notFound('No such person');
+      await requireAdmin(db, actor, existing.organisationId, 'id');
+      await repo.deactivateStaff(db, params.id);
+    },
+  });
+
+  // ---- absences ----
+
+  route(api, {
+    method: 'get', path: '/api/staff/:id/absences', tag: TAG, summary: 'A person’s absences (admins of their organisation and oneself)',
+    params: idParams, response: z.array(absenceView),
+    handler: async ({ actor, params }) => {
+      const person = await repo.getStaff(db, params.id);
+      if (!person) throw notFound('No such person');
+      require(actor.staffId === person.id || (await administers(actor, person.organisationId)));
+      return repo.listAbsences(db, params.id);
+    },
+  });
+  route(api, {
+    method: 'post', path: '/api/absences', tag: TAG, summary: 'Record an absence with an optional stand-in (admin)',
+    body: absenceInput, response: absenceView, status: 201,
+    handler: ({ actor, body }) =>
+      db.tx(async (q) => {
+        const person = await repo.getStaff(q, body.staffId);
+        if (!person) throw badRequest(`body.staffId: unknown staff ${body.staffId}`, [{ path: 'body.staffId', message: 'unknown staff' }]);
+        await requireAdmin(q, actor, person.organisationId, 'body.staffId');
+        if (body.standInId && !(await repo.getStaff(q, body.standInId)))
+          throw badRequest(`body.standInId: unknown staff ${body.standInId}`, [{ path: 'body.standInId', message: 'unknown staff' }]);
+        return repo.createAbsence(q, body);
+      }),
+  });
+  route(api, {
+    method: 'delete', path: '/api/absences/:id', tag: TAG, summary: 'Remove an absence (admin)',
+    params: z.strictObject({ id: z.uuid() }), status: 204,
+    handler: async ({ actor, params }) => {
+      const absence = await repo.getAbsence(db, params.id);
+      if (!absence) throw notFound('No such absence');
+      const person = (await repo.getStaff(db, absence.staffId))!;
+      await requireAdmin(db, actor, person.organisationId, 'id');
+      await repo.deleteAbsence(db, params.id);
+    },
+  });
+
+  // ---- client lookup: by exact identifier in the body, never in a URL ----
+
+  route(api, {
+    method: 'post', path: '/api/clients/lookup', tag: TAG,
+    summary: 'Read one client record by henkilötunnus or Kela application id; the read is logged with its purpose',
+    body: clientLookupRequest, response: clientRecord,
+    handler: ({ actor, body }) => lookUpClient(deps, actor, body),
+  });
+
+  // ---- import: the raw file is the body, up to IMPORT_LIMIT_BYTES ----
+
+  const importRouter = Router();
+  importRouter.use('/api/directory/import', express.text({ type: () => true, limit: deps.config.importLimitBytes }));
+  route(importRouter, {
+    method: 'post', path: '/api/directory/import', tag: TAG,
+    summary: 'Import organisations, municipalities, teams, staff or clients (JSON or CSV; admin, own organisation only)',
+    query: importQuery,
+    handler: async ({ actor, query, req, res }): Promise<ImportReport | void> => {
+      require(hasRole(actor, 'admin'), 'Only admins import');
+      const text = typeof req.body === 'string' ? req.body : '';
+      if (!text.trim()) throw badRequest('Empty body: send the file as the request body', [{ path: '(body)', message: 'empty' }]);
+      let report: ImportReport;
+      try {
+        const batch = readImportFile(text, query.format, query.kind);
+        report = await importDirectory(db, deps.keys.clientIdKey, batch, { dryRun: query.dryRun, scope: { kind: 'actor', actor } });
+      } catch (err) {
+        if (!(err instanceof ImportFileError)) throw err;
+        report = { dryRun: query.dryRun, ok: false, counts: {}, issues: err.issues };
+      }
+      deps.log.info({ staffId: actor.staffId, dryRun: report.dryRun, ok: report.ok, counts: report.counts, issues: report.issues.length }, 'directory import');
+      if (report.ok) return report;
+      res.status(400).json({ error: 'invalid_import', message: `${report.issues.length} problem(s); nothing was written`, ...report });
+    },
+  });
+
+  return [
+    { path: '/', router: importRouter, ownBodyParsing: true },
+    { path: '/', router: api },
+  ];
+}

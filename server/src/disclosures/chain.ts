@@ -1,0 +1,253 @@
+// The hash chain behind the access and disclosure logs, and its verification.
+// Pure functions over entries and checkpoints: no database here, so the same
+// code verifies a live database and an offline export with the public key alone.
+//
+// Encoding (version 1, also in the README):
+// - canonical JSON: UTF-8, object keys sorted by UTF-16 code units (JS sort),
+//   no whitespace, strings and numbers as JSON.stringify writes them, keys with
+//   undefined values dropped (as JSON and jsonb drop them); NaN/Infinity refused.
+// - entry hash = BLAKE2b-256(prev_hash || canonical({seq, at, entry})) where at
+//   is the ISO 8601 UTC time with milliseconds (Date.toISOString) and seq starts
+//   at 1. The first entry's prev_hash is 32 zero bytes.
+// - checkpoint signature = Ed25519 (crypto_sign_detached) over
+//   canonical({hash: hex of the entry hash, log, seq, signedAt: ISO time}).
+import { sodium } from '../crypto/sodium.ts';
+
+export const GENESIS_HASH = new Uint8Array(32);
+
+export interface ChainEntry {
+  seq: number;
+  at: Date | string;
+  entry: unknown;
+  prevHash: Uint8Array;
+  hash: Uint8Array;
+}
+
+export interface Checkpoint {
+  log: string;
+  seq: number;
+  hash: Uint8Array;
+  signedAt: Date | string;
+  signature: Uint8Array;
+}
+
+export type VerifyResult =
+  | { ok: true; entries: number; checkpoints: number; lastSeq: number; lastHash: Uint8Array; unsignedTail: number }
+  | { ok: false; firstBad: { seq: number; reason: string } };
+
+/** Canonical JSON (see the header comment). */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
+      return JSON.stringify(value);
+    case 'object': {
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalJson((value as { toJSON(): unknown }).toJSON());
+      // Plain loops: verification spends most of its time here.
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i) out += ',';
+          const v: unknown = value[i];
+          out += v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v);
+        }
+        return `${out}]`;
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined || typeof v === 'function') continue;
+        if (out.length > 1) out += ',';
+        out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+const ISO_MS_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+export function isoTime(at: Date | string): string {
+  if (typeof at === 'string' && ISO_MS_UTC.test(at)) {
+    // already in toISOString's form; a parse round trip only checks it is a real time
+    if (!Number.isNaN(Date.parse(at))) return at;
+  }
+  const d = typeof at === 'string' ? new Date(at) : at;
+  if (Number.isNaN(d.getTime())) throw new TypeError(`not a time: ${String(at)}`);
+  return d.toISOString();
+}
+
+type Sodium = Awaited<ReturnType<typeof sodium>>;
+
+/** BLAKE2b-256(prev || canonical({seq, at, entry})); needs an initialised libsodium. */
+export function entryHashSync(s: Sodium, prevHash: Uint8Array, seq: number, at: Date | string, entry: unknown): Uint8Array {
+  return entryHashOfJson(s, prevHash, seq, at, canonicalJson(entry));
+}
+
+/** As entryHashSync, with the entry already in canonical JSON (keys sorted: at, entry, seq). */
+export function entryHashOfJson(s: Sodium, prevHash: Uint8Array, seq: number, at: Date | string, entryJson: string): Uint8Array {
+  const body = utf8.encode(`{"at":${JSON.stringify(isoTime(at))},"entry":${entryJson},"seq":${seq}}`);
+  const input = new Uint8Array(32 + body.length);
+  input.set(prevHash, 0);
+  input.set(body, 32);
+  return s.crypto_generichash(32, input, null);
+}
+
+export async function entryHash(prevHash: Uint8Array, seq: number, at: Date | string, entry: unknown): Promise<Uint8Array> {
+  return entryHashSync(await sodium(), prevHash, seq, at, entry);
+}
+
+/** The bytes a checkpoint signature covers. */
+export function checkpointPayload(cp: { log: string; seq: number; hash: Uint8Array; signedAt: Date | string }): Uint8Array {
+  return utf8.encode(canonicalJson({ hash: toHex(cp.hash), log: cp.log, seq: cp.seq, signedAt: isoTime(cp.signedAt) }));
+}
+
+export function signCheckpointSync(s: Sodium, secretKey: Uint8Array, cp: Omit<Checkpoint, 'signature'>): Checkpoint {
+  return { ...cp, signature: s.crypto_sign_detached(checkpointPayload(cp), secretKey) };
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Verifies entries in the order given (one log, from seq 1) against signed
+ * checkpoints. Streaming: feed entries with add() page by page, then finish().
+ * The first failure is the lowest chain position that is wrong: a broken
+ * entry, or a checkpoint with a bad signature or a hash the chain disagrees with.
+ */
+export class ChainVerifier {
+  private expectedSeq = 1;
+  private prev: Uint8Array = GENESIS_HASH;
+  private count = 0;
+  private entryFailure?: { seq: number; reason: string };
+  private checkpointFailure?: { seq: number; reason: string };
+  private readonly checkpointHashes = new Map<number, Uint8Array>();
+  private lastCheckpointSeq = 0;
+
+  constructor(
+    private readonly s: Sodium,
+    checkpoints: Checkpoint[],
+    publicKey: Uint8Array,
+    private readonly log?: string,
+  ) {
+    for (const cp of checkpoints) {
+      const reason = this.checkpointProblem(cp, publicKey);
+      if (reason) {
+        if (!this.checkpointFailure || cp.seq < this.checkpointFailure.seq) this.checkpointFailure = { seq: cp.seq, reason };
+        continue;
+      }
+      const known = this.checkpointHashes.get(cp.seq);
+      if (known && !sameBytes(known, cp.hash)) {
+        this.failCheckpoint(cp.seq, `two signed checkpoints at seq ${cp.seq} disagree`);
+      }
+      this.checkpointHashes.set(cp.seq, cp.hash);
+      this.lastCheckpointSeq = Math.max(this.lastCheckpointSeq, cp.seq);
+    }
+  }
+
+  private checkpointProblem(cp: Checkpoint, publicKey: Uint8Array): string | undefined {
+    if (this.log !== undefined && cp.log !== this.log) return `checkpoint at seq ${cp.seq} belongs to log '${cp.log}', not '${this.log}'`;
+    if (!Number.isSafeInteger(cp.seq) || cp.seq < 1) return `checkpoint has an invalid seq ${cp.seq}`;
+    try {
+      if (cp.signature.length !== 64 || !this.s.crypto_sign_verify_detached(cp.signature, checkpointPayload(cp), publicKey)) {
+        return `checkpoint at seq ${cp.seq} has a bad signature (forged or altered)`;
+      }
+    } catch {
+      return `checkpoint at seq ${cp.seq} cannot be checked (malformed)`;
+    }
+    return undefined;
+  }
+
+  private failCheckpoint(seq: number, reason: string): void {
+    if (!this.checkpointFailure || seq < this.checkpointFailure.seq) this.checkpointFailure = { seq, reason };
+  }
+
+  /** Whether verification still needs more entries (false once a failure decides the result). */
+  get wantsMore(): boolean {
+    if (this.entryFailure) return false;
+    return !this.checkpointFailure || this.expectedSeq <= this.checkpointFailure.seq;
+  }
+
+  add(e: ChainEntry): boolean {
+    if (!this.wantsMore) return false;
+    const seq = this.expectedSeq;
+    if (e.seq !== seq) {
+      const reason =
+        e.seq > seq
+          ? `entry ${seq} is missing: entry ${e.seq} follows entry ${seq - 1} (deleted or reordered)`
+          : `expected entry ${seq}, found entry ${e.seq} (inserted or reordered)`;
+      this.entryFailure = { seq, reason };
+      return false;
+    }
+    if (!sameBytes(e.prevHash, this.prev)) {
+      this.entryFailure = { seq, reason: `entry ${seq}'s prev_hash is not entry ${seq - 1}'s hash (inserted, deleted or rewritten entries)` };
+      return false;
+    }
+    let computed: Uint8Array;
+    try {
+      computed = entryHashSync(this.s, this.prev, e.seq, e.at, e.entry);
+    } catch (err) {
+      this.entryFailure = { seq, reason: `entry ${seq} cannot be encoded: ${(err as Error).message}` };
+      return false;
+    }
+    if (!sameBytes(computed, e.hash)) {
+      this.entryFailure = { seq, reason: `entry ${seq}'s content does not match its hash (edited)` };
+      return false;
+    }
+    const signed = this.checkpointHashes.get(seq);
+    if (signed && !sameBytes(signed, computed)) {
+      this.entryFailure = { seq, reason: `entry ${seq} differs from the signed checkpoint at seq ${seq} (chain rewritten)` };
+      return false;
+    }
+    this.prev = computed;
+    this.expectedSeq++;
+    this.count++;
+    return true;
+  }
+
+  finish(): VerifyResult {
+    const lastSeq = this.expectedSeq - 1;
+    if (!this.entryFailure && this.lastCheckpointSeq > lastSeq) {
+      this.failCheckpoint(lastSeq + 1, `entries after ${lastSeq} are missing: a signed checkpoint covers seq ${this.lastCheckpointSeq} (deleted)`);
+    }
+    const failures = [this.entryFailure, this.checkpointFailure].filter((f): f is { seq: number; reason: string } => !!f);
+    if (failures.length) return { ok: false, firstBad: failures.reduce((a, b) => (b.seq < a.seq ? b : a)) };
+    return {
+      ok: true,
+      entries: this.count,
+      checkpoints: this.checkpointHashes.size,
+      lastSeq,
+      lastHash: this.prev,
+      unsignedTail: lastSeq - this.lastCheckpointSeq,
+    };
+  }
+}
+
+/** Verifies one log's entries (in the order given) and its checkpoints with the public key alone. */
+export async function verifyChain(
+  entries: Iterable<ChainEntry>,
+  checkpoints: Checkpoint[],
+  publicKey: Uint8Array,
+  opts: { log?: string } = {},
+): Promise<VerifyResult> {
+  const v = new ChainVerifier(await sodium(), checkpoints, publicKey, opts.log);
+  for (const e of entries) if (!v.add(e)) break;
+  return v.finish();
+}

@@ -1,0 +1,85 @@
+// The Express application: security headers, request ids, structured request
+// logs, body limits, health probes, the OpenAPI description, JSON errors.
+import { randomUUID } from 'node:crypto';
+import express, { type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import cookieParser from 'cookie-parser';
+import type { Deps } from '../deps.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { openApiDocument } from './api.ts';
+
+export interface Mount {
+  path: string;
+  router: Router;
+  /** Parses its own bodies (imports, media): mounted before the JSON parser and its limit. */
+  ownBodyParsing?: boolean;
+}
+
+export function createApp(deps: Deps, opts: { authenticate: express.RequestHandler; mounts: Mount[] }) {
+  const { config, log, db } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // matrix-js-sdk's Rust crypto is WebAssembly.
+          'script-src': ["'self'", "'wasm-unsafe-eval'"],
+          'connect-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+        },
+      },
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Paths only: query strings may carry tokens (Matrix allows ?access_token=).
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(cookieParser());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', node: config.nodeName });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.query('SELECT 1');
+      if (deps.bus.redis) await deps.bus.redis.ping();
+      res.json({ status: 'ready', database: db.kind, bus: deps.bus.kind });
+    } catch {
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  let openapi: unknown;
+  app.get('/api/openapi.json', (_req, res) => {
+    openapi ??= openApiDocument(config.publicUrl);
+    res.json(openapi);
+  });
+
+  app.use(opts.authenticate);
+  for (const m of opts.mounts.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
+  for (const m of opts.mounts.filter((m) => !m.ownBodyParsing)) app.use(m.path, m.router);
+
+  // Until the browser app is served here, the root says where the APIs are.
+  app.get('/', (_req, res) => {
+    res.json({ name: 'Rinki', api: '/api/openapi.json', matrix: '/_matrix/client/versions', health: '/healthz' });
+  });
+  app.use((_req, _res, next) => next(notFound('No such endpoint')));
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,61 @@
+// One error shape for the REST API: {error: code, message, issues?}.
+// Matrix endpoints map errors to the spec's {errcode, error} in matrix/.
+import type { ErrorRequestHandler } from 'express';
+import { ZodError } from 'zod';
+import type { Logger } from '../log.ts';
+
+export interface Issue {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues?: Issue[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, issues?: Issue[]) => new HttpError(400, 'invalid_request', message, issues);
+export const unauthorized = (message = 'Sign-in required') => new HttpError(401, 'unauthorized', message);
+export const forbidden = (message = 'Not allowed') => new HttpError(403, 'forbidden', message);
+export const notFound = (message = 'Not found') => new HttpError(404, 'not_found', message);
+export const conflict = (message: string) => new HttpError(409, 'conflict', message);
+
+export function zodIssues(err: ZodError, prefix = ''): Issue[] {
+  return err.issues.map((i) => {
+    const p = i.path.map(String).join('.');
+    return { path: prefix && p ? `${prefix}.${p}` : prefix || p || '(body)', message: i.message };
+  });
+}
+
+export function invalid(err: ZodError, where: 'body' | 'query' | 'params'): HttpError {
+  const issues = zodIssues(err, where);
+  return badRequest(`Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+}
+
+/** The last middleware: every error becomes JSON; unknown errors are 500 without detail. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let e: HttpError;
+    if (err instanceof HttpError) e = err;
+    else if (err instanceof ZodError) e = invalid(err, 'body');
+    else if (err?.type === 'entity.parse.failed') e = badRequest('Malformed JSON body');
+    else if (err?.type === 'entity.too.large') e = new HttpError(413, 'too_large', `Body larger than ${err.limit} bytes`);
+    else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported')
+      e = new HttpError(415, 'unsupported_media_type', 'Unsupported body encoding');
+    else {
+      log.error({ err, reqId: req.id }, 'unhandled error');
+      e = new HttpError(500, 'internal', 'Internal error');
+    }
+    if (res.headersSent) return;
+    for (const [k, v] of Object.entries(e.headers ?? {})) res.setHeader(k, v);
+    res.status(e.status).json({ error: e.code, message: e.message, ...(e.issues ? { issues: e.issues } : {}) });
+  };
+}

@@ -1,0 +1,82 @@
+// What every Matrix handler works with: the dependencies, identifiers, the
+// notifier, and the caller (a staff member on one of their devices).
+import type { Deps } from '../deps.ts';
+import type { Queryable } from '../store/db.ts';
+import { MatrixIds } from './ids.ts';
+import { Notifier } from './stream.ts';
+
+export interface MatrixContext {
+  deps: Deps;
+  ids: MatrixIds;
+  notifier: Notifier;
+}
+
+export function createMatrixContext(deps: Deps): MatrixContext {
+  return { deps, ids: new MatrixIds(deps.config.matrixServerName), notifier: new Notifier(deps.bus) };
+}
+
+export interface Caller {
+  staffId: string;
+  userId: string;
+  deviceId: string;
+  rootOrganisationId: string;
+  tokenHash: Buffer;
+}
+
+/**
+ * Runs a write in one transaction and, after it commits, wakes the long-polls
+ * of the people `fn` added to `wake`.
+ */
+export async function write<T>(ctx: MatrixContext, fn: (q: Queryable, wake: Set<string>) => Promise<T>): Promise<T> {
+  const wake = new Set<string>();
+  const result = await ctx.deps.db.tx((q) => {
+    wake.clear();
+    return fn(q, wake);
+  });
+  if (wake.size) await ctx.notifier.wake(wake).catch((err: unknown) => ctx.deps.log.warn({ err }, 'matrix wake-up not published'));
+  return result;
+}
+
+export interface EventRow {
+  stream_pos: number;
+  event_id: string;
+  room_id: string;
+  sender: string;
+  type: string;
+  state_key: string | null;
+  content: Record<string, unknown>;
+  origin_server_ts: number;
+  sender_staff_id: string;
+  device_id: string | null;
+  txn_id: string | null;
+}
+
+export const EVENT_COLUMNS =
+  'e.stream_pos, e.event_id, e.room_id, e.sender, e.type, e.state_key, e.content, e.origin_server_ts, e.sender_staff_id, e.device_id, e.txn_id';
+
+/** An event as clients see it; the sending device also gets its transaction id back. */
+export function clientEvent(row: EventRow, viewer: Caller, now: number, withRoomId = true): Record<string, unknown> {
+  const unsigned: Record<string, unknown> = { age: Math.max(0, now - Number(row.origin_server_ts)) };
+  if (row.txn_id && row.sender_staff_id === viewer.staffId && row.device_id === viewer.deviceId) unsigned.transaction_id = row.txn_id;
+  return {
+    event_id: row.event_id,
+    type: row.type,
+    sender: row.sender,
+    origin_server_ts: Number(row.origin_server_ts),
+    content: row.content,
+    ...(row.state_key !== null ? { state_key: row.state_key } : {}),
+    ...(withRoomId ? { room_id: row.room_id } : {}),
+    unsigned,
+  };
+}
+
+/** JSON with sorted keys, to compare contents whatever order their keys came in. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,657 @@
+// The Matrix Client-Server API subset matrix-js-sdk needs, under /_matrix.
+// Bodies are parsed here (M_NOT_JSON, M_BAD_JSON), errors take the spec's
+// {errcode, error} shape, unknown endpoints are M_UNRECOGNIZED (404, or 405 for
+// a known path with another method). Handlers stay thin: rooms.ts, keys.ts,
+// room-data.ts and sync.ts hold the rules.
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { createHash, randomBytes } from 'node:crypto';
+import { z, type ZodType } from 'zod';
+import type { Deps } from '../deps.ts';
+import type { Mount } from '../http/app.ts';
+import { route } from '../http/api.ts';
+import { hashToken } from '../crypto/sodium.ts';
+import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
+import { MatrixError, badShape, matrixErrorHandler, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown, unrecognized } from './errors.ts';
+import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession } from './login.ts';
+import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
+import { createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
+import {
+  eventContext,
+  getAccountData,
+  getEvent,
+  joinedMembers,
+  joinedRooms,
+  markRead,
+  members,
+  messages,
+  roomState,
+  roomStateContent,
+  setAccountData,
+  setTyping,
+} from './room-data.ts';
+import { sync } from './sync.ts';
+import { uploadDeviceSigning, uploadSignatures } from './cross-signing.ts';
+import { downloadMedia, thumbnail, uploadMedia } from './media.ts';
+import { defaultPushRules } from './pushrules.ts';
+import { headPos, parseStreamToken } from './stream.ts';
+
+export const SPEC_VERSIONS = ['v1.11', 'v1.12'];
+
+type Method = 'get' | 'post' | 'put' | 'delete';
+
+interface HandlerArgs {
+  req: Request;
+  res: Response;
+  caller: Caller;
+  /** The request body as a JSON object (M_NOT_JSON / M_BAD_JSON otherwise); `{}` when empty and allowed. */
+  body<T>(schema: ZodType<T>, opts?: { allowEmpty?: boolean }): T;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+}
+
+type Handler = (a: HandlerArgs) => Promise<unknown>;
+
+const obj = z.record(z.string(), z.unknown());
+
+function parseBody<T>(req: Request, schema: ZodType<T>, allowEmpty: boolean): T {
+  const raw = req.body as unknown;
+  let value: unknown;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) {
+    if (!allowEmpty) throw new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
+    value = {};
+  } else {
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MatrixError(400, 'M_BAD_JSON', 'Content must be a JSON object');
+  const r = schema.safeParse(value);
+  if (!r.success) throw badShape(r.error);
+  return r.data;
+}
+
+function firstQuery(req: Request): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.query)) out[k] = Array.isArray(v) ? String(v[0]) : typeof v === 'string' ? v : undefined;
+  return out;
+}
+
+/** Resolves the caller from a Matrix access token (Authorization header or the deprecated access_token parameter). */
+function matrixAuth(ctx: MatrixContext): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const header = req.headers.authorization;
+      const fromQuery = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+      const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : fromQuery;
+      if (!token && !header) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
+      // Built only when needed: an Error's stack trace costs on every request otherwise.
+      const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
+      if (!token || token.length > 200) throw unknownToken();
+      const tokenHash = await hashToken(token);
+      // One query per request (every /sync wake-up pays it): the token, its device and the person.
+      const rows = await ctx.deps.db.query<{ staff_id: string; device_id: string | null; root_organisation_id: string }>(
+        `SELECT t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id
+           FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
+          WHERE t.token_hash = $1 AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+        [tokenHash, ctx.deps.clock.now()],
+      );
+      const row = rows[0];
+      if (!row?.device_id) throw unknownToken();
+      const caller: Caller = {
+        staffId: row.staff_id,
+        userId: ctx.ids.userId(row.staff_id),
+        deviceId: row.device_id,
+        rootOrganisationId: row.root_organisation_id,
+        tokenHash,
+      };
+      res.locals.caller = caller;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+function limiter(deps: Deps, name: string, opts: { max: number; windowMs: number }, key: (req: Request, res: Response) => string, failedOnly: boolean): RequestHandler {
+  const redis = deps.bus.redis;
+  return rateLimit({
+    windowMs: opts.windowMs,
+    limit: opts.max,
+    skipSuccessfulRequests: failedOnly,
+    standardHeaders: false,
+    legacyHeaders: false,
+    keyGenerator: (req, res) => key(req, res),
+    ...(redis
+      ? {
+          store: new RedisStore({
+            prefix: `${deps.config.redisPrefix}rl:${name}:`,
+            sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+          }),
+        }
+      : {}),
+    handler: (req, _res, next) => {
+      const reset = (req as AugmentedRequest).rateLimit?.resetTime?.getTime();
+      next(mxLimitExceeded(Math.max(1, (reset ?? Date.now() + opts.windowMs) - Date.now())));
+    },
+  });
+}
+
+/** Hashed, so no usernames end up in Redis keys. */
+function loginUserKey(req: Request): string {
+  let user = '';
+  try {
+    const b = JSON.parse((req.body as Buffer).toString('utf8')) as { identifier?: { user?: unknown }; user?: unknown };
+    user = String(b.identifier?.user ?? b.user ?? '').trim().toLowerCase();
+  } catch {
+    // A malformed body is counted under the empty name.
+  }
+  return createHash('sha256').update(user).digest('base64url').slice(0, 22);
+}
+
+const cors: RequestHandler = (req, res, next) => {
+  // The spec asks for open CORS: tokens travel in headers, never in cookies.
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+  res.setHeader('Access-Control-Allow-Headers', 'X-Requested-With, Content-Type, Authorization');
+  if (req.method === 'OPTIONS') res.status(204).end();
+  else next();
+};
+
+class MatrixRoutes {
+  private table = new Map<string, Map<Method, RequestHandler[]>>();
+  readonly auth: RequestHandler;
+
+  constructor(readonly ctx: MatrixContext) {
+    this.auth = matrixAuth(ctx);
+  }
+
+  on(method: Method, path: string, opts: { public?: boolean; before?: RequestHandler[] }, handler: Handler): void {
+    let methods = this.table.get(path);
+    if (!methods) this.table.set(path, (methods = new Map()));
+    const run: RequestHandler = async (req, res) => {
+      const caller = res.locals.caller as Caller;
+      const result = await handler({
+        req,
+        res,
+        caller,
+        body: (schema, o) => parseBody(req, schema, o?.allowEmpty ?? false),
+        params: req.params as Record<string, string>,
+        query: firstQuery(req),
+      });
+      if (!res.headersSent) res.status(200).json(result ?? {});
+    };
+    methods.set(method, [...(opts.public ? [] : [this.auth]), ...(opts.before ?? []), run]);
+  }
+
+  router(): Router {
+    const router = express.Router();
+    router.use(cors);
+    // Media uploads stream to disk under their own limit; every other body is buffered.
+    router.use(express.raw({ type: (req) => !MEDIA_UPLOAD.test((req as Request).path), limit: this.ctx.deps.config.bodyLimitBytes }));
+    for (const [path, methods] of this.table) {
+      const r = router.route(path);
+      for (const [method, handlers] of methods) r[method](...handlers);
+      r.all((_req, _res, next) => next(new MatrixError(405, 'M_UNRECOGNIZED', 'Unrecognized request: method not allowed')));
+    }
+    router.use(unrecognized);
+    router.use(matrixErrorHandler(this.ctx.deps.log));
+    return router;
+  }
+}
+
+const MEDIA_UPLOAD = /^\/media\/v3\/upload\/?$/;
+
+function requireSelf(caller: Caller, userId: string): void {
+  if (userId !== caller.userId) throw mxForbidden('You can only do this for yourself');
+}
+
+// ---- request shapes (unknown fields are allowed, as the spec asks) ----
+
+const loginBody = z.looseObject({
+  type: z.string(),
+  identifier: z.looseObject({ type: z.string(), user: z.string().optional() }).optional(),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  token: z.string().optional(),
+  device_id: z.string().optional(),
+  initial_device_display_name: z.string().max(200).optional(),
+});
+
+const stateEventShape = z.looseObject({ type: z.string().min(1), state_key: z.string().optional(), content: obj });
+const createRoomBody = z.looseObject({
+  visibility: z.enum(['public', 'private']).optional(),
+  room_alias_name: z.string().optional(),
+  name: z.string().max(255).optional(),
+  topic: z.string().max(1000).optional(),
+  invite: z.array(z.string()).max(100).optional(),
+  invite_3pid: z.array(z.unknown()).optional(),
+  room_version: z.string().optional(),
+  creation_content: obj.optional(),
+  initial_state: z.array(stateEventShape).max(50).optional(),
+  preset: z.enum(['private_chat', 'public_chat', 'trusted_private_chat']).optional(),
+  is_direct: z.boolean().optional(),
+  power_level_content_override: obj.optional(),
+});
+const userIdBody = z.looseObject({ user_id: z.string(), reason: z.string().max(500).optional() });
+const reasonBody = z.looseObject({ reason: z.string().max(500).optional() });
+const filterBody = z.looseObject({
+  event_fields: z.array(z.string()).optional(),
+  event_format: z.enum(['client', 'federation']).optional(),
+  presence: obj.optional(),
+  account_data: obj.optional(),
+  room: z
+    .looseObject({
+      include_leave: z.boolean().optional(),
+      timeline: z.looseObject({ limit: z.number().int().min(0).optional() }).optional(),
+    })
+    .optional(),
+});
+const deviceKeysShape = z.looseObject({
+  user_id: z.string(),
+  device_id: z.string(),
+  algorithms: z.array(z.string()),
+  keys: z.record(z.string(), z.string()),
+  signatures: z.record(z.string(), z.record(z.string(), z.string())),
+});
+const keyShape = z.union([z.string(), z.looseObject({ key: z.string() })]);
+const keysUploadBody = z.looseObject({
+  device_keys: deviceKeysShape.optional(),
+  one_time_keys: z.record(z.string(), keyShape).optional(),
+  fallback_keys: z.record(z.string(), keyShape).optional(),
+});
+const keysQueryBody = z.looseObject({ device_keys: z.record(z.string(), z.array(z.string())), timeout: z.number().optional() });
+const keysClaimBody = z.looseObject({ one_time_keys: z.record(z.string(), z.record(z.string(), z.string())), timeout: z.number().optional() });
+const toDeviceBody = z.looseObject({ messages: z.record(z.string(), z.record(z.string(), obj)) });
+const typingBody = z.looseObject({ typing: z.boolean(), timeout: z.number().int().min(0).optional() });
+const receiptBody = z.looseObject({ thread_id: z.string().optional() });
+const readMarkersBody = z.looseObject({
+  'm.fully_read': z.string().optional(),
+  'm.read': z.string().optional(),
+  'm.read.private': z.string().optional(),
+});
+const deviceBody = z.looseObject({ display_name: z.string().max(200).optional() });
+const uiaBody = z.looseObject({
+  auth: z
+    .looseObject({
+      type: z.string().optional(),
+      session: z.string().optional(),
+      identifier: z.looseObject({ type: z.string(), user: z.string().optional() }).optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .optional(),
+});
+
+const crossSigningKeyShape = z.looseObject({
+  user_id: z.string(),
+  usage: z.array(z.string()),
+  keys: z.record(z.string(), z.string()),
+  signatures: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+});
+const deviceSigningBody = uiaBody.extend({
+  master_key: crossSigningKeyShape.optional(),
+  self_signing_key: crossSigningKeyShape.optional(),
+  user_signing_key: crossSigningKeyShape.optional(),
+});
+const signedObject = z.looseObject({ signatures: z.record(z.string(), z.record(z.string(), z.string())).optional() });
+const signaturesBody = z.record(z.string(), z.record(z.string(), signedObject));
+
+type FilterJson = z.infer<typeof filterBody>;
+
+const DEFAULT_TIMELINE_LIMIT = 10;
+const MAX_TIMELINE_LIMIT = 100;
+
+export function matrixMounts(deps: Deps): Mount[] {
+  const ctx = createMatrixContext(deps);
+  const { ids, config } = { ids: ctx.ids, config: deps.config };
+  const m = new MatrixRoutes(ctx);
+  const base = '/client/v3';
+
+  const loginLimit = limiter(deps, 'mxlogin', config.loginRateLimit, (req) => `${ipKeyGenerator(req.ip ?? 'unknown')}|${loginUserKey(req)}`, true);
+  const sendLimit = limiter(deps, 'mxsend', config.sendRateLimit, (_req, res) => (res.locals.caller as Caller).staffId, false);
+
+  // ---- discovery, login, session ----
+
+  m.on('get', '/client/versions', { public: true }, async () => ({ versions: SPEC_VERSIONS, unstable_features: {} }));
+
+  m.on('get', `${base}/login`, { public: true }, async () => ({ flows: [{ type: 'm.login.password' }, { type: 'm.login.token' }] }));
+
+  m.on('post', `${base}/login`, { public: true, before: [loginLimit] }, async ({ body }) => {
+    const b = body(loginBody);
+    let staffId: string;
+    if (b.type === 'm.login.password') {
+      if (b.identifier && b.identifier.type !== 'm.id.user') throw mxUnknown('Only m.id.user identifiers are supported');
+      const user = b.identifier?.user ?? b.user;
+      if (!user || b.password === undefined) throw new MatrixError(400, 'M_BAD_JSON', 'identifier.user and password are required');
+      staffId = await checkPassword(ctx, user, b.password);
+    } else if (b.type === 'm.login.token') {
+      if (!b.token) throw new MatrixError(400, 'M_BAD_JSON', 'token is required');
+      staffId = await consumeLoginToken(ctx, b.token);
+    } else throw mxUnknown('Unknown login type');
+    return openSession(ctx, staffId, b.device_id, b.initial_device_display_name);
+  });
+
+  m.on('get', `${base}/account/whoami`, {}, async ({ caller }) => ({ user_id: caller.userId, device_id: caller.deviceId, is_guest: false }));
+
+  m.on('post', `${base}/logout`, {}, async ({ caller, body }) => {
+    body(obj, { allowEmpty: true });
+    await deleteDevice(ctx, caller.staffId, caller.deviceId);
+    return {};
+  });
+
+  m.on('post', `${base}/logout/all`, {}, async ({ caller, body }) => {
+    body(obj, { allowEmpty: true });
+    for (const d of await listDevices(deps.db, caller.staffId)) await deleteDevice(ctx, caller.staffId, d.device_id);
+    await deps.db.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND kind = 'matrix'`, [caller.staffId]);
+    return {};
+  });
+
+  m.on('get', `${base}/capabilities`, {}, async () => ({
+    capabilities: {
+      'm.change_password': { enabled: false },
+      'm.room_versions': { default: '10', available: { '10': 'stable' } },
+      'm.set_displayname': { enabled: false },
+      'm.set_avatar_url': { enabled: false },
+      'm.3pid_changes': { enabled: false },
+    },
+  }));
+
+  m.on('get', `${base}/pushrules`, {}, async ({ caller }) => defaultPushRules(caller.userId));
+
+  // ---- filters and sync ----
+
+  m.on('post', `${base}/user/:userId/filter`, {}, async ({ caller, params, body }) => {
+    requireSelf(caller, params.userId);
+    const filter = body(filterBody);
+    const rows = await deps.db.query<{ filter_id: number }>('INSERT INTO matrix_filters (staff_id, filter) VALUES ($1, $2::jsonb) RETURNING filter_id', [
+      caller.staffId,
+      JSON.stringify(filter),
+    ]);
+    return { filter_id: String(rows[0].filter_id) };
+  });
+
+  m.on('get', `${base}/user/:userId/filter/:filterId`, {}, async ({ caller, params }) => {
+    requireSelf(caller, params.userId);
+    const filter = /^\d{1,15}$/.test(params.filterId) ? await storedFilter(caller, params.filterId) : undefined;
+    if (!filter) throw mxNotFound('No such filter');
+    return filter;
+  });
+
+  async function storedFilter(caller: Caller, filterId: string): Promise<FilterJson | undefined> {
+    const rows = await deps.db.query<{ filter: FilterJson }>('SELECT filter FROM matrix_filters WHERE filter_id = $1 AND staff_id = $2', [
+      Number(filterId),
+      caller.staffId,
+    ]);
+    return rows[0]?.filter;
+  }
+
+  m.on('get', `${base}/sync`, {}, async ({ req, res, caller, query }) => {
+    let filter: FilterJson = {};
+    if (query.filter?.trimStart().startsWith('{')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(query.filter);
+      } catch {
+        throw new MatrixError(400, 'M_NOT_JSON', 'filter is not JSON');
+      }
+      const r = filterBody.safeParse(parsed);
+      if (!r.success) throw badShape(r.error);
+      filter = r.data;
+    } else if (query.filter) {
+      const stored = /^\d{1,15}$/.test(query.filter) ? await storedFilter(caller, query.filter) : undefined;
+      if (!stored) throw mxInvalidParam('No such filter');
+      filter = stored;
+    }
+    const since = query.since === undefined ? undefined : parseStreamToken(query.since);
+    if (query.since !== undefined && since === undefined) throw mxInvalidParam('since is not a valid token');
+    if (query.set_presence !== undefined && !['online', 'offline', 'unavailable'].includes(query.set_presence))
+      throw mxInvalidParam('set_presence must be online, offline or unavailable');
+    const timeout = query.timeout === undefined ? 0 : Number(query.timeout);
+    if (!Number.isFinite(timeout) || timeout < 0) throw mxInvalidParam('timeout must be a non-negative number');
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    void req;
+    return sync(
+      ctx,
+      caller,
+      {
+        since,
+        fullState: query.full_state === 'true',
+        timelineLimit: Math.min(filter.room?.timeline?.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT),
+        includeLeave: filter.room?.include_leave ?? false,
+        timeoutMs: timeout,
+      },
+      abort.signal,
+    );
+  });
+
+  // ---- rooms ----
+
+  m.on('post', `${base}/createRoom`, {}, async ({ caller, body }) => createRoom(ctx, caller, body(createRoomBody)));
+
+  m.on('get', `${base}/joined_rooms`, {}, async ({ caller }) => joinedRooms(deps.db, caller));
+
+  m.on('post', `${base}/rooms/:roomId/invite`, {}, async ({ caller, params, body }) => {
+    const b = body(userIdBody);
+    await invite(ctx, caller, params.roomId, b.user_id, b.reason);
+    return {};
+  });
+
+  m.on('post', `${base}/join/:roomIdOrAlias`, {}, async ({ caller, params, body }) => {
+    body(obj, { allowEmpty: true });
+    return join(ctx, caller, params.roomIdOrAlias);
+  });
+  m.on('post', `${base}/rooms/:roomId/join`, {}, async ({ caller, params, body }) => {
+    body(obj, { allowEmpty: true });
+    return join(ctx, caller, params.roomId);
+  });
+
+  m.on('post', `${base}/rooms/:roomId/leave`, {}, async ({ caller, params, body }) => {
+    const b = body(reasonBody, { allowEmpty: true });
+    await leave(ctx, caller, params.roomId, undefined, b.reason);
+    return {};
+  });
+
+  m.on('post', `${base}/rooms/:roomId/forget`, {}, async ({ caller, params, body }) => {
+    body(obj, { allowEmpty: true });
+    await forget(ctx, caller, params.roomId);
+    return {};
+  });
+
+  m.on('post', `${base}/rooms/:roomId/kick`, {}, async ({ caller, params, body }) => {
+    const b = body(userIdBody);
+    if (!ids.staffId(b.user_id)) throw mxForbidden('This person is not in the room');
+    await leave(ctx, caller, params.roomId, b.user_id, b.reason);
+    return {};
+  });
+
+  m.on('get', `${base}/rooms/:roomId/members`, {}, async ({ caller, params, query }) =>
+    members(ctx, caller, params.roomId, { membership: query.membership, not_membership: query.not_membership }),
+  );
+  m.on('get', `${base}/rooms/:roomId/joined_members`, {}, async ({ caller, params }) => joinedMembers(ctx, caller, params.roomId));
+  m.on('get', `${base}/rooms/:roomId/state`, {}, async ({ caller, params }) => roomState(ctx, caller, params.roomId));
+  m.on('get', `${base}/rooms/:roomId/state/:eventType{/:stateKey}`, {}, async ({ caller, params }) =>
+    roomStateContent(ctx, caller, params.roomId, params.eventType, params.stateKey ?? ''),
+  );
+  m.on('put', `${base}/rooms/:roomId/state/:eventType{/:stateKey}`, { before: [sendLimit] }, async ({ caller, params, body }) =>
+    setState(ctx, caller, params.roomId, params.eventType, params.stateKey ?? '', body(obj)),
+  );
+
+  m.on('put', `${base}/rooms/:roomId/send/:eventType/:txnId`, { before: [sendLimit] }, async ({ caller, params, body }) =>
+    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, body(obj)),
+  );
+
+  m.on('get', `${base}/rooms/:roomId/messages`, {}, async ({ caller, params, query }) =>
+    messages(ctx, caller, params.roomId, { dir: query.dir ?? '', from: query.from, to: query.to, limit: query.limit }),
+  );
+  m.on('get', `${base}/rooms/:roomId/context/:eventId`, {}, async ({ caller, params, query }) =>
+    eventContext(ctx, caller, params.roomId, params.eventId, query.limit),
+  );
+  m.on('get', `${base}/rooms/:roomId/event/:eventId`, {}, async ({ caller, params }) => getEvent(ctx, caller, params.roomId, params.eventId));
+
+  m.on('put', `${base}/rooms/:roomId/typing/:userId`, {}, async ({ caller, params, body }) => {
+    requireSelf(caller, params.userId);
+    const b = body(typingBody);
+    await setTyping(ctx, caller, params.roomId, b.typing, b.timeout ?? 30_000);
+    return {};
+  });
+
+  m.on('post', `${base}/rooms/:roomId/receipt/:receiptType/:eventId`, {}, async ({ caller, params, body }) => {
+    const b = body(receiptBody, { allowEmpty: true });
+    await markRead(ctx, caller, params.roomId, { [params.receiptType]: params.eventId }, b.thread_id === 'main' ? '' : (b.thread_id ?? ''));
+    return {};
+  });
+
+  m.on('post', `${base}/rooms/:roomId/read_markers`, {}, async ({ caller, params, body }) => {
+    const b = body(readMarkersBody);
+    const marks: Record<string, string> = {};
+    for (const k of ['m.fully_read', 'm.read', 'm.read.private'] as const) if (b[k]) marks[k] = b[k];
+    await markRead(ctx, caller, params.roomId, marks);
+    return {};
+  });
+
+  // ---- account data, profile ----
+
+  m.on('get', `${base}/user/:userId/account_data/:type`, {}, async ({ caller, params }) => {
+    requireSelf(caller, params.userId);
+    return getAccountData(ctx, caller, '', params.type);
+  });
+  m.on('put', `${base}/user/:userId/account_data/:type`, {}, async ({ caller, params, body }) => {
+    requireSelf(caller, params.userId);
+    await setAccountData(ctx, caller, '', params.type, body(obj));
+    return {};
+  });
+  m.on('get', `${base}/user/:userId/rooms/:roomId/account_data/:type`, {}, async ({ caller, params }) => {
+    requireSelf(caller, params.userId);
+    return getAccountData(ctx, caller, params.roomId, params.type);
+  });
+  m.on('put', `${base}/user/:userId/rooms/:roomId/account_data/:type`, {}, async ({ caller, params, body }) => {
+    requireSelf(caller, params.userId);
+    await setAccountData(ctx, caller, params.roomId, params.type, body(obj));
+    return {};
+  });
+
+  m.on('get', `${base}/profile/:userId`, {}, async ({ caller, params }) => {
+    const staffId = ids.staffId(params.userId);
+    // Profiles of people one shares no room with are not found, as if they did not exist.
+    if (!staffId || !(await sharingUsers(deps.db, caller.staffId)).has(staffId)) throw mxNotFound('Profile not found');
+    const rows = await deps.db.query<{ display_name: string }>('SELECT display_name FROM staff WHERE id = $1', [staffId]);
+    return { displayname: rows[0]?.display_name };
+  });
+
+  // ---- end-to-end keys, to-device ----
+
+  m.on('post', `${base}/keys/upload`, {}, async ({ caller, body }) => uploadKeys(ctx, caller, body(keysUploadBody)));
+  m.on('post', `${base}/keys/query`, {}, async ({ caller, body }) => queryKeys(ctx, caller, body(keysQueryBody).device_keys));
+  m.on('post', `${base}/keys/device_signing/upload`, {}, async ({ caller, body }) => {
+    const b = body(deviceSigningBody);
+    await uploadDeviceSigning(ctx, caller, b, () => userInteractiveAuth(ctx, caller, b.auth));
+    return {};
+  });
+  m.on('post', `${base}/keys/signatures/upload`, {}, async ({ caller, body }) => uploadSignatures(ctx, caller, body(signaturesBody)));
+  m.on('post', `${base}/keys/claim`, {}, async ({ caller, body }) => claimKeys(ctx, caller, body(keysClaimBody).one_time_keys));
+  m.on('get', `${base}/keys/changes`, {}, async ({ caller, query }) => {
+    const from = query.from === undefined ? undefined : parseStreamToken(query.from);
+    const to = query.to === undefined ? await headPos(deps.db) : parseStreamToken(query.to);
+    if (from === undefined || to === undefined) throw mxInvalidParam('from and to must be sync tokens');
+    return keyChanges(ctx, caller, from, to);
+  });
+
+  m.on('put', `${base}/sendToDevice/:eventType/:txnId`, {}, async ({ caller, params, body }) => {
+    await sendToDevice(ctx, caller, params.eventType, params.txnId, body(toDeviceBody).messages);
+    return {};
+  });
+
+  // Server-side key backup is not offered yet: clients see "no backup".
+  m.on('get', `${base}/room_keys/version`, {}, async () => {
+    throw mxNotFound('No current backup version');
+  });
+
+  // ---- media (authenticated, spec v1.11) ----
+
+  m.on('post', '/media/v3/upload', {}, async ({ req, caller, query }) => uploadMedia(ctx, caller, req, query.filename));
+  m.on('get', '/client/v1/media/config', {}, async () => ({ 'm.upload.size': config.mediaMaxBytes }));
+  m.on('get', '/client/v1/media/download/:serverName/:mediaId{/:fileName}', {}, async ({ res, caller, params }) =>
+    downloadMedia(ctx, caller, res, params.serverName, params.mediaId, params.fileName),
+  );
+  m.on('get', '/client/v1/media/thumbnail/:serverName/:mediaId', {}, async ({ caller, params }) =>
+    thumbnail(ctx, caller, params.serverName, params.mediaId),
+  );
+  // The unauthenticated media endpoints are frozen by the spec: nothing is served through them.
+  for (const legacy of ['/media/v3/download/:serverName/:mediaId{/:fileName}', '/media/v3/thumbnail/:serverName/:mediaId'])
+    m.on('get', legacy, { public: true }, async () => {
+      throw mxNotFound('Media is only served through the authenticated /_matrix/client/v1/media endpoints');
+    });
+  m.on('get', '/media/v3/config', {}, async () => ({ 'm.upload.size': config.mediaMaxBytes }));
+
+  // ---- devices ----
+
+  m.on('get', `${base}/devices`, {}, async ({ caller }) => ({ devices: await listDevices(deps.db, caller.staffId) }));
+  m.on('get', `${base}/devices/:deviceId`, {}, async ({ caller, params }) => {
+    const d = (await listDevices(deps.db, caller.staffId, params.deviceId))[0];
+    if (!d) throw mxNotFound('No such device');
+    return d;
+  });
+  m.on('put', `${base}/devices/:deviceId`, {}, async ({ caller, params, body }) => {
+    await renameDevice(deps.db, caller.staffId, params.deviceId, body(deviceBody).display_name);
+    return {};
+  });
+  m.on('delete', `${base}/devices/:deviceId`, {}, async ({ caller, params, body }) => {
+    const b = body(uiaBody, { allowEmpty: true });
+    if (!(await listDevices(deps.db, caller.staffId, params.deviceId)).length) throw mxNotFound('No such device');
+    await userInteractiveAuth(ctx, caller, b.auth);
+    await deleteDevice(ctx, caller.staffId, params.deviceId);
+    return {};
+  });
+
+  // ---- the control plane hands the web app a one-time m.login.token ----
+
+  const api = express.Router();
+  route(api, {
+    method: 'post',
+    path: '/api/auth/matrix-login-token',
+    tag: 'auth',
+    summary: 'A one-time Matrix login token (m.login.token) for the signed-in person, valid two minutes',
+    body: z.strictObject({}),
+    response: z.object({ loginToken: z.string(), expiresAt: z.string() }),
+    handler: async ({ actor }) => {
+      const t = await issueMatrixLoginToken(deps.db, actor.staffId, deps.clock.now());
+      return { loginToken: t.loginToken, expiresAt: t.expiresAt.toISOString() };
+    },
+  });
+
+  const wellKnown = express.Router();
+  wellKnown.use(cors);
+  wellKnown.get('/client', (_req, res) => {
+    res.json({ 'm.homeserver': { base_url: config.publicUrl } });
+  });
+
+  return [
+    { path: '/_matrix', router: m.router(), ownBodyParsing: true },
+    { path: '/.well-known/matrix', router: wellKnown, ownBodyParsing: true },
+    { path: '/', router: api },
+  ];
+}
+
+/**
+ * User-interactive authentication with one stage, m.login.password. Without
+ * auth the answer is 401 with the flows; with a wrong password the same plus
+ * M_FORBIDDEN, as the spec describes.
+ */
+async function userInteractiveAuth(
+  ctx: MatrixContext,
+  caller: Caller,
+  auth: { type?: string; session?: string; identifier?: { user?: string }; user?: string; password?: string } | undefined,
+): Promise<void> {
+  const session = auth?.session ?? randomBytes(12).toString('base64url');
+  const flows = { flows: [{ stages: ['m.login.password'] }], params: {}, session };
+  // The first round is a plain challenge: flows and a session, no error code.
+  if (!auth || auth.type !== 'm.login.password' || auth.password === undefined) throw new MatrixError(401, '', 'Authentication required', flows);
+  const user = auth.identifier?.user ?? auth.user ?? caller.userId;
+  const staffId = await checkPassword(ctx, user, auth.password).catch(() => undefined);
+  if (staffId !== caller.staffId) throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password', { ...flows, completed: [] });
+}

@@ -1,0 +1,328 @@
+// /sync: everything after `since` that the caller may see, read from the
+// database at one stream position. With nothing new it waits (long-poll) for a
+// wake-up from any node, looking again now and then in case one was missed.
+import type { Queryable } from '../store/db.ts';
+import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, clientEvent } from './context.ts';
+import { oneTimeKeyCounts, sharingUsers, unusedFallbackKeyTypes } from './keys.ts';
+import { currentState, type Membership } from './rooms.ts';
+import { headPos, streamToken } from './stream.ts';
+
+export interface SyncOptions {
+  since?: number;
+  fullState: boolean;
+  timelineLimit: number;
+  includeLeave: boolean;
+  timeoutMs: number;
+}
+
+/** A look at the database between wake-ups when none came (Redis down, a lost message). */
+const RECHECK_MS = 5_000;
+const MAX_TIMEOUT_MS = 120_000;
+
+export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, signal: AbortSignal) {
+  const listener = ctx.notifier.listen(caller.staffId);
+  try {
+    const deadline = Date.now() + Math.min(Math.max(0, opts.timeoutMs), MAX_TIMEOUT_MS);
+    for (;;) {
+      listener.reset();
+      const { response, hasNews } = await buildSync(ctx, caller, opts);
+      const left = deadline - Date.now();
+      if (hasNews || opts.since === undefined || left <= 0 || signal.aborted) return response;
+      await listener.wait(Math.min(left, RECHECK_MS), signal);
+      if (signal.aborted) return response;
+    }
+  } finally {
+    listener.close();
+  }
+}
+
+interface MembershipState {
+  room_id: string;
+  membership: Membership;
+  stream_pos: number;
+  visible_from: number | null;
+  visible_until: number | null;
+  forgotten: boolean;
+}
+
+async function buildSync(ctx: MatrixContext, caller: Caller, opts: SyncOptions) {
+  const q = ctx.deps.db;
+  const now = ctx.deps.clock.now().getTime();
+  // Read the head first: every change at or below it has committed.
+  if (opts.since !== undefined && !opts.fullState) {
+    const quick = await timelineOnlySync(ctx, caller, opts.since, now, opts.timelineLimit);
+    if (quick) return quick;
+  }
+  const head = await headPos(q);
+  const since = opts.since;
+  const initial = since === undefined;
+  const after = since ?? 0;
+
+  // The device acknowledged everything up to `since`: those to-device messages are done.
+  if (!initial)
+    await q.query('DELETE FROM matrix_to_device WHERE staff_id = $1 AND device_id = $2 AND stream_pos <= $3', [caller.staffId, caller.deviceId, since]);
+
+  const memberships = await q.query<MembershipState>(
+    `SELECT room_id, membership, stream_pos, visible_from, visible_until, forgotten
+       FROM matrix_memberships WHERE staff_id = $1 AND stream_pos <= $2`,
+    [caller.staffId, head],
+  );
+
+  const join: Record<string, unknown> = {};
+  const invite: Record<string, unknown> = {};
+  const leave: Record<string, unknown> = {};
+  const newlyJoined: string[] = [];
+  const leftRooms: string[] = [];
+
+  for (const m of memberships) {
+    if (m.membership === 'join') {
+      const fresh = initial || opts.fullState || Number(m.visible_from) > after;
+      if (fresh && !initial) newlyJoined.push(m.room_id);
+      const room = await joinedRoom(ctx, q, caller, m, { head, after, fresh, now, limit: opts.timelineLimit, initial });
+      if (room) join[m.room_id] = room;
+    } else if (m.membership === 'invite') {
+      if (initial || opts.fullState || m.stream_pos > after) invite[m.room_id] = { invite_state: { events: await strippedState(q, m.room_id) } };
+    } else if (!m.forgotten && (initial ? opts.includeLeave : m.stream_pos > after)) {
+      leftRooms.push(m.room_id);
+      leave[m.room_id] = await leftRoom(q, caller, m, after, now, opts.timelineLimit);
+    }
+  }
+
+  const toDevice = await q.query<{ sender: string; type: string; content: unknown }>(
+    `SELECT sender, type, content FROM matrix_to_device WHERE staff_id = $1 AND device_id = $2 AND stream_pos <= $3 ORDER BY stream_pos, id`,
+    [caller.staffId, caller.deviceId, head],
+  );
+  const accountData = await q.query<{ type: string; content: unknown }>(
+    `SELECT type, content FROM matrix_account_data WHERE staff_id = $1 AND room_id = '' AND stream_pos > $2 AND stream_pos <= $3`,
+    [caller.staffId, after, head],
+  );
+  const deviceLists = initial ? { changed: [], left: [] } : await deviceListChanges(ctx, q, caller, after, head, newlyJoined, leftRooms);
+
+  const response = {
+    next_batch: streamToken(head),
+    rooms: { join, invite, leave },
+    to_device: { events: toDevice },
+    device_lists: deviceLists,
+    device_one_time_keys_count: await oneTimeKeyCounts(q, caller.staffId, caller.deviceId),
+    device_unused_fallback_key_types: await unusedFallbackKeyTypes(q, caller.staffId, caller.deviceId),
+    account_data: { events: accountData },
+    presence: { events: [] },
+  };
+  const hasNews =
+    Object.keys(join).length + Object.keys(invite).length + Object.keys(leave).length + toDevice.length + accountData.length > 0 ||
+    deviceLists.changed.length + deviceLists.left.length > 0;
+  return { response, hasNews };
+}
+
+/**
+ * The common case of an incremental sync, in three queries: when nothing but
+ * new timeline events happened since `since` (no membership, key, to-device,
+ * account data, typing or receipt changes, no room over the timeline limit),
+ * the answer is those events. Otherwise undefined: the full build runs.
+ */
+async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: number, now: number, limit: number) {
+  const q = ctx.deps.db;
+  // One statement, one snapshot: the head, whether anything but timeline events
+  // changed, the key counts, and (if nothing else changed) the new events.
+  const rows = await q.query<EventRow & { head: number; other: boolean; otk: Record<string, number> | null; fallback: string[] }>(
+    `WITH h AS (SELECT pos FROM matrix_stream_head WHERE id = 1),
+     f AS (
+     SELECT h.pos AS head,
+            EXISTS (SELECT 1 FROM matrix_to_device WHERE staff_id = $1 AND device_id = $3)
+         OR EXISTS (SELECT 1 FROM matrix_memberships WHERE staff_id = $1 AND stream_pos > $2)
+         OR EXISTS (SELECT 1 FROM matrix_account_data WHERE staff_id = $1 AND stream_pos > $2 AND stream_pos <= h.pos)
+         OR EXISTS (SELECT 1 FROM matrix_device_list_changes WHERE stream_pos > $2 AND stream_pos <= h.pos)
+         OR EXISTS (SELECT 1 FROM matrix_memberships me JOIN matrix_memberships o ON o.room_id = me.room_id
+                     WHERE me.staff_id = $1 AND me.membership = 'join' AND o.stream_pos > $2 AND o.stream_pos <= h.pos)
+         OR EXISTS (SELECT 1 FROM matrix_memberships me JOIN matrix_typing t ON t.room_id = me.room_id
+                     WHERE me.staff_id = $1 AND me.membership = 'join' AND t.stream_pos > $2 AND t.stream_pos <= h.pos)
+         OR EXISTS (SELECT 1 FROM matrix_memberships me JOIN matrix_receipts r ON r.room_id = me.room_id
+                     WHERE me.staff_id = $1 AND me.membership = 'join' AND r.stream_pos > $2 AND r.stream_pos <= h.pos) AS other,
+            (SELECT json_object_agg(algorithm, n) FROM (SELECT algorithm, count(*)::int AS n FROM matrix_one_time_keys
+              WHERE staff_id = $1 AND device_id = $3 GROUP BY algorithm) k) AS otk,
+            ARRAY(SELECT algorithm FROM matrix_fallback_keys WHERE staff_id = $1 AND device_id = $3 AND NOT used ORDER BY algorithm) AS fallback
+       FROM h)
+     SELECT f.head, f.other, f.otk, f.fallback, ev.* FROM f LEFT JOIN LATERAL (
+       SELECT ${EVENT_COLUMNS} FROM matrix_memberships m JOIN matrix_events e ON e.room_id = m.room_id
+        WHERE NOT f.other AND m.staff_id = $1 AND m.membership = 'join'
+          AND e.stream_pos > GREATEST($2::bigint, m.visible_from - 1) AND e.stream_pos <= f.head) ev ON true
+     ORDER BY ev.stream_pos`,
+    [caller.staffId, since, caller.deviceId],
+  );
+  const flags = rows[0];
+  const head = Number(flags.head);
+  if (flags.other) return undefined;
+  const events = rows.filter((r) => r.event_id !== null);
+  const byRoom = new Map<string, EventRow[]>();
+  for (const r of events) {
+    let list = byRoom.get(r.room_id);
+    if (!list) byRoom.set(r.room_id, (list = []));
+    list.push(r);
+  }
+  if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
+  const join: Record<string, unknown> = {};
+  for (const [roomId, list] of byRoom)
+    join[roomId] = {
+      timeline: { events: list.map((e) => clientEvent(e, caller, now, false)), limited: false, prev_batch: streamToken(Number(list[0].stream_pos) - 1) },
+      state: { events: [] },
+      ephemeral: { events: [] },
+      account_data: { events: [] },
+      unread_notifications: {},
+      summary: {},
+    };
+  const response = {
+    next_batch: streamToken(head),
+    rooms: { join, invite: {}, leave: {} },
+    to_device: { events: [] },
+    device_lists: { changed: [], left: [] },
+    device_one_time_keys_count: { signed_curve25519: 0, ...(flags.otk ?? {}) },
+    device_unused_fallback_key_types: flags.fallback,
+    account_data: { events: [] },
+    presence: { events: [] },
+  };
+  return { response, hasNews: byRoom.size > 0 };
+}
+
+async function joinedRoom(
+  ctx: MatrixContext,
+  q: Queryable,
+  caller: Caller,
+  m: MembershipState,
+  o: { head: number; after: number; fresh: boolean; now: number; limit: number; initial: boolean },
+) {
+  const visibleFrom = Number(m.visible_from ?? m.stream_pos);
+  const lower = o.fresh ? visibleFrom - 1 : Math.max(o.after, visibleFrom - 1);
+  const rows = await q.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM matrix_events e WHERE e.room_id = $1 AND e.stream_pos > $2 AND e.stream_pos <= $3
+      ORDER BY e.stream_pos DESC LIMIT $4`,
+    [m.room_id, lower, o.head, o.limit + 1],
+  );
+  const limited = rows.length > o.limit;
+  const timeline = rows.slice(0, o.limit).reverse();
+  const firstPos = timeline[0]?.stream_pos ?? o.head + 1;
+
+  let state: EventRow[] = [];
+  if (o.fresh) state = (await currentState(q, m.room_id)).filter((e) => e.stream_pos < firstPos);
+  else if (limited)
+    state = await q.query<EventRow>(
+      `SELECT DISTINCT ON (e.type, e.state_key) ${EVENT_COLUMNS} FROM matrix_events e
+        WHERE e.room_id = $1 AND e.state_key IS NOT NULL AND e.stream_pos > $2 AND e.stream_pos < $3
+        ORDER BY e.type, e.state_key, e.stream_pos DESC`,
+      [m.room_id, o.after, firstPos],
+    );
+
+  const ephemeral = await ephemeralEvents(ctx, q, caller, m.room_id, o.fresh ? 0 : o.after, o.head, o.now);
+  const roomAccountData = await q.query<{ type: string; content: unknown }>(
+    `SELECT type, content FROM matrix_account_data WHERE staff_id = $1 AND room_id = $2 AND stream_pos > $3 AND stream_pos <= $4`,
+    [caller.staffId, m.room_id, o.fresh ? 0 : o.after, o.head],
+  );
+  if (!o.fresh && !timeline.length && !ephemeral.length && !roomAccountData.length) return undefined;
+  return {
+    timeline: {
+      events: timeline.map((e) => clientEvent(e, caller, o.now, false)),
+      limited,
+      prev_batch: streamToken(firstPos - 1),
+    },
+    state: { events: state.map((e) => clientEvent(e, caller, o.now, false)) },
+    ephemeral: { events: ephemeral },
+    account_data: { events: roomAccountData },
+    unread_notifications: {},
+    summary: {},
+  };
+}
+
+async function leftRoom(q: Queryable, caller: Caller, m: MembershipState, after: number, now: number, limit: number) {
+  // History up to the leave, from the join on (a rejected invite shows just the leave).
+  const lower = m.visible_from !== null ? Math.max(after, Number(m.visible_from) - 1) : m.stream_pos - 1;
+  const rows = await q.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM matrix_events e WHERE e.room_id = $1 AND e.stream_pos > $2 AND e.stream_pos <= $3
+      ORDER BY e.stream_pos DESC LIMIT $4`,
+    [m.room_id, lower, m.stream_pos, limit + 1],
+  );
+  const timeline = rows.slice(0, limit).reverse();
+  return {
+    timeline: {
+      events: timeline.map((e) => clientEvent(e, caller, now, false)),
+      limited: rows.length > limit,
+      prev_batch: streamToken((timeline[0]?.stream_pos ?? m.stream_pos) - 1),
+    },
+    state: { events: [] },
+    account_data: { events: [] },
+  };
+}
+
+/** What an invitee may see of the room before joining: the spec's stripped state. */
+async function strippedState(q: Queryable, roomId: string) {
+  const shown = new Set(['m.room.create', 'm.room.join_rules', 'm.room.name', 'm.room.avatar', 'm.room.encryption', 'm.room.topic']);
+  const state = await currentState(q, roomId);
+  return state
+    .filter((e) => shown.has(e.type) || e.type === 'm.room.member')
+    .filter((e) => e.type !== 'm.room.member' || e.content.membership === 'invite' || e.content.membership === 'join')
+    .map((e) => ({ type: e.type, state_key: e.state_key, sender: e.sender, content: e.content }));
+}
+
+async function ephemeralEvents(ctx: MatrixContext, q: Queryable, caller: Caller, roomId: string, after: number, head: number, now: number) {
+  const events: unknown[] = [];
+  const typing = await q.query<{ staff_id: string; until_ts: number; stream_pos: number }>(
+    'SELECT staff_id, until_ts, stream_pos FROM matrix_typing WHERE room_id = $1 AND stream_pos <= $2',
+    [roomId, head],
+  );
+  const typingNow = typing.filter((t) => Number(t.until_ts) > now).map((t) => ctx.ids.userId(t.staff_id));
+  if (after === 0 ? typingNow.length > 0 : typing.some((t) => Number(t.stream_pos) > after))
+    events.push({ type: 'm.typing', content: { user_ids: typingNow } });
+
+  const receipts = await q.query<{ staff_id: string; receipt_type: string; thread_id: string; event_id: string; ts: number }>(
+    `SELECT staff_id, receipt_type, thread_id, event_id, ts FROM matrix_receipts
+      WHERE room_id = $1 AND stream_pos > $2 AND stream_pos <= $3 AND (receipt_type <> 'm.read.private' OR staff_id = $4)`,
+    [roomId, after, head, caller.staffId],
+  );
+  if (receipts.length) {
+    const content: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const r of receipts)
+      ((content[r.event_id] ??= {})[r.receipt_type] ??= {})[ctx.ids.userId(r.staff_id)] = {
+        ts: Number(r.ts),
+        ...(r.thread_id ? { thread_id: r.thread_id } : {}),
+      };
+    events.push({ type: 'm.receipt', content });
+  }
+  return events;
+}
+
+/** Who to (re)fetch keys for: people sharing a room whose devices or memberships changed; who one no longer shares any room with. */
+async function deviceListChanges(
+  ctx: MatrixContext,
+  q: Queryable,
+  caller: Caller,
+  after: number,
+  head: number,
+  newlyJoined: string[],
+  leftRooms: string[],
+) {
+  const sharing = await sharingUsers(q, caller.staffId);
+  const changed = new Set<string>();
+  const gone = new Set<string>();
+  const keyRows = await q.query<{ staff_id: string }>(
+    'SELECT DISTINCT staff_id FROM matrix_device_list_changes WHERE stream_pos > $1 AND stream_pos <= $2 AND staff_id = ANY($3::text[])',
+    [after, head, [...sharing]],
+  );
+  for (const r of keyRows) changed.add(r.staff_id);
+  const memberRows = await q.query<{ staff_id: string; membership: Membership }>(
+    `SELECT o.staff_id, o.membership FROM matrix_memberships o
+      WHERE o.room_id IN (SELECT room_id FROM matrix_memberships WHERE staff_id = $1 AND membership = 'join')
+        AND o.stream_pos > $2 AND o.stream_pos <= $3`,
+    [caller.staffId, after, head],
+  );
+  for (const r of memberRows) (r.membership === 'join' || r.membership === 'invite' ? changed : gone).add(r.staff_id);
+  if (newlyJoined.length || leftRooms.length) {
+    const rows = await q.query<{ room_id: string; staff_id: string }>(
+      `SELECT room_id, staff_id FROM matrix_memberships WHERE room_id = ANY($1::text[]) AND membership IN ('join', 'invite', 'leave')`,
+      [[...newlyJoined, ...leftRooms]],
+    );
+    for (const r of rows) (newlyJoined.includes(r.room_id) ? changed : gone).add(r.staff_id);
+  }
+  const left = [...gone].filter((s) => !sharing.has(s));
+  return {
+    changed: [...changed].filter((s) => sharing.has(s)).map((s) => ctx.ids.userId(s)),
+    left: left.map((s) => ctx.ids.userId(s)),
+  };
+}

@@ -1,0 +1,376 @@
+// Socket.IO gateway: authenticated sockets, rooms per user, team and organisation, presence.
+//
+// Sockets authenticate like the REST API: the `rinki_session` cookie (web
+// token) or `auth: {token}` in the handshake (an API token). Every socket sits
+// in user:<staff>, org:<root>, org:<unit>, team:<team> for its teams, and
+// token:<hash> so signing out can drop it on every node. Clients cannot name
+// rooms; `subscribe` and `presence:watch` are the only ways in, both checked.
+// With REDIS_URL the Redis adapter carries every emit to all nodes.
+import type http from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type { Actor } from '../auth/actor.ts';
+import { SESSION_COOKIE } from '../auth/authenticate.ts';
+import { canSubscribeToTeam } from '../auth/policies.ts';
+import { actorForToken } from '../auth/tokens.ts';
+import type { Deps } from '../deps.ts';
+import { zodIssues } from '../http/errors.ts';
+import {
+  LocalLiveSockets,
+  MANUAL_STATUSES,
+  MAX_MANUAL_MINUTES,
+  MAX_PRESENCE_IDS,
+  RedisLiveSockets,
+  effectivePresence,
+  expireManualStatuses,
+  nextManualExpiry,
+  readManualStatuses,
+  resolveUntil,
+  staffIdSchema,
+  writeManualStatus,
+  writeOnlineFlag,
+  type LiveSockets,
+  type ManualStatus,
+  type Presence,
+  type PresenceChange,
+} from './presence.ts';
+
+export interface Realtime {
+  readonly io: Server<Events, Events, Events, SocketData>;
+  toUser(staffId: string, event: string, payload: unknown): void;
+  toTeam(teamId: string, event: string, payload: unknown): void;
+  toOrganisation(organisationId: string, event: string, payload: unknown): void;
+  /** Drops every socket opened with this token, on every node (sign-out, revocation). */
+  disconnectToken(tokenHash: Buffer): void;
+  /** Effective presence of each person asked for; unknown people are offline. */
+  getPresence(staffIds: string[]): Promise<Map<string, Presence>>;
+  /** Sets a person's manual status and announces the change. Undefined when the person does not exist. */
+  setManualStatus(staffId: string, status: ManualStatus, until: Date | null): Promise<PresenceChange | undefined>;
+  close(): Promise<void>;
+}
+
+interface SocketData {
+  actor: Actor;
+  teamIds: string[];
+}
+// Event names stay open: other capabilities push their own events through the helpers.
+type Events = DefaultEventsMap;
+type RinkiSocket = Socket<Events, Events, Events, SocketData>;
+type Ack = (answer: unknown) => void;
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,200}$/;
+/** How often each node re-checks that its sockets' tokens are still valid (expiry, deactivation). */
+const TOKEN_RECHECK_MS = 60_000;
+/** The expiry timer wakes at least this often, to pick up expiries set on a node that died. */
+const EXPIRY_SWEEP_MS = 60_000;
+const EXPIRY_CHANNEL = 'realtime:presence-expiry';
+
+const presenceSetSchema = z.strictObject({
+  status: z.enum(MANUAL_STATUSES),
+  /** An ISO time, or minutes from now. */
+  until: z.union([z.iso.datetime({ offset: true }), z.number().positive().max(MAX_MANUAL_MINUTES)]).optional(),
+});
+const presenceWatchSchema = z.strictObject({ staffIds: z.array(staffIdSchema).max(MAX_PRESENCE_IDS) });
+const teamSchema = z.strictObject({ team: z.string().min(1).max(100) });
+
+const roomOfToken = (tokenHash: Buffer) => `token:${tokenHash.toString('hex')}`;
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+function parsePayload<T>(schema: z.ZodType<T>, raw: unknown): { ok: true; data: T } | { ok: false; error: string } {
+  const r = schema.safeParse(raw ?? {});
+  if (r.success) return { ok: true, data: r.data };
+  return { ok: false, error: zodIssues(r.error).map((i) => `${i.path}: ${i.message}`).join('; ') };
+}
+
+export async function attachRealtime(deps: Deps, server: http.Server): Promise<Realtime> {
+  const { config, db, log, bus, clock } = deps;
+  const publicOrigin = new URL(config.publicUrl).origin;
+
+  const io = new Server<Events, Events, Events, SocketData>(server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    // Browsers send Origin on WebSocket and cross-site requests: refusing other
+    // origins stops another site from riding the session cookie (CSWSH).
+    allowRequest: (req, cb) => {
+      const origin = req.headers.origin;
+      cb(null, origin === undefined || origin === publicOrigin);
+    },
+  });
+
+  let adapterClients: Redis[] = [];
+  let live: LiveSockets;
+  if (bus.redis) {
+    const pub = bus.redis.duplicate();
+    const sub = bus.redis.duplicate();
+    adapterClients = [pub, sub];
+    await Promise.all(adapterClients.map((c) => (c.status === 'wait' ? c.connect() : undefined)));
+    io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }));
+    const redisLive = new RedisLiveSockets(
+      bus.redis,
+      config.redisPrefix,
+      config.nodeName,
+      (staffIds) => staffIds.forEach((id) => announce(id)),
+      (err) => log.warn({ err }, 'presence heartbeat failed'),
+    );
+    await redisLive.start();
+    live = redisLive;
+  } else {
+    live = new LocalLiveSockets();
+  }
+
+  let closing = false;
+
+  async function getPresence(staffIds: string[]): Promise<Map<string, Presence>> {
+    const ids = [...new Set(staffIds)];
+    const [online, manual] = await Promise.all([live.onlineAmong(ids), readManualStatuses(db, ids)]);
+    const now = clock.now();
+    return new Map(ids.map((id) => [id, effectivePresence(online.has(id), manual.get(id), now)]));
+  }
+
+  async function rootOrganisationOf(staffId: string): Promise<string | undefined> {
+    const [row] = await db.query<{ root: string }>(
+      `SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1`,
+      [staffId],
+    );
+    return row?.root;
+  }
+
+  // Announcements for one person run one after another on this node, so a
+  // quick connect-disconnect cannot reach watchers in the wrong order.
+  const announcing = new Map<string, Promise<unknown>>();
+  function announce(staffId: string, rootOrganisationId?: string): Promise<PresenceChange | undefined> {
+    const previous = announcing.get(staffId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (closing) return undefined;
+      const root = rootOrganisationId ?? (await rootOrganisationOf(staffId));
+      const presence = (await getPresence([staffId])).get(staffId)!;
+      const change: PresenceChange = {
+        staffId,
+        status: presence.status,
+        until: presence.until?.toISOString() ?? null,
+        changedAt: clock.now().toISOString(),
+      };
+      io.to([`presence:${staffId}`, ...(root ? [`org:${root}`] : [])]).emit('presence', change);
+      return change;
+    });
+    const settled = next.catch((err) => {
+      if (!closing) log.error({ err, staffId }, 'presence announcement failed');
+      return undefined;
+    });
+    announcing.set(staffId, settled);
+    void settled.then(() => {
+      if (announcing.get(staffId) === settled) announcing.delete(staffId);
+    });
+    return next;
+  }
+
+  async function setManualStatus(staffId: string, status: ManualStatus, until: Date | null): Promise<PresenceChange | undefined> {
+    if (!(await writeManualStatus(db, staffId, status, until, clock.now()))) return undefined;
+    if (until) await bus.publish(EXPIRY_CHANNEL, { at: until.toISOString() });
+    return announce(staffId);
+  }
+
+  // ---- manual status expiry: one timer per node for the soonest expiry ----
+  let wakeAt = Infinity;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  function scheduleExpiry(at: Date): void {
+    if (closing || at.getTime() >= wakeAt) return;
+    wakeAt = at.getTime();
+    clearTimeout(expiryTimer);
+    expiryTimer = setTimeout(() => void runExpiry(), Math.max(0, wakeAt - clock.now().getTime())).unref();
+  }
+  async function runExpiry(): Promise<void> {
+    wakeAt = Infinity;
+    const now = clock.now();
+    try {
+      for (const { staffId } of await expireManualStatuses(db, now)) void announce(staffId);
+      const next = await nextManualExpiry(db);
+      const sweep = new Date(now.getTime() + EXPIRY_SWEEP_MS);
+      scheduleExpiry(next && next < sweep ? next : sweep);
+    } catch (err) {
+      if (closing) return;
+      log.error({ err }, 'presence expiry failed');
+      scheduleExpiry(new Date(clock.now().getTime() + EXPIRY_SWEEP_MS));
+    }
+  }
+  const unsubscribeExpiry = bus.subscribe(EXPIRY_CHANNEL, (m) => {
+    const at = new Date(String((m as { at?: unknown })?.at));
+    if (!Number.isNaN(at.getTime())) scheduleExpiry(at);
+  });
+  await runExpiry();
+
+  // ---- token re-check: expiry, revocation by other means, deactivation ----
+  async function recheckTokens(): Promise<void> {
+    const sockets = [...io.of('/').sockets.values()];
+    const hashes = [...new Set(sockets.map((s) => s.data.actor.tokenHash.toString('hex')))];
+    if (!hashes.length) return;
+    const valid = new Set(
+      (
+        await db.query<{ h: string }>(
+          `SELECT encode(t.token_hash, 'hex') AS h FROM access_tokens t JOIN staff s ON s.id = t.staff_id
+            WHERE t.token_hash = ANY (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x)
+              AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+          [hashes, clock.now()],
+        )
+      ).map((r) => r.h),
+    );
+    for (const s of sockets) if (!valid.has(s.data.actor.tokenHash.toString('hex'))) s.disconnect(true);
+  }
+  const recheckTimer = setInterval(() => {
+    recheckTokens().catch((err) => log.warn({ err }, 'socket token re-check failed'));
+  }, TOKEN_RECHECK_MS).unref();
+
+  // ---- authentication ----
+  io.use(async (socket, next) => {
+    try {
+      const { auth, headers } = socket.handshake;
+      const bearer = (auth as { token?: unknown } | undefined)?.token;
+      let actor: Actor | undefined;
+      if (bearer !== undefined) {
+        if (typeof bearer === 'string' && TOKEN_PATTERN.test(bearer))
+          actor = await actorForToken(db, bearer, 'bearer', clock.now(), ['api']);
+      } else {
+        const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
+        if (cookie && TOKEN_PATTERN.test(cookie)) actor = await actorForToken(db, cookie, 'cookie', clock.now(), ['web']);
+      }
+      if (!actor) return next(new Error('unauthorized'));
+      const teams = await db.query<{ team_id: string }>('SELECT team_id FROM team_members WHERE staff_id = $1', [actor.staffId]);
+      socket.data.actor = actor;
+      socket.data.teamIds = teams.map((t) => t.team_id);
+      next();
+    } catch (err) {
+      log.error({ err }, 'socket authentication failed');
+      next(new Error('unavailable'));
+    }
+  });
+
+  // Handlers are registered synchronously, so no event sent right after connecting is lost.
+  io.on('connection', (socket: RinkiSocket) => {
+    const { actor, teamIds } = socket.data;
+    const staffId = actor.staffId;
+    void socket.join([
+      `user:${staffId}`,
+      `org:${actor.rootOrganisationId}`,
+      `org:${actor.organisationId}`,
+      ...teamIds.map((t) => `team:${t}`),
+      roomOfToken(actor.tokenHash),
+    ]);
+
+    const on = (event: string, handler: (raw: unknown, ack: Ack) => Promise<unknown>) => {
+      socket.on(event, async (raw: unknown, ack: unknown) => {
+        const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
+        try {
+          reply(await handler(raw, reply));
+        } catch (err) {
+          log.error({ err, event }, 'socket event failed');
+          reply({ ok: false, error: 'internal error' });
+        }
+      });
+    };
+
+    on('presence:set', async (raw) => {
+      const p = parsePayload(presenceSetSchema, raw);
+      if (!p.ok) return p;
+      let until: Date | null;
+      try {
+        until = resolveUntil(p.data.until, clock.now());
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+      const presence = await setManualStatus(staffId, p.data.status, until);
+      return presence ? { ok: true, presence } : { ok: false, error: 'unknown person' };
+    });
+
+    // Presence is visible to every signed-in person; watching replaces the previous list.
+    on('presence:watch', async (raw) => {
+      const p = parsePayload(presenceWatchSchema, raw);
+      if (!p.ok) return p;
+      const wanted = new Set(p.data.staffIds);
+      for (const room of socket.rooms) if (room.startsWith('presence:') && !wanted.has(room.slice(9))) void socket.leave(room);
+      await socket.join([...wanted].map((id) => `presence:${id}`));
+      const presence = await getPresence([...wanted]);
+      return {
+        ok: true,
+        presence: [...presence].map(([id, pr]) => ({ staffId: id, status: pr.status, until: pr.until?.toISOString() ?? null })),
+      };
+    });
+
+    on('subscribe', async (raw) => {
+      const p = parsePayload(teamSchema, raw);
+      if (!p.ok) return p;
+      const member = await db.query('SELECT 1 FROM team_members WHERE team_id = $1 AND staff_id = $2', [p.data.team, staffId]);
+      if (!canSubscribeToTeam(actor, { isMember: member.length > 0 })) return { ok: false, error: 'team: not a member of that team' };
+      await socket.join(`team:${p.data.team}`);
+      return { ok: true };
+    });
+
+    on('unsubscribe', async (raw) => {
+      const p = parsePayload(teamSchema, raw);
+      if (!p.ok) return p;
+      await socket.leave(`team:${p.data.team}`);
+      return { ok: true };
+    });
+
+    socket.on('disconnect', () => {
+      if (closing) return;
+      void (async () => {
+        if (!(await live.remove(staffId))) return;
+        // Last socket here; announce offline only when no other node has one.
+        if ((await live.onlineAmong([staffId])).has(staffId)) return;
+        await writeOnlineFlag(db, staffId, false, clock.now());
+        await announce(staffId, actor.rootOrganisationId);
+      })().catch((err) => {
+        if (!closing) log.error({ err }, 'presence update on disconnect failed');
+      });
+    });
+
+    void (async () => {
+      // First socket here: announce even if another node has one too; a repeat is harmless.
+      if (!(await live.add(staffId))) return;
+      await writeOnlineFlag(db, staffId, true, clock.now());
+      await announce(staffId, actor.rootOrganisationId);
+    })().catch((err) => {
+      if (!closing) log.error({ err }, 'presence update on connect failed');
+    });
+  });
+
+  return {
+    io,
+    toUser: (staffId, event, payload) => void io.to(`user:${staffId}`).emit(event, payload),
+    toTeam: (teamId, event, payload) => void io.to(`team:${teamId}`).emit(event, payload),
+    toOrganisation: (organisationId, event, payload) =>
+      void io.to(`org:${organisationId}`).emit(event, payload),
+    disconnectToken: (tokenHash) => io.in(roomOfToken(tokenHash)).disconnectSockets(true),
+    getPresence,
+    setManualStatus,
+    async close() {
+      // Not io.close(): that also closes the HTTP server and waits for its
+      // keep-alive connections; rinki.ts closes the server itself.
+      closing = true;
+      clearTimeout(expiryTimer);
+      clearInterval(recheckTimer);
+      unsubscribeExpiry();
+      io.local.disconnectSockets(true);
+      await io.of('/').adapter.close();
+      io.engine.close();
+      await live.close().catch((err) => log.warn({ err }, 'presence cleanup failed'));
+      for (const c of adapterClients) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Composition root: config → store → bus → services → http + socket.
+// main.ts runs it as a process; tests start it in-process the same way.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { loadKeys } from './crypto/keys.ts';
+import { systemClock, type Clock, type Deps } from './deps.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openDb } from './store/db.ts';
+import { migrate } from './store/migrate.ts';
+import { openBus } from './bus/bus.ts';
+import { createApp } from './http/app.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { authMounts } from './auth/routes.ts';
+import { directoryMounts } from './directory/routes.ts';
+import { loadDemoData } from './directory/demo-data.ts';
+import { attachRealtime, type Realtime } from './realtime/gateway.ts';
+import { realtimeMounts } from './realtime/routes.ts';
+import { matrixMounts } from './matrix/index.ts';
+import { routingMounts } from './routing/routes.ts';
+import { startCheckpointTimer } from './disclosures/store.ts';
+
+export interface Rinki {
+  deps: Deps;
+  server: http.Server;
+  realtime: Realtime;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+export async function startRinki(config: Config, opts: StartOptions = {}): Promise<Rinki> {
+  const log = opts.log ?? createLogger(config.logLevel, config.nodeName);
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrate(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const bus = await openBus(config.redisUrl, config.redisPrefix);
+  const keys = await loadKeys(config);
+  const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock };
+  if (config.demoData) await loadDemoData(deps);
+
+  // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
+  const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
+  const mounts = [...authMounts(deps, authHooks), ...directoryMounts(deps), ...realtimeMounts(deps, () => realtime), ...matrixMounts(deps), ...routingMounts(deps, () => realtime)];
+  const app = createApp(deps, { authenticate: authenticate(deps), mounts });
+  const server = http.createServer(app);
+  const realtime = await attachRealtime(deps, server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  log.info({ url, database: db.kind, bus: bus.kind }, 'Rinki listening');
+  const stopCheckpointTimer = startCheckpointTimer(deps);
+
+  return {
+    deps,
+    server,
+    realtime,
+    url,
+    async close() {
+      stopCheckpointTimer();
+      await realtime.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus.close();
+      await db.close();
+    },
+  };
+}

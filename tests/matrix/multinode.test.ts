@@ -1,0 +1,87 @@
+// Two Rinki nodes on one PostgreSQL and one Redis: A's client on node 1, B's on
+// node 2. Data always comes from the database; Redis carries the wake-ups.
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { MatrixClient } from 'matrix-js-sdk';
+import { parseConfig } from '../../server/src/config.ts';
+import { startRinki, type Rinki } from '../../server/src/rinki.ts';
+import { TEST_REDIS_URL, freshPgDatabase, tempDir } from '../helpers/env.ts';
+import { MX_PEOPLE, createConference, joinWhenInvited, loginClient, mx, passwordLogin, requireNode22, seedMatrixPeople, sendText, stopAll, waitForBodies } from '../helpers/matrix.ts';
+
+const C = '/_matrix/client/v3';
+
+describe('Matrix across two nodes (PostgreSQL + Redis)', function () {
+  this.timeout(120_000);
+  let db: Awaited<ReturnType<typeof freshPgDatabase>>;
+  const nodes: Rinki[] = [];
+  const dirs: string[] = [];
+  let a: MatrixClient | undefined;
+  let b: MatrixClient | undefined;
+
+  before(async () => {
+    requireNode22();
+    db = await freshPgDatabase();
+    const prefix = `rinki-t-${randomBytes(4).toString('hex')}:`;
+    for (const name of ['node-1', 'node-2']) {
+      const dir = tempDir();
+      dirs.push(dir);
+      nodes.push(
+        await startRinki(
+          parseConfig({
+            PORT: '0',
+            DATA_DIR: dir,
+            DATABASE_URL: db.url,
+            REDIS_URL: TEST_REDIS_URL,
+            REDIS_PREFIX: prefix,
+            NODE_NAME: name,
+            MATRIX_SERVER_NAME: 'rinki.test',
+            LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+            DEMO_DATA: 'false',
+          }),
+        ),
+      );
+    }
+    await seedMatrixPeople(nodes[0].deps.db);
+  });
+  after(async () => {
+    stopAll(a, b);
+    for (const n of nodes) await n.close();
+    await db?.drop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('A on node 1 and B on node 2 exchange encrypted messages', async () => {
+    a = await loginClient(nodes[0].url, 'anna');
+    b = await loginClient(nodes[1].url, 'antti');
+    const roomId = await createConference(a, [b.getUserId()!]);
+    await joinWhenInvited(b, roomId);
+    await sendText(a, roomId, 'from node 1');
+    await waitForBodies(b, roomId, ['from node 1']);
+    await sendText(b, roomId, 'from node 2');
+    await waitForBodies(a, roomId, ['from node 2']);
+  });
+
+  it('wakes a long-poll on node 2 through Redis when node 1 stores something for that person', async () => {
+    const anna = await passwordLogin(nodes[0].url, 'anna');
+    const antti = await passwordLogin(nodes[1].url, 'antti');
+    // To-device messages go to people one shares a room with.
+    const room = (await mx(nodes[0].url, 'POST', `${C}/createRoom`, anna.access_token, { invite: [antti.user_id] })).body.room_id as string;
+    expect((await mx(nodes[1].url, 'POST', `${C}/join/${encodeURIComponent(room)}`, antti.access_token, {})).status).to.equal(200);
+    const woken = new Promise<unknown>((resolve) => {
+      const off = nodes[1].deps.bus.subscribe('matrix:wake', (m) => {
+        if ((m as { users: string[] }).users.includes(MX_PEOPLE.antti)) {
+          off();
+          resolve(m);
+        }
+      });
+    });
+    const since = (await mx(nodes[1].url, 'GET', `${C}/sync?timeout=0`, antti.access_token)).body.next_batch as string;
+    const waiting = mx(nodes[1].url, 'GET', `${C}/sync?timeout=30000&since=${since}`, antti.access_token);
+    const msg = { messages: { [antti.user_id]: { [antti.device_id]: { algorithm: 'm.olm.v1.curve25519-aes-sha2', ciphertext: {} } } } };
+    expect((await mx(nodes[0].url, 'PUT', `${C}/sendToDevice/m.room.encrypted/mn-1`, anna.access_token, msg)).status).to.equal(200);
+    await woken;
+    const r = await waiting;
+    expect((r.body.to_device as { events: { sender: string }[] }).events.map((e) => e.sender)).to.deep.equal([anna.user_id]);
+  });
+});
