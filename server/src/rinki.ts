@@ -19,11 +19,14 @@ import { realtimeMounts } from './realtime/routes.ts';
 import { matrixMounts } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
+import { TimerRunner, type TimerHandler } from './timers/timers.ts';
 
 export interface Rinki {
   deps: Deps;
   server: http.Server;
   realtime: Realtime;
+  /** Fires durable timers (ring timeouts, callback reminders, escalations); tests with a fake clock call tick(). */
+  timers: TimerRunner;
   url: string;
   close(): Promise<void>;
 }
@@ -46,6 +49,10 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
   const mounts = [...authMounts(deps, authHooks), ...directoryMounts(deps), ...realtimeMounts(deps, () => realtime), ...matrixMounts(deps), ...routingMounts(deps, () => realtime)];
+  // Each capability hands over the timer kinds it owns; one runner per node fires them all.
+  const timerHandlers: Record<string, TimerHandler>[] = [];
+  const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });
+  for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
   const app = createApp(deps, { authenticate: authenticate(deps), mounts });
   const server = http.createServer(app);
   const realtime = await attachRealtime(deps, server);
@@ -57,14 +64,17 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: db.kind, bus: bus.kind }, 'Rinki listening');
   const stopCheckpointTimer = startCheckpointTimer(deps);
+  timers.start();
 
   return {
     deps,
     server,
     realtime,
+    timers,
     url,
     async close() {
       stopCheckpointTimer();
+      await timers.stop();
       await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
