@@ -14,7 +14,7 @@ import { authenticate } from './auth/authenticate.ts';
 import { authMounts } from './auth/routes.ts';
 import { directoryMounts } from './directory/routes.ts';
 import { loadDemoData } from './directory/demo-data.ts';
-import { attachRealtime, type Realtime } from './realtime/gateway.ts';
+import { attachRealtime, type Realtime, type SocketCommand } from './realtime/gateway.ts';
 import { realtimeMounts } from './realtime/routes.ts';
 import { matrixMounts } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
@@ -51,11 +51,13 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const mounts = [...authMounts(deps, authHooks), ...directoryMounts(deps), ...realtimeMounts(deps, () => realtime), ...matrixMounts(deps), ...routingMounts(deps, () => realtime)];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
   const timerHandlers: Record<string, TimerHandler>[] = [];
+  // Commands other capabilities answer over Socket.IO (REST offers the same commands).
+  const socketCommands: SocketCommand[] = [];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });
   for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
   const app = createApp(deps, { authenticate: authenticate(deps), mounts });
   const server = http.createServer(app);
-  const realtime = await attachRealtime(deps, server);
+  const realtime = await attachRealtime(deps, server, socketCommands);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -42,6 +42,8 @@ export interface Realtime {
   toUser(staffId: string, event: string, payload: unknown): void;
   toTeam(teamId: string, event: string, payload: unknown): void;
   toOrganisation(organisationId: string, event: string, payload: unknown): void;
+  /** Emits to a named room that sockets joined through a SocketCommand (e.g. an urgent queue). */
+  toRoom(room: string, event: string, payload: unknown): void;
   /** Drops every socket opened with this token, on every node (sign-out, revocation). */
   disconnectToken(tokenHash: Buffer): void;
   /** Effective presence of each person asked for; unknown people are offline. */
@@ -97,7 +99,17 @@ function parsePayload<T>(schema: z.ZodType<T>, raw: unknown): { ok: true; data: 
   return { ok: false, error: zodIssues(r.error).map((i) => `${i.path}: ${i.message}`).join('; ') };
 }
 
-export async function attachRealtime(deps: Deps, server: http.Server): Promise<Realtime> {
+/**
+ * A command another capability answers over the socket (e.g. ring:accept).
+ * The gateway authenticates, parses nothing itself and never throws to the
+ * client: handlers validate their own payload and return the acknowledgement.
+ */
+export interface SocketCommand {
+  event: string;
+  handle(ctx: { actor: Actor; join(room: string): Promise<void>; leave(room: string): Promise<void> }, payload: unknown): Promise<unknown>;
+}
+
+export async function attachRealtime(deps: Deps, server: http.Server, commands: SocketCommand[] = []): Promise<Realtime> {
   const { config, db, log, bus, clock } = deps;
   const publicOrigin = new URL(config.publicUrl).origin;
 
@@ -327,6 +339,12 @@ export async function attachRealtime(deps: Deps, server: http.Server): Promise<R
       return { ok: true };
     });
 
+    for (const command of commands) {
+      on(command.event, (raw) =>
+        command.handle({ actor, join: async (room) => void (await socket.join(room)), leave: async (room) => void (await socket.leave(room)) }, raw),
+      );
+    }
+
     socket.on('disconnect', () => {
       if (closing) return;
       void (async () => {
@@ -354,6 +372,7 @@ export async function attachRealtime(deps: Deps, server: http.Server): Promise<R
     io,
     toUser: (staffId, event, payload) => void io.to(`user:${staffId}`).emit(event, payload),
     toTeam: (teamId, event, payload) => void io.to(`team:${teamId}`).emit(event, payload),
+    toRoom: (room, event, payload) => void io.to(room).emit(event, payload),
     toOrganisation: (organisationId, event, payload) =>
       void io.to(`org:${organisationId}`).emit(event, payload),
     disconnectToken: (tokenHash) => io.in(roomOfToken(tokenHash)).disconnectSockets(true),
