@@ -20,6 +20,8 @@ import { matrixMounts } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
 import { TimerRunner, type TimerHandler } from './timers/timers.ts';
+import { Ringing } from './ringing/service.ts';
+import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
 
 export interface Rinki {
   deps: Deps;
@@ -27,6 +29,8 @@ export interface Rinki {
   realtime: Realtime;
   /** Fires durable timers (ring timeouts, callback reminders, escalations); tests with a fake clock call tick(). */
   timers: TimerRunner;
+  /** The ring lifecycle (the routing benchmark's accept race calls it directly). */
+  ringing: Ringing;
   url: string;
   close(): Promise<void>;
 }
@@ -48,11 +52,19 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
 
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
-  const mounts = [...authMounts(deps, authHooks), ...directoryMounts(deps), ...realtimeMounts(deps, () => realtime), ...matrixMounts(deps), ...routingMounts(deps, () => realtime)];
+  const ringing = new Ringing(deps, () => realtime);
+  const mounts = [
+    ...authMounts(deps, authHooks),
+    ...directoryMounts(deps),
+    ...realtimeMounts(deps, () => realtime),
+    ...matrixMounts(deps),
+    ...routingMounts(deps, () => realtime),
+    ...ringingMounts(deps, ringing),
+  ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
-  const timerHandlers: Record<string, TimerHandler>[] = [];
+  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers()];
   // Commands other capabilities answer over Socket.IO (REST offers the same commands).
-  const socketCommands: SocketCommand[] = [];
+  const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });
   for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
   const app = createApp(deps, { authenticate: authenticate(deps), mounts });
@@ -73,6 +85,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     server,
     realtime,
     timers,
+    ringing,
     url,
     async close() {
       stopCheckpointTimer();

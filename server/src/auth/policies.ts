@@ -83,3 +83,15 @@ export function canAdministerRouting(actor: Actor, region: { id: string; rootId:
   if (region === 'default') return actor.organisationKind === 'kela' && hasRole(actor, 'admin', actor.rootOrganisationId);
   return hasRoleFor(actor, 'admin', region);
 }
+
+// ---- ringing ----
+
+/** A routing request is seen by its requester and by the people it rang, nobody else. */
+export function canReadRingRequest(actor: Actor, request: { requesterId: string; offeredTo: string[] }): boolean {
+  return actor.staffId === request.requesterId || request.offeredTo.includes(actor.staffId);
+}
+
+/** Only the requester calls a ring off. */
+export function canCancelRingRequest(actor: Actor, request: { requesterId: string }): boolean {
+  return actor.staffId === request.requesterId;
+}

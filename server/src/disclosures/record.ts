@@ -1,6 +1,8 @@
 // Disclosure records: who disclosed which categories of a client's data to whom,
 // on which legal basis. The one function every disclosure goes through (routing's
 // identity disclosure on accept, a caseworker sharing client data).
+import { checkBasis } from '../../../shared/src/disclosures.ts';
+import { HttpError } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { appendAuditEntry, type CheckpointSigner } from './store.ts';
 
@@ -32,7 +34,19 @@ export interface DisclosureRecorded {
  * allow the categories or the consent is missing, expired or withdrawn.
  */
 export async function recordDisclosure(q: Queryable, input: DisclosureInput, signer: CheckpointSigner): Promise<DisclosureRecorded> {
+  const refusal = checkBasis(input.basis, input.categories, input.consentId !== undefined);
+  if (refusal) throw new DisclosureRefused(refusal.reason, refusal.categories);
   const disclosureId = crypto.randomUUID();
   const { lastSeq } = await appendAuditEntry(q, 'disclosure', { type: 'disclosure', disclosureId, ...input, at: undefined }, input.at, signer);
   return { disclosureId, seq: lastSeq };
+}
+
+/** 422: the basis does not allow what is being shared; nothing is disclosed. */
+export class DisclosureRefused extends HttpError {
+  constructor(
+    readonly reason: string,
+    readonly categories?: string[],
+  ) {
+    super(422, 'disclosure_refused', `Disclosure refused: ${reason}${categories ? ` (${categories.join(', ')})` : ''}`);
+  }
 }

@@ -1,0 +1,36 @@
+// Conferences the control plane opens (routing on accept, callbacks): the room
+// is created on behalf of its first member, the others are granted access
+// (a cross-organisation conference exists only because routing put them there)
+// and invited. Each step is its own Matrix write, like a client's would be.
+import type { Deps } from '../deps.ts';
+import { createMatrixContext, type Caller, type MatrixContext } from './context.ts';
+import { createRoom, grantConferenceAccess, invite } from './rooms.ts';
+
+/** Who the server acts as: the person, on no device (state events carry no device). */
+async function serverSideCaller(ctx: MatrixContext, staffId: string): Promise<Caller> {
+  const [row] = await ctx.deps.db.query<{ root: string }>(
+    'SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
+    [staffId],
+  );
+  if (!row) throw new Error(`no staff member ${staffId}`);
+  return { staffId, userId: ctx.ids.userId(staffId), deviceId: '', rootOrganisationId: row.root, tokenHash: Buffer.alloc(0) };
+}
+
+export interface OpenConference {
+  creatorId: string;
+  inviteeIds: string[];
+  /** Shown as the room name: a code such as the request type, never client data. */
+  name: string;
+  /** Why the invitees may join (stored with the grant), e.g. 'routing:<request id>'. */
+  grantReason: string;
+}
+
+export async function openConference(deps: Deps, input: OpenConference, ctx: MatrixContext = createMatrixContext(deps)): Promise<{ roomId: string }> {
+  const creator = await serverSideCaller(ctx, input.creatorId);
+  const { room_id: roomId } = await createRoom(ctx, creator, { name: input.name, preset: 'private_chat' });
+  for (const staffId of input.inviteeIds) {
+    await grantConferenceAccess(deps.db, roomId, staffId, input.grantReason, input.creatorId);
+    await invite(ctx, creator, roomId, ctx.ids.userId(staffId));
+  }
+  return { roomId };
+}

@@ -1,0 +1,381 @@
+// The ring lifecycle end to end over REST and Socket.IO, on both stores:
+// who rings first and why, declines and timeouts moving the ring on, the first
+// accept opening the conference and recording the identity disclosure, the
+// final actions, rule changes, bad input and permissions.
+import { expect } from 'chai';
+import { fictionalHetu } from '../../../shared/src/hetu.ts';
+import type { RuleSet } from '../../../shared/src/routing.ts';
+import type { RingOfferView, RingRequestView } from '../../../shared/src/ringing.ts';
+import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { connectSocket, emitWithAck, nextEvent, type ClientSocket } from '../../../tests/helpers/realtime.ts';
+import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
+import { createAbsence } from '../directory/repository.ts';
+
+/** Wednesday 18 November 2026, 10:00 in Helsinki: the fixture's teams are open. */
+const OPEN_AT = Date.parse('2026-11-18T08:00:00Z');
+
+class ManualClock {
+  constructor(public t: number) {}
+  now = () => new Date(this.t);
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+/** Waits until `check` answers something truthy (the server acts after commit, asynchronously). */
+async function eventually<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+for (const store of STORE_KINDS) {
+  describe(`ringing on ${store}`, function () {
+    let rinki: TestRinki;
+    let f: OrgFixture;
+    let clock: ManualClock;
+    const tokens: Record<string, string> = {};
+    const sockets: Record<string, ClientSocket> = {};
+
+    const call = async <T = Record<string, unknown>>(staffId: string, method: string, path: string, body?: unknown) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    };
+    const count = async (table: string) => (await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+    const online = async (...staffIds: string[]) => {
+      for (const id of staffIds) sockets[id] ??= await connectSocket(rinki.url, { token: tokens[id] });
+    };
+    const offline = (...staffIds: string[]) => {
+      for (const id of staffIds) {
+        sockets[id]?.close();
+        delete sockets[id];
+      }
+    };
+    const publish = async (rules: RuleSet) => {
+      const admin = rules.region === f.orgs.countyA ? f.staff.countyAAdmin : f.staff.countyBAdmin;
+      const draft = await call<{ version: number }>(admin, 'POST', `/api/routing/regions/${rules.region}/rule-sets`, { body: rules });
+      expect(draft.status, JSON.stringify(draft.body)).to.equal(201);
+      const done = await call(admin, 'POST', `/api/routing/regions/${rules.region}/rule-sets/${draft.body.version}/publish`, {});
+      expect(done.status, JSON.stringify(done.body)).to.equal(200);
+      return draft.body.version;
+    };
+    const startFor = (staffId: string, hetu: string, extra: Record<string, unknown> = {}) =>
+      call<RingRequestView>(staffId, 'POST', '/api/ringing/requests', {
+        client: { hetu },
+        request: { type: 'konsultaatio', urgency: 'normal' },
+        basis: 'totul_18',
+        ...extra,
+      });
+    const offersOf = async (staffId: string) => (await call<RingOfferView[]>(staffId, 'GET', '/api/ringing/offers')).body;
+    const stateOf = async (staffId: string, requestId: string) => (await call<RingRequestView>(staffId, 'GET', `/api/ringing/requests/${requestId}`)).body;
+
+    /** County A: the application's handler first, then Kela's southern team; urgent requests are refused. */
+    const countyARules = (secondTeam: string): RuleSet => ({
+      region: f.orgs.countyA,
+      filters: [
+        {
+          id: 'urgent', name: 'Kiireelliset', match: { urgency: 'urgent' }, steps: [],
+          final: { action: 'refuse', reason: { fi: 'Kiireelliset Kelan palvelunumeroon.', sv: 'Brådskande till FPA:s servicenummer.', en: 'Urgent cases go to Kela’s service line.' } },
+        },
+        {
+          id: 'main', name: 'Hakemus ja tiimi', match: {},
+          steps: [
+            { id: 'handler', select: { relation: 'application_handler' }, strategy: 'serial', ringTimeoutSeconds: 30 },
+            { id: 'named', select: { relation: 'named_worker' }, strategy: 'serial', ringTimeoutSeconds: 30 },
+            { id: 'team', select: { team: secondTeam }, strategy: 'simultaneous', ringTimeoutSeconds: 60 },
+          ],
+          final: { action: 'callback', dueWorkingDays: 1, ownerTeamId: secondTeam },
+        },
+      ],
+    });
+    /** County B: non-disclosure clients only through the central Swedish-language team. */
+    const countyBRules = (): RuleSet => ({
+      region: f.orgs.countyB,
+      filters: [
+        {
+          id: 'turvakielto', name: 'Turvakielto', match: { nonDisclosure: true },
+          steps: [{ id: 'central', select: { team: f.teams.kelaWestSwedish }, strategy: 'simultaneous', ringTimeoutSeconds: 60, constraints: { language: 'client' } }],
+          final: { action: 'callback', dueHours: 4, ownerTeamId: f.teams.kelaWestSwedish },
+        },
+      ],
+    });
+
+    before(async () => {
+      clock = new ManualClock(OPEN_AT);
+      rinki = await startTestRinki({ store, clock });
+      f = await makeOrgFixture(rinki.deps.db, rinki.deps.keys);
+      for (const id of Object.values(f.staff)) tokens[id] = await apiTokenFor(rinki, id);
+      await publish(countyARules(f.teams.kelaSouth));
+      await publish(countyBRules());
+    });
+    afterEach(() => offline(...Object.keys(sockets)));
+    after(() => rinki.cleanup());
+
+    it('rings the handler of the pending application first; the first accept opens the conference and records the identity disclosure', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker);
+      const offered = nextEvent<RingOfferView>(sockets[f.staff.kelaHandler], 'ring:offer');
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(started.status, JSON.stringify(started.body)).to.equal(201);
+      expect(started.body.state).to.equal('ringing');
+      expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.kelaHandler]);
+      const step = started.body.explanation.find((e) => e.kind === 'step');
+      expect(step?.step?.stepId).to.equal('handler');
+
+      const offer = await offered;
+      expect(offer.requester.staffId).to.equal(f.staff.countyAWorker);
+      expect(offer.municipality?.code).to.equal(f.municipalities.a1);
+      expect(offer).not.to.have.property('client');
+      expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
+
+      const progress = nextEvent<RingRequestView>(sockets[f.staff.countyAWorker], 'ring:progress', (v) => v.state === 'accepted');
+      const accepted = await call<RingRequestView>(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer.offerId}/accept`);
+      expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+      expect(accepted.body.acceptedBy?.staffId).to.equal(f.staff.kelaHandler);
+      expect(accepted.body.roomId).to.match(/^!/);
+      expect((await progress).roomId).to.equal(accepted.body.roomId);
+
+      // Both are in the room: the requester joined, the accepter invited (with access granted across organisations).
+      const members = await rinki.deps.db.query<{ staff_id: string; membership: string }>(
+        'SELECT staff_id, membership FROM matrix_memberships WHERE room_id = $1 ORDER BY staff_id',
+        [accepted.body.roomId],
+      );
+      expect(members.map((m) => [m.staff_id, m.membership])).to.deep.include.members([
+        [f.staff.countyAWorker, 'join'],
+        [f.staff.kelaHandler, 'invite'],
+      ]);
+      const disclosures = await rinki.deps.db.query<{ entry: Record<string, unknown> }>(`SELECT entry FROM audit_log_entries WHERE log = 'disclosure'`);
+      const mine = disclosures.map((d) => d.entry).filter((e) => e.routingRequestId === started.body.requestId);
+      expect(mine).to.have.length(1);
+      expect(mine[0]).to.include({ clientId: f.clients!.a.id, basis: 'totul_18' });
+      expect(mine[0].categories).to.deep.equal(['identity']);
+
+      // A second accept finds it taken.
+      const again = await call(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer.offerId}/accept`);
+      expect(again.status).to.equal(409);
+    });
+
+    it('moves on when the handler declines, and rings the whole team of the next step at once', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker, f.staff.kelaLiaison);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      const [offer] = await offersOf(f.staff.kelaHandler);
+      expect(offer.requestId).to.equal(started.body.requestId);
+      // The named worker (county A's own worker) is the requester, so that step is skipped at once.
+      const teamRings = nextEvent<RingOfferView>(sockets[f.staff.kelaWorker], 'ring:offer');
+      expect((await call(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer.offerId}/decline`, { reason: 'not_my_client' })).status).to.equal(200);
+      await teamRings;
+      const view = await stateOf(f.staff.countyAWorker, started.body.requestId);
+      expect(view.ringing.map((r) => r.staffId).sort()).to.deep.equal([f.staff.kelaLiaison, f.staff.kelaWorker].sort());
+      const kinds = view.explanation.map((e) => e.kind);
+      expect(kinds).to.include.members(['declined', 'step', 'offered']);
+      const named = view.explanation.find((e) => e.step?.stepId === 'named');
+      expect(named?.step?.skipped).to.equal(true);
+      // The team's offers are withdrawn when one of them accepts.
+      const [teamOffer] = await offersOf(f.staff.kelaLiaison);
+      const withdrawn = nextEvent<{ state: string }>(sockets[f.staff.kelaWorker], 'ring:offer-ended');
+      expect((await call(f.staff.kelaLiaison, 'POST', `/api/ringing/offers/${teamOffer.offerId}/accept`)).status).to.equal(200);
+      expect((await withdrawn).state).to.equal('withdrawn');
+      expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
+    });
+
+    it('rings the next step when the ring times out (durable timer), and ends with a callback when nobody answers', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.kelaHandler]);
+      clock.advance(30_000);
+      await rinki.timers.tick();
+      const teamStep = await eventually(async () => {
+        const v = await stateOf(f.staff.countyAWorker, started.body.requestId);
+        return v.ringing.some((r) => r.staffId === f.staff.kelaWorker) && v;
+      }, 'the team step');
+      expect(teamStep.explanation.some((e) => e.kind === 'expired')).to.equal(true);
+      clock.advance(60_000);
+      await rinki.timers.tick();
+      const ended = await eventually(async () => {
+        const v = await stateOf(f.staff.countyAWorker, started.body.requestId);
+        return v.state !== 'ringing' && v;
+      }, 'the final action');
+      expect(ended.state).to.equal('callback');
+      expect(ended.final?.action).to.equal('callback');
+      expect(ended.final?.ownerTeamId).to.equal(f.teams.kelaSouth);
+      expect(ended.final?.dueAt).to.be.a('string');
+      expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
+    });
+
+    it('nobody available: ends with the final action at once, without ringing anyone', async () => {
+      await online(f.staff.countyAWorker);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(started.status).to.equal(201);
+      expect(started.body.state).to.equal('callback');
+      expect(started.body.ringing).to.deep.equal([]);
+      const reasons = started.body.explanation.filter((e) => e.kind === 'step').map((e) => e.step!.excluded.map((x) => x.reason)).flat();
+      expect(reasons).to.include('offline');
+    });
+
+    it('a named worker on leave: the stand-in rings instead', async () => {
+      await rinki.deps.db.tx((q) =>
+        createAbsence(q, {
+          staffId: f.staff.countyAWorker,
+          startsAt: new Date(OPEN_AT - 86_400_000).toISOString(),
+          endsAt: new Date(OPEN_AT + 86_400_000 * 30).toISOString(),
+          standInId: f.staff.countyAContact,
+          reason: 'leave',
+        }),
+      );
+      try {
+        await online(f.staff.kelaWorker, f.staff.countyAContact, f.staff.countyAWorker);
+        // Kela's worker asks: the handler step skips (the handler is offline), the named worker is on leave.
+        const started = await startFor(f.staff.kelaWorker, f.clients!.a.hetu);
+        expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.countyAContact]);
+        const [offer] = await offersOf(f.staff.countyAContact);
+        expect(offer.requestId).to.equal(started.body.requestId);
+        const named = started.body.explanation.find((e) => e.step?.stepId === 'named')!;
+        expect(named.step!.candidates[0].standInFor?.staffId).to.equal(f.staff.countyAWorker);
+        await call(f.staff.kelaWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
+      } finally {
+        await rinki.deps.db.query('DELETE FROM absences WHERE staff_id = $1', [f.staff.countyAWorker]);
+      }
+    });
+
+    it('a non-disclosure client rings only the central Swedish-language team, and the offer shows no municipality', async () => {
+      await online(f.staff.countyBWorker, f.staff.kelaSwedish, f.staff.kelaWorker);
+      const offered = nextEvent<RingOfferView>(sockets[f.staff.kelaSwedish], 'ring:offer');
+      const started = await startFor(f.staff.countyBWorker, f.clients!.b.hetu);
+      expect(started.status, JSON.stringify(started.body)).to.equal(201);
+      expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.kelaSwedish]);
+      const offer = await offered;
+      expect(offer).not.to.have.property('municipality');
+      expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
+      await call(f.staff.countyBWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
+    });
+
+    it('a region whose rule refuses urgent requests answers with its reason', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { request: { type: 'kiireellinen', urgency: 'urgent', criteria: ['no_food'] } });
+      expect(started.body.state).to.equal('refused');
+      expect(started.body.final?.reason?.en).to.equal('Urgent cases go to Kela’s service line.');
+      expect(await offersOf(f.staff.kelaHandler)).to.deep.equal([]);
+    });
+
+    it('a published change affects the next request, not one already ringing; a rollback restores the previous routing', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker, f.staff.kelaSwedish);
+      const first = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      const before = await call<{ versions: { version: number; status: string }[] }>(f.staff.countyAAdmin, 'GET', `/api/routing/regions/${f.orgs.countyA}/rule-sets`);
+      const previous = before.body.versions.find((v) => v.status === 'published')!.version;
+      await publish(countyARules(f.teams.kelaWestSwedish));
+
+      // The request already ringing keeps its rule set: after the handler declines, Kela's southern team rings.
+      const [offer] = await offersOf(f.staff.kelaHandler);
+      await call(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer.offerId}/decline`, { reason: 'busy_with_client' });
+      const firstNow = await eventually(async () => {
+        const v = await stateOf(f.staff.countyAWorker, first.body.requestId);
+        return v.ringing.length > 0 && v.ringing[0].staffId !== f.staff.kelaHandler && v;
+      }, 'the next step');
+      expect(firstNow.ringing.map((r) => r.staffId)).to.include(f.staff.kelaWorker);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${first.body.requestId}/cancel`);
+
+      // The next request follows the new rules: the Swedish team after the handler.
+      const second = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(second.body.ruleSet.version).to.be.greaterThan(first.body.ruleSet.version!);
+      const [offer2] = await offersOf(f.staff.kelaHandler);
+      await call(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer2.offerId}/decline`, { reason: 'busy_with_client' });
+      const secondNow = await eventually(async () => {
+        const v = await stateOf(f.staff.countyAWorker, second.body.requestId);
+        return v.ringing.length > 0 && v.ringing[0].staffId !== f.staff.kelaHandler && v;
+      }, 'the next step');
+      expect(secondNow.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.kelaSwedish]);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${second.body.requestId}/cancel`);
+
+      const rolled = await call(f.staff.countyAAdmin, 'POST', `/api/routing/regions/${f.orgs.countyA}/rollback`, { version: previous });
+      expect(rolled.status, JSON.stringify(rolled.body)).to.equal(200);
+      const third = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      const [offer3] = await offersOf(f.staff.kelaHandler);
+      await call(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer3.offerId}/decline`, { reason: 'busy_with_client' });
+      const thirdNow = await eventually(async () => {
+        const v = await stateOf(f.staff.countyAWorker, third.body.requestId);
+        return v.ringing.length > 0 && v.ringing[0].staffId !== f.staff.kelaHandler && v;
+      }, 'the next step');
+      expect(thirdNow.ringing.map((r) => r.staffId)).to.include(f.staff.kelaWorker);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${third.body.requestId}/cancel`);
+    });
+
+    it('works over Socket.IO too: request, offer, accept', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler);
+      const offered = nextEvent<RingOfferView>(sockets[f.staff.kelaHandler], 'ring:offer');
+      const ack = await emitWithAck<{ ok: boolean; result: RingRequestView }>(sockets[f.staff.countyAWorker], 'ring:request', {
+        client: { applicationId: f.applications.clientA },
+        request: { type: 'lausuntopyynto', urgency: 'normal' },
+        basis: 'totul_15_statement',
+      });
+      expect(ack.ok).to.equal(true);
+      const offer = await offered;
+      const accepted = await emitWithAck<{ ok: boolean; result: RingRequestView }>(sockets[f.staff.kelaHandler], 'ring:accept', { offerId: offer.offerId });
+      expect(accepted.ok).to.equal(true);
+      expect(accepted.result.state).to.equal('accepted');
+      const bad = await emitWithAck<{ ok: boolean; status: number }>(sockets[f.staff.kelaHandler], 'ring:accept', { offerId: 'nope' });
+      expect(bad).to.include({ ok: false, status: 400 });
+    });
+
+    it('a repeated request id starts nothing new', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler);
+      const requestId = crypto.randomUUID();
+      const a = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { requestId });
+      const n = await count('ring_offers');
+      const b = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { requestId });
+      expect(b.body.requestId).to.equal(a.body.requestId);
+      expect(await count('ring_offers')).to.equal(n);
+      expect((await startFor(f.staff.kelaWorker, f.clients!.a.hetu, { requestId })).status).to.equal(409);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${requestId}/cancel`);
+    });
+
+    it('refuses bad input with a clear 4xx and writes nothing', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler);
+      const before = { requests: await count('routing_requests'), offers: await count('ring_offers') };
+      const badHetu = await startFor(f.staff.countyAWorker, '131052-308U');
+      expect(badHetu.status).to.equal(400);
+      expect(JSON.stringify(badHetu.body)).to.contain('hetu');
+      const unknown = await startFor(f.staff.countyAWorker, fictionalHetu('1970-01-01', 77));
+      expect(unknown.status).to.equal(404);
+      const unknownClient = await call(f.staff.countyAWorker, 'POST', '/api/ringing/requests', {
+        client: { applicationId: 'no-such-application' }, request: { type: 'konsultaatio', urgency: 'normal' }, basis: 'totul_18',
+      });
+      expect(unknownClient.status).to.equal(404);
+      const badType = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { request: { type: 'chat', urgency: 'normal' } });
+      expect(badType.status).to.equal(400);
+      expect(JSON.stringify(badType.body)).to.contain('request.type');
+      const badBasis = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { basis: 'because' });
+      expect(badBasis.status).to.equal(400);
+      const noConsent = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { basis: 'consent_oral' });
+      expect(noConsent.status).to.equal(422);
+      expect((noConsent.body as { error?: string }).error).to.equal('disclosure_refused');
+      expect({ requests: await count('routing_requests'), offers: await count('ring_offers') }).to.deep.equal(before);
+    });
+
+    it('keeps requests and offers to their parties: nobody else reads, accepts, declines or cancels', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      const [offer] = await offersOf(f.staff.kelaHandler);
+      const before = await count(`ring_offers WHERE state = 'ringing'`);
+      for (const other of [f.staff.kelaWorker, f.staff.countyBWorker]) {
+        expect((await call(other, 'POST', `/api/ringing/offers/${offer.offerId}/accept`)).status).to.equal(404);
+        expect((await call(other, 'POST', `/api/ringing/offers/${offer.offerId}/decline`, { reason: 'other' })).status).to.equal(404);
+        expect((await call(other, 'GET', `/api/ringing/requests/${started.body.requestId}`)).status).to.equal(404);
+        expect((await call(other, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`)).status).to.equal(404);
+      }
+      // The person rung reads the request but cannot call it off.
+      expect((await call(f.staff.kelaHandler, 'GET', `/api/ringing/requests/${started.body.requestId}`)).status).to.equal(200);
+      expect((await call(f.staff.kelaHandler, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`)).status).to.equal(403);
+      expect(await count(`ring_offers WHERE state = 'ringing'`)).to.equal(before);
+      // A county B worker cannot even start a request about county A's client.
+      expect((await startFor(f.staff.countyBWorker, f.clients!.a.hetu)).status).to.equal(404);
+      const res = await fetch(`${rinki.url}/api/ringing/offers`);
+      expect(res.status).to.equal(401);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
+    });
+  });
+}

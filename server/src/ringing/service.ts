@@ -1,0 +1,516 @@
+// The ring lifecycle: a routing request rings the people its rule set chose,
+// step by step, until one of them accepts (first accept wins, on any node) or
+// the steps run out and the rule's final action is taken.
+//
+// Evaluating a step reads the directory and presence; that happens outside
+// any transaction, and the result is applied in a short transaction that
+// first checks the request is still where the evaluation started (state and
+// round). A stale evaluation is simply dropped.
+import { randomUUID } from 'node:crypto';
+import { checkBasis } from '../../../shared/src/disclosures.ts';
+import type { ClientRecord } from '../../../shared/src/directory.ts';
+import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView } from '../../../shared/src/routing.ts';
+import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
+import type { Actor } from '../auth/actor.ts';
+import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
+import type { Deps } from '../deps.ts';
+import { getClientRecord } from '../directory/repository.ts';
+import { lookUpClient } from '../directory/service.ts';
+import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
+import { auditSigner } from '../disclosures/store.ts';
+import { HttpError, conflict, notFound } from '../http/errors.ts';
+import { openConference } from '../matrix/conference.ts';
+import type { Realtime } from '../realtime/gateway.ts';
+import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } from '../routing/decide.ts';
+import * as rules from '../routing/repository.ts';
+import type { Queryable } from '../store/db.ts';
+import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
+
+export const RING_TIMEOUT_TIMER = 'ringing.timeout';
+/** A timeout whose follow-up did not happen (the node died) is tried again this much later. */
+const TIMEOUT_RETRY_MS = 15_000;
+
+interface RequestRow {
+  id: string;
+  requester_id: string;
+  requester_organisation_id: string;
+  requester_organisation_kind: 'kela' | 'county';
+  client_id: string;
+  request_type: string;
+  urgency: 'urgent' | 'normal';
+  criteria: string[];
+  language: string | null;
+  segment: string | null;
+  basis: string;
+  consent_id: string | null;
+  state: RingState;
+  rule_set_region: string;
+  rule_set_version: number | null;
+  filter: Filter | null;
+  final: FinalDecisionView;
+  step_index: number;
+  round: number;
+  step_candidates: StepDecisionView['candidates'];
+  listed: string[];
+  explanation: RingEventView[];
+  accepted_by: string | null;
+  room_id: string | null;
+  created_at: Date;
+  ended_at: Date | null;
+}
+
+/** What to do next, computed outside a transaction. */
+interface Plan {
+  stepIndex: number;
+  /** Offered in this round. */
+  batch: StepDecisionView['candidates'];
+  /** The current step's candidates still to ring after this round (serial strategies). */
+  rest: StepDecisionView['candidates'];
+  listed: string[];
+  events: RingEventView[];
+  /** Set when the steps ran out. */
+  final?: FinalDecisionView;
+  /** The step's reason, shown with each offer. */
+  why?: StepDecisionView['explanation'];
+}
+
+type Effect = () => unknown;
+
+export class Ringing {
+  constructor(
+    private readonly deps: Deps,
+    private readonly realtime: () => Realtime,
+  ) {}
+
+  private presence = (ids: string[]) => this.realtime().getPresence(ids);
+
+  // ---- commands ----
+
+  /** Starts ringing for a client. A repeated requestId returns the request already started. */
+  async start(actor: Actor, input: RingRequestInput): Promise<RingRequestView> {
+    const { db, clock } = this.deps;
+    if (input.requestId) {
+      const existing = await this.row(db, input.requestId);
+      if (existing) {
+        if (existing.requester_id !== actor.staffId) throw conflict('This request id is already in use');
+        return this.view(db, existing);
+      }
+    }
+    const refusal = checkBasis(input.basis, ['identity'], input.consentId !== undefined);
+    if (refusal) throw new DisclosureRefused(refusal.reason, refusal.categories);
+    const client = await lookUpClient(this.deps, actor, { ...input.client, purpose: 'routing' });
+    const now = clock.now();
+    const requester: RoutingRequest['requester'] = { staffId: actor.staffId, organisationId: actor.organisationId, organisationKind: actor.organisationKind };
+    const request: RoutingRequest = { ...input.request, requester };
+    const ruleSet = await rules.ruleSetForCounty(db, client.county.id, now);
+    const rotationKey = (filterId: string, stepId: string) => `${ruleSet.region}:${filterId}:${stepId}`;
+    const decision = await decide(
+      { q: db, presence: this.presence, ruleSetVersion: ruleSet.version, stopAtFirstRinging: true, orderCandidates: this.orderCandidates(rotationKey) },
+      ruleSet.body,
+      request,
+      client,
+      now,
+    );
+    const filter = decision.filter ? ruleSet.body.filters[decision.filter.index] : null;
+    const id = input.requestId ?? randomUUID();
+    const events: RingEventView[] = [
+      { at: now.toISOString(), kind: 'started', explanation: decision.explanation },
+      ...decision.steps.map((step) => stepEvent(now, step)),
+    ];
+    const ringing = decision.firstRingingStep !== null ? decision.steps[decision.firstRingingStep] : undefined;
+    const plan: Plan = ringing
+      ? { stepIndex: decision.steps.length - 1, ...splitBatch(ringing), listed: listedAfter(decision), events: [], why: ringing.explanation }
+      : { stepIndex: decision.steps.length, batch: [], rest: [], listed: [], events: [], final: decision.final };
+
+    const effects: Effect[] = [];
+    await db.tx(async (q) => {
+      await q.query(
+        `INSERT INTO routing_requests (id, requester_id, requester_organisation_id, requester_organisation_kind, client_id, request_type, urgency,
+           criteria, language, segment, basis, consent_id, state, rule_set_region, rule_set_version, filter, final, explanation, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'ringing', $13, $14, $15, $16, $17, $18)`,
+        [
+          id, actor.staffId, actor.organisationId, actor.organisationKind, client.id, input.request.type, input.request.urgency, input.request.criteria ?? [],
+          input.request.language ?? null, input.request.segment ?? null, input.basis, input.consentId ?? null, ruleSet.region,
+          ruleSet.version, filter ? JSON.stringify(filter) : null, JSON.stringify(decision.final), JSON.stringify(events), now,
+        ],
+      );
+      const row = (await this.row(q, id, true))!;
+      await this.apply(q, row, plan, now, effects);
+    });
+    this.run(effects);
+    return this.view(db, (await this.row(db, id))!);
+  }
+
+  /** First accept wins: the request row is locked first, so exactly one accept commits. */
+  async accept(actor: Actor, offerId: string): Promise<RingRequestView> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const effects: Effect[] = [];
+    const row = await db.tx(async (q) => {
+      const [offer] = await q.query<{ request_id: string; staff_id: string; state: string }>('SELECT request_id, staff_id, state FROM ring_offers WHERE id = $1', [offerId]);
+      // Someone else's offer answers exactly like a missing one.
+      if (!offer || offer.staff_id !== actor.staffId) throw notFound('No such offer');
+      const req = (await this.row(q, offer.request_id, true))!;
+      if (req.state !== 'ringing') throw conflict(req.accepted_by ? 'Someone else already took this request' : 'This request is no longer ringing');
+      const taken = await q.query(`UPDATE ring_offers SET state = 'accepted', ended_at = $2 WHERE id = $1 AND state = 'ringing' RETURNING id`, [offerId, now]);
+      if (!taken.length) throw conflict('This offer is no longer ringing');
+      const others = await q.query<{ id: string; staff_id: string }>(
+        `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
+        [req.id, now],
+      );
+      const disclosure = await recordDisclosure(
+        q,
+        {
+          at: now,
+          discloser: { staffId: req.requester_id, organisationId: req.requester_organisation_id },
+          recipients: [{ staffId: actor.staffId, organisationId: actor.organisationId }],
+          clientId: req.client_id,
+          categories: ['identity'],
+          basis: req.basis,
+          ...(req.consent_id ? { consentId: req.consent_id } : {}),
+          routingRequestId: req.id,
+        },
+        auditSigner(this.deps),
+      );
+      const event: RingEventView = { at: now.toISOString(), kind: 'accepted', staffId: actor.staffId, explanation: { key: 'ringing.event.accepted', params: { staffId: actor.staffId } } };
+      await q.query(
+        `UPDATE routing_requests SET state = 'accepted', accepted_by = $2, disclosure_id = $3, ended_at = $4,
+           explanation = explanation || $5::jsonb WHERE id = $1`,
+        [req.id, actor.staffId, disclosure.disclosureId, now, JSON.stringify([event])],
+      );
+      await q.query(
+        `INSERT INTO ring_activity (staff_id, last_accepted_at) VALUES ($1, $2)
+         ON CONFLICT (staff_id) DO UPDATE SET last_accepted_at = EXCLUDED.last_accepted_at`,
+        [actor.staffId, now],
+      );
+      for (const o of others) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId: req.id, state: 'withdrawn' }));
+      return req;
+    });
+    this.run(effects);
+    await this.openRoom(row, actor.staffId);
+    const view = await this.view(db, (await this.row(db, row.id))!);
+    this.realtime().toUser(row.requester_id, 'ring:progress', view);
+    this.realtime().toUser(actor.staffId, 'ring:progress', view);
+    return view;
+  }
+
+  async decline(actor: Actor, offerId: string, reason: string): Promise<{ ok: true }> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const declined = await db.tx(async (q) => {
+      const [offer] = await q.query<{ request_id: string; staff_id: string; round: number }>('SELECT request_id, staff_id, round FROM ring_offers WHERE id = $1', [offerId]);
+      if (!offer || offer.staff_id !== actor.staffId) throw notFound('No such offer');
+      const req = (await this.row(q, offer.request_id, true))!;
+      const [done] = await q.query(
+        `UPDATE ring_offers SET state = 'declined', decline_reason = $2, ended_at = $3 WHERE id = $1 AND state = 'ringing' RETURNING id`,
+        [offerId, reason, now],
+      );
+      if (!done) throw conflict('This offer is no longer ringing');
+      const event: RingEventView = { at: now.toISOString(), kind: 'declined', staffId: actor.staffId, reason, explanation: { key: 'ringing.event.declined', params: { staffId: actor.staffId, reason } } };
+      await q.query('UPDATE routing_requests SET explanation = explanation || $2::jsonb WHERE id = $1', [req.id, JSON.stringify([event])]);
+      const [left] = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ring_offers WHERE request_id = $1 AND round = $2 AND state = 'ringing'`, [req.id, offer.round]);
+      return { req, round: offer.round, nobodyLeft: left.n === 0 && req.round === offer.round && req.state === 'ringing' };
+    });
+    // Everyone of this round said no: move on at once instead of waiting for the timeout.
+    if (declined.nobodyLeft) await this.advance(declined.req.id, declined.round);
+    else await this.progress(declined.req.id);
+    return { ok: true };
+  }
+
+  async cancel(actor: Actor, requestId: string): Promise<RingRequestView> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const effects: Effect[] = [];
+    await db.tx(async (q) => {
+      const req = await this.row(q, requestId, true);
+      if (!req || !canReadRingRequest(actor, await this.parties(q, req))) throw notFound('No such request');
+      if (!canCancelRingRequest(actor, { requesterId: req.requester_id })) throw new HttpError(403, 'forbidden', 'Only the requester can cancel a request');
+      if (req.state !== 'ringing') throw conflict('This request is no longer ringing');
+      const ended = await q.query<{ id: string; staff_id: string }>(
+        `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
+        [req.id, now],
+      );
+      const event: RingEventView = { at: now.toISOString(), kind: 'cancelled', staffId: actor.staffId, explanation: { key: 'ringing.event.cancelled' } };
+      await q.query(`UPDATE routing_requests SET state = 'cancelled', ended_at = $2, explanation = explanation || $3::jsonb WHERE id = $1`, [req.id, now, JSON.stringify([event])]);
+      for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId: req.id, state: 'withdrawn' }));
+    });
+    this.run(effects);
+    return this.progress(requestId);
+  }
+
+  /** The request, for its requester and the people it rang. */
+  async get(actor: Actor, requestId: string): Promise<RingRequestView> {
+    const req = await this.row(this.deps.db, requestId);
+    if (!req || !canReadRingRequest(actor, await this.parties(this.deps.db, req))) throw notFound('No such request');
+    return this.view(this.deps.db, req);
+  }
+
+  /** Offers ringing for me now (the app asks after a reconnect). */
+  async myOffers(actor: Actor): Promise<RingOfferView[]> {
+    const rows = await this.deps.db.query<{ id: string; request_id: string; expires_at: Date; step_id: string }>(
+      `SELECT id, request_id, expires_at, step_id FROM ring_offers WHERE staff_id = $1 AND state = 'ringing' ORDER BY offered_at`,
+      [actor.staffId],
+    );
+    const out: RingOfferView[] = [];
+    for (const o of rows) {
+      const req = (await this.row(this.deps.db, o.request_id))!;
+      out.push(await this.offerView(this.deps.db, req, o.id, new Date(o.expires_at), lastStepWhy(req)));
+    }
+    return out;
+  }
+
+  // ---- timers ----
+
+  timerHandlers(): Record<string, TimerHandler> {
+    return {
+      [RING_TIMEOUT_TIMER]: async (q, timer, ctx) => {
+        const { requestId, round, retry = 0 } = timer.payload as { requestId: string; round: number; retry?: number };
+        const [req] = await q.query<{ state: string; round: number }>('SELECT state, round FROM routing_requests WHERE id = $1', [requestId]);
+        if (!req || req.state !== 'ringing' || req.round !== round) return;
+        // The next step is evaluated after this commits (it reads presence); should this
+        // node die first, the retry scheduled here moves the ring on.
+        await ctx.schedule({ kind: RING_TIMEOUT_TIMER, dueAt: new Date(ctx.now.getTime() + TIMEOUT_RETRY_MS), key: `ring:${requestId}:${round}:${retry + 1}`, payload: { requestId, round, retry: retry + 1 } });
+        ctx.afterCommit(() => this.advance(requestId, round));
+      },
+    };
+  }
+
+  /** The round's offers ended unanswered: ring the next person, the next step, or take the final action. */
+  async advance(requestId: string, round: number): Promise<void> {
+    const { db, clock } = this.deps;
+    const req = await this.row(db, requestId);
+    if (!req || req.state !== 'ringing' || req.round !== round) return;
+    const now = clock.now();
+    const plan = await this.plan(req, now);
+    const effects: Effect[] = [];
+    const applied = await db.tx(async (q) => {
+      const fresh = (await this.row(q, requestId, true))!;
+      if (fresh.state !== 'ringing' || fresh.round !== round) return false;
+      const expired = await q.query<{ id: string; staff_id: string }>(
+        `UPDATE ring_offers SET state = 'expired', ended_at = $3 WHERE request_id = $1 AND round = $2 AND state = 'ringing' RETURNING id, staff_id`,
+        [requestId, round, now],
+      );
+      for (const o of expired) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId, state: 'expired' }));
+      if (expired.length) plan.events.unshift({ at: now.toISOString(), kind: 'expired', explanation: { key: 'ringing.event.expired', params: { count: expired.length } } });
+      await this.apply(q, fresh, plan, now, effects);
+      return true;
+    });
+    if (!applied) return;
+    this.run(effects);
+  }
+
+  // ---- internals ----
+
+  /** From where the request is: the rest of this step, else the next steps in turn (skipping at once those with nobody). */
+  private async plan(req: RequestRow, now: Date): Promise<Plan> {
+    if (req.step_candidates.length) {
+      return { stepIndex: req.step_index, ...splitBatch({ strategy: this.stepOf(req, req.step_index)!.strategy, candidates: req.step_candidates }), listed: req.listed, events: [], why: lastStepWhy(req) };
+    }
+    const filter = req.filter;
+    const events: RingEventView[] = [];
+    const listed = new Set(req.listed);
+    if (filter) {
+      const client = (await getClientRecord(this.deps.db, req.client_id)) as ClientRecord;
+      const request = this.routingRequest(req);
+      const ctx: DecideContext = {
+        q: this.deps.db,
+        presence: this.presence,
+        ruleSetVersion: req.rule_set_version,
+        orderCandidates: this.orderCandidates((f, s) => `${req.rule_set_region}:${f}:${s}`),
+      };
+      for (let i = req.step_index + 1; i < filter.steps.length; i++) {
+        const view = await evaluateFilterStep(ctx, filter, filter.steps[i], request, client, now, listed);
+        events.push(stepEvent(now, view));
+        if (!view.skipped) return { stepIndex: i, ...splitBatch(view), listed: [...listed], events, why: view.explanation };
+      }
+    }
+    return { stepIndex: filter?.steps.length ?? 0, batch: [], rest: [], listed: [...listed], events, final: req.final };
+  }
+
+  /** Applies a plan in the caller's transaction: offers a round, or ends the request with its final action. */
+  private async apply(q: Queryable, req: RequestRow, plan: Plan, now: Date, effects: Effect[]): Promise<void> {
+    if (plan.final) {
+      const state: RingState = plan.final.action === 'callback' ? 'callback' : plan.final.action === 'urgent_queue' ? 'urgent_queue' : 'refused';
+      const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: plan.final.explanation };
+      await q.query(
+        `UPDATE routing_requests SET state = $2, step_index = $3, step_candidates = '[]', listed = $4, ended_at = $5,
+           explanation = explanation || $6::jsonb WHERE id = $1`,
+        [req.id, state, plan.stepIndex, plan.listed, now, JSON.stringify([...plan.events, event])],
+      );
+      effects.push(() => this.progress(req.id));
+      return;
+    }
+    const step = this.stepOf(req, plan.stepIndex)!;
+    const round = req.round + 1;
+    const expiresAt = new Date(now.getTime() + step.ringTimeoutSeconds * 1000);
+    const offered: { id: string; staffId: string }[] = [];
+    for (const c of plan.batch) {
+      const id = randomUUID();
+      await q.query(
+        `INSERT INTO ring_offers (id, request_id, staff_id, step_id, round, state, offered_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'ringing', $6, $7)`,
+        [id, req.id, c.staffId, step.id, round, now, expiresAt],
+      );
+      await q.query(
+        `INSERT INTO ring_rotation (rotation_key, staff_id, last_offered_at) VALUES ($1, $2, $3)
+         ON CONFLICT (rotation_key, staff_id) DO UPDATE SET last_offered_at = EXCLUDED.last_offered_at`,
+        [`${req.rule_set_region}:${req.filter!.id}:${step.id}`, c.staffId, now],
+      );
+      offered.push({ id, staffId: c.staffId });
+    }
+    const event: RingEventView = { at: now.toISOString(), kind: 'offered', explanation: { key: 'ringing.event.offered', params: { stepId: step.id, staffIds: offered.map((o) => o.staffId) } } };
+    await q.query(
+      `UPDATE routing_requests SET step_index = $2, round = $3, step_candidates = $4, listed = $5, explanation = explanation || $6::jsonb WHERE id = $1`,
+      [req.id, plan.stepIndex, round, JSON.stringify(plan.rest), plan.listed, JSON.stringify([...plan.events, event])],
+    );
+    await scheduleTimer(q, { kind: RING_TIMEOUT_TIMER, dueAt: expiresAt, key: `ring:${req.id}:${round}:0`, payload: { requestId: req.id, round } });
+    const why = plan.why ?? { key: 'routing.step.ring', params: { stepId: step.id } };
+    effects.push(async () => {
+      await wakeTimerRunners(this.deps.bus, expiresAt);
+      const fresh = (await this.row(this.deps.db, req.id))!;
+      for (const o of offered) this.realtime().toUser(o.staffId, 'ring:offer', await this.offerView(this.deps.db, fresh, o.id, expiresAt, why));
+      await this.progress(req.id);
+    });
+  }
+
+  /** Orders round-robin and longest-idle candidates from state every node shares. */
+  private orderCandidates(rotationKey: (filterId: string, stepId: string) => string): DecideContext['orderCandidates'] {
+    return async (step, candidates) => {
+      const ids = candidates.map((c) => c.staffId);
+      const rows =
+        step.strategy === 'round_robin'
+          ? await this.deps.db.query<{ staff_id: string; t: Date }>('SELECT staff_id, last_offered_at AS t FROM ring_rotation WHERE rotation_key = $1 AND staff_id = ANY($2::text[])', [
+              rotationKey(step.filterId, step.stepId),
+              ids,
+            ])
+          : await this.deps.db.query<{ staff_id: string; t: Date }>('SELECT staff_id, last_accepted_at AS t FROM ring_activity WHERE staff_id = ANY($1::text[])', [ids]);
+      const last = new Map(rows.map((r) => [r.staff_id, new Date(r.t).getTime()]));
+      // Never rung (or never took a ring) first; Array.sort is stable, so ties keep the selector's order.
+      return [...candidates].sort((a, b) => (last.get(a.staffId) ?? -Infinity) - (last.get(b.staffId) ?? -Infinity));
+    };
+  }
+
+  private async openRoom(req: RequestRow, accepterId: string): Promise<void> {
+    try {
+      const { roomId } = await openConference(this.deps, {
+        creatorId: req.requester_id,
+        inviteeIds: [accepterId],
+        name: req.request_type,
+        grantReason: `routing:${req.id}`,
+      });
+      await this.deps.db.query('UPDATE routing_requests SET room_id = $2 WHERE id = $1', [req.id, roomId]);
+    } catch (err) {
+      this.deps.log.error({ err, requestId: req.id }, 'conference room for an accepted ring could not be opened');
+      const event: RingEventView = { at: this.deps.clock.now().toISOString(), kind: 'conference_failed', explanation: { key: 'ringing.event.conference_failed' } };
+      await this.deps.db.query('UPDATE routing_requests SET explanation = explanation || $2::jsonb WHERE id = $1', [req.id, JSON.stringify([event])]);
+    }
+  }
+
+  /** Tells the requester where the request is now. */
+  private async progress(requestId: string): Promise<RingRequestView> {
+    const req = (await this.row(this.deps.db, requestId))!;
+    const view = await this.view(this.deps.db, req);
+    this.realtime().toUser(req.requester_id, 'ring:progress', view);
+    return view;
+  }
+
+  private run(effects: Effect[]): void {
+    for (const fx of effects) {
+      Promise.resolve()
+        .then(fx)
+        .catch((err: unknown) => this.deps.log.error({ err }, 'ring notification failed'));
+    }
+  }
+
+  private stepOf(req: RequestRow, index: number) {
+    return req.filter?.steps[index];
+  }
+
+  private routingRequest(req: RequestRow): RoutingRequest {
+    return {
+      type: req.request_type as RoutingRequestInput['type'],
+      urgency: req.urgency,
+      criteria: req.criteria,
+      ...(req.language ? { language: req.language } : {}),
+      ...(req.segment ? { segment: req.segment } : {}),
+      requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id, organisationKind: req.requester_organisation_kind },
+    };
+  }
+
+  private async row(q: Queryable, id: string, lock = false): Promise<RequestRow | undefined> {
+    const [r] = await q.query<RequestRow>(`SELECT * FROM routing_requests WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return r;
+  }
+
+  private async parties(q: Queryable, req: RequestRow): Promise<{ requesterId: string; offeredTo: string[] }> {
+    const rows = await q.query<{ staff_id: string }>('SELECT DISTINCT staff_id FROM ring_offers WHERE request_id = $1', [req.id]);
+    return { requesterId: req.requester_id, offeredTo: rows.map((r) => r.staff_id) };
+  }
+
+  private async people(q: Queryable, ids: string[]): Promise<Map<string, { staffId: string; displayName: string; organisationId: string; organisationName: string }>> {
+    const rows = await q.query<{ id: string; display_name: string; organisation_id: string; name_fi: string }>(
+      'SELECT s.id, s.display_name, s.organisation_id, o.name_fi FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = ANY($1::text[])',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, { staffId: r.id, displayName: r.display_name, organisationId: r.organisation_id, organisationName: r.name_fi }]));
+  }
+
+  private async view(q: Queryable, req: RequestRow): Promise<RingRequestView> {
+    const ringing = await q.query<{ staff_id: string; expires_at: Date }>(`SELECT staff_id, expires_at FROM ring_offers WHERE request_id = $1 AND state = 'ringing' ORDER BY offered_at`, [req.id]);
+    const people = await this.people(q, [req.requester_id, ...(req.accepted_by ? [req.accepted_by] : []), ...ringing.map((r) => r.staff_id)]);
+    const ended = req.state !== 'ringing';
+    return {
+      requestId: req.id,
+      state: req.state,
+      requester: people.get(req.requester_id)!,
+      requestType: req.request_type,
+      urgency: req.urgency,
+      ruleSet: { region: req.rule_set_region, version: req.rule_set_version },
+      ringing: ringing.map((r) => ({ staffId: r.staff_id, displayName: people.get(r.staff_id)?.displayName ?? r.staff_id, expiresAt: new Date(r.expires_at).toISOString() })),
+      acceptedBy: req.accepted_by ? (people.get(req.accepted_by) ?? null) : null,
+      roomId: req.room_id,
+      final: ended && req.state !== 'accepted' && req.state !== 'cancelled' ? req.final : null,
+      explanation: req.explanation,
+      createdAt: new Date(req.created_at).toISOString(),
+      endedAt: req.ended_at ? new Date(req.ended_at).toISOString() : null,
+    };
+  }
+
+  /** What the rung person sees before accepting: no identity, and no municipality for a non-disclosure client. */
+  private async offerView(q: Queryable, req: RequestRow, offerId: string, expiresAt: Date, why: RingOfferView['why']): Promise<RingOfferView> {
+    const people = await this.people(q, [req.requester_id]);
+    const [c] = await q.query<{ non_disclosure: boolean; code: string; name_fi: string }>(
+      'SELECT c.non_disclosure, m.code, m.name_fi FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
+      [req.client_id],
+    );
+    return {
+      offerId,
+      requestId: req.id,
+      requester: people.get(req.requester_id)!,
+      requestType: req.request_type,
+      urgency: req.urgency,
+      criteria: req.criteria,
+      language: req.language,
+      ...(c && !c.non_disclosure ? { municipality: { code: c.code, name: c.name_fi } } : {}),
+      expiresAt: expiresAt.toISOString(),
+      why,
+    };
+  }
+}
+
+function stepEvent(now: Date, step: StepDecisionView): RingEventView {
+  return { at: now.toISOString(), kind: 'step', step, explanation: step.explanation };
+}
+
+/** A simultaneous step rings everyone at once; the others ring one person per round, in order. */
+function splitBatch(step: Pick<StepDecisionView, 'strategy' | 'candidates'>): Pick<Plan, 'batch' | 'rest'> {
+  return step.strategy === 'simultaneous' ? { batch: step.candidates, rest: [] } : { batch: step.candidates.slice(0, 1), rest: step.candidates.slice(1) };
+}
+
+function listedAfter(decision: DecisionView): string[] {
+  return decision.steps.flatMap((s) => s.candidates.map((c) => c.staffId));
+}
+
+function lastStepWhy(req: RequestRow): RingOfferView['why'] {
+  const step = [...req.explanation].reverse().find((e) => e.kind === 'step' && e.step && !e.step.skipped);
+  return step?.explanation ?? { key: 'routing.step.ring' };
+}
