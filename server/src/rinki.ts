@@ -21,6 +21,8 @@ import { routingMounts } from './routing/routes.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
 import { TimerRunner, type TimerHandler } from './timers/timers.ts';
 import { Ringing } from './ringing/service.ts';
+import { Callbacks } from './callbacks/service.ts';
+import { callbackMounts } from './callbacks/routes.ts';
 import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
 
 export interface Rinki {
@@ -52,7 +54,8 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
 
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
-  const ringing = new Ringing(deps, () => realtime);
+  const callbacks = new Callbacks(deps, () => realtime);
+  const ringing = new Ringing(deps, () => realtime, callbacks);
   const mounts = [
     ...authMounts(deps, authHooks),
     ...directoryMounts(deps),
@@ -60,9 +63,10 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     ...matrixMounts(deps),
     ...routingMounts(deps, () => realtime),
     ...ringingMounts(deps, ringing),
+    ...callbackMounts(callbacks),
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
-  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers()];
+  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers()];
   // Commands other capabilities answer over Socket.IO (REST offers the same commands).
   const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });

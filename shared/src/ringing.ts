@@ -65,6 +65,8 @@ export const ringRequestView = z.object({
   ringing: z.array(z.object({ staffId: z.string(), displayName: z.string(), expiresAt: z.string() })),
   acceptedBy: personView.nullable(),
   roomId: z.string().nullable(),
+  /** The callback request left when nobody answered, or when the requester chose to leave one. */
+  callbackId: z.string().nullable(),
   final: decisionView.shape.final.nullable(),
   /** The decision path: why each step rang whom, and what happened. */
   explanation: z.array(ringEventView),

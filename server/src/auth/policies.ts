@@ -95,3 +95,30 @@ export function canReadRingRequest(actor: Actor, request: { requesterId: string;
 export function canCancelRingRequest(actor: Actor, request: { requesterId: string }): boolean {
   return actor.staffId === request.requesterId;
 }
+
+// ---- callbacks ----
+
+interface CallbackParties {
+  requesterId: string;
+  targetStaffId: string | null;
+  ownerId: string | null;
+  inTargetTeam: boolean;
+}
+
+/** Seen by its requester, its owner, the person it is addressed to and the members of the addressed team. */
+export function canReadCallback(actor: Actor, c: CallbackParties): boolean {
+  return actor.staffId === c.requesterId || actor.staffId === c.ownerId || actor.staffId === c.targetStaffId || c.inTargetTeam;
+}
+
+export function canClaimCallback(actor: Actor, c: CallbackParties): boolean {
+  return actor.staffId === c.targetStaffId || c.inTargetTeam;
+}
+
+/** Done or not reached: the owner's word. */
+export function canCompleteCallback(actor: Actor, c: CallbackParties): boolean {
+  return actor.staffId === c.ownerId;
+}
+
+export function canCancelCallback(actor: Actor, c: CallbackParties): boolean {
+  return actor.staffId === c.requesterId;
+}

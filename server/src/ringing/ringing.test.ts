@@ -205,6 +205,11 @@ for (const store of STORE_KINDS) {
       expect(ended.final?.ownerTeamId).to.equal(f.teams.kelaSouth);
       expect(ended.final?.dueAt).to.be.a('string');
       expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
+      // The callback request is there for the owner team, due when the rule says.
+      expect(ended.callbackId).to.be.a('string');
+      const cb = await call<{ state: string; target: { teamId: string }; dueAt: string; reason: string }>(f.staff.kelaWorker, 'GET', `/api/callbacks/${ended.callbackId}`);
+      expect(cb.body).to.deep.include({ state: 'open', reason: 'steps_exhausted', dueAt: ended.final?.dueAt });
+      expect(cb.body.target.teamId).to.equal(f.teams.kelaSouth);
     });
 
     it('nobody available: ends with the final action at once, without ringing anyone', async () => {
@@ -319,6 +324,24 @@ for (const store of STORE_KINDS) {
       expect(accepted.result.state).to.equal('accepted');
       const bad = await emitWithAck<{ ok: boolean; status: number }>(sockets[f.staff.kelaHandler], 'ring:accept', { offerId: 'nope' });
       expect(bad).to.include({ ok: false, status: 400 });
+    });
+
+    it('the requester may stop waiting and leave a callback request for the owner team', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      const ended = nextEvent<{ state: string }>(sockets[f.staff.kelaHandler], 'ring:offer-ended');
+      const left = await call<RingRequestView>(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/leave-callback`, {
+        channel: { kind: 'phone', phone: '+358 40 123 4567' },
+        windows: [{ from: '2026-11-19T07:00:00Z', to: '2026-11-19T09:00:00Z' }],
+      });
+      expect(left.status, JSON.stringify(left.body)).to.equal(200);
+      expect(left.body.state).to.equal('callback');
+      expect((await ended).state).to.equal('withdrawn');
+      const cb = await call<{ reason: string; channel: { kind: string }; windows: unknown[] }>(f.staff.countyAWorker, 'GET', `/api/callbacks/${left.body.callbackId}`);
+      expect(cb.body.reason).to.equal('requester_choice');
+      expect(cb.body.channel.kind).to.equal('phone');
+      expect(cb.body.windows).to.have.length(1);
+      expect((await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/leave-callback`, {})).status).to.equal(409);
     });
 
     it('a repeated request id starts nothing new', async () => {

@@ -3,6 +3,7 @@
 // people rung, 'ring:progress' to the requester (and the accepter).
 import { Router } from 'express';
 import { z } from 'zod';
+import { leaveCallbackInput } from '../../../shared/src/callbacks.ts';
 import { declineInput, ringOfferView, ringRequestInput, ringRequestView } from '../../../shared/src/ringing.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
@@ -37,6 +38,13 @@ export function ringingMounts(_deps: Deps, ringing: Ringing): Mount[] {
     summary: 'Call the ring off (requester only)',
     params: requestParams, response: ringRequestView,
     handler: ({ actor, params }) => ringing.cancel(actor, params.requestId),
+  });
+
+  route(api, {
+    method: 'post', path: '/api/ringing/requests/:requestId/leave-callback', tag: TAG,
+    summary: 'Stop ringing and leave a callback request for the rule’s owner team (requester only)',
+    params: requestParams, body: leaveCallbackInput, response: ringRequestView,
+    handler: ({ actor, params, body }) => ringing.leaveCallback(actor, params.requestId, body),
   });
 
   route(api, {
@@ -83,5 +91,6 @@ export function ringingSocketCommands(ringing: Ringing): SocketCommand[] {
     command('ring:accept', offerParams, (actor, input) => ringing.accept(actor, input.offerId)),
     command('ring:decline', offerParams.extend(declineInput.shape), (actor, input) => ringing.decline(actor, input.offerId, input.reason)),
     command('ring:cancel', requestParams, (actor, input) => ringing.cancel(actor, input.requestId)),
+    command('ring:leave-callback', requestParams.extend(leaveCallbackInput.shape), (actor, { requestId, ...body }) => ringing.leaveCallback(actor, requestId, body)),
   ];
 }

@@ -19,6 +19,8 @@ import { lookUpClient } from '../directory/service.ts';
 import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
 import { auditSigner } from '../disclosures/store.ts';
 import { HttpError, conflict, notFound } from '../http/errors.ts';
+import type { Callbacks } from '../callbacks/service.ts';
+import type { CallbackChannel } from '../../../shared/src/callbacks.ts';
 import { openConference } from '../matrix/conference.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } from '../routing/decide.ts';
@@ -55,6 +57,7 @@ interface RequestRow {
   explanation: RingEventView[];
   accepted_by: string | null;
   room_id: string | null;
+  callback_id: string | null;
   created_at: Date;
   ended_at: Date | null;
 }
@@ -80,6 +83,7 @@ export class Ringing {
   constructor(
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
+    private readonly callbacks: Callbacks,
   ) {}
 
   private presence = (ids: string[]) => this.realtime().getPresence(ids);
@@ -238,6 +242,35 @@ export class Ringing {
     return this.progress(requestId);
   }
 
+  /** "Leave a callback request" instead of waiting: the ring stops and the callback goes to the rule's owner team. */
+  async leaveCallback(actor: Actor, requestId: string, body: { windows: { from: string; to: string }[]; channel: CallbackChannel }): Promise<RingRequestView> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const effects: Effect[] = [];
+    await db.tx(async (q) => {
+      const req = await this.row(q, requestId, true);
+      if (!req || !canReadRingRequest(actor, await this.parties(q, req))) throw notFound('No such request');
+      if (!canCancelRingRequest(actor, { requesterId: req.requester_id })) throw new HttpError(403, 'forbidden', 'Only the requester can leave a callback request');
+      if (req.state !== 'ringing') throw conflict('This request is no longer ringing');
+      const teamId = req.final.ownerTeamId ?? this.lastTeamOf(req);
+      if (!teamId) throw conflict('This request has no team to leave a callback request for');
+      const dueAt = req.final.dueAt ? new Date(req.final.dueAt) : new Date(now.getTime() + 86_400_000);
+      const callbackId = await this.callbacks.create(q, { ...this.callbackFor(req, { teamId }, dueAt, 'requester_choice', body.channel), windows: body.windows }, effects);
+      const ended = await q.query<{ id: string; staff_id: string }>(
+        `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
+        [req.id, now],
+      );
+      const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: { key: 'ringing.event.callback_left', params: { teamId } } };
+      await q.query(
+        `UPDATE routing_requests SET state = 'callback', callback_id = $2, ended_at = $3, explanation = explanation || $4::jsonb WHERE id = $1`,
+        [req.id, callbackId, now, JSON.stringify([event])],
+      );
+      for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId: req.id, state: 'withdrawn' }));
+    });
+    this.run(effects);
+    return this.progress(requestId);
+  }
+
   /** The request, for its requester and the people it rang. */
   async get(actor: Actor, requestId: string): Promise<RingRequestView> {
     const req = await this.row(this.deps.db, requestId);
@@ -332,10 +365,15 @@ export class Ringing {
     if (plan.final) {
       const state: RingState = plan.final.action === 'callback' ? 'callback' : plan.final.action === 'urgent_queue' ? 'urgent_queue' : 'refused';
       const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: plan.final.explanation };
+      const teamId = plan.final.ownerTeamId ?? this.lastTeamOf(req);
+      const callbackId =
+        plan.final.action === 'callback' && teamId
+          ? await this.callbacks.create(q, this.callbackFor(req, { teamId }, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), effects)
+          : null;
       await q.query(
         `UPDATE routing_requests SET state = $2, step_index = $3, step_candidates = '[]', listed = $4, ended_at = $5,
-           explanation = explanation || $6::jsonb WHERE id = $1`,
-        [req.id, state, plan.stepIndex, plan.listed, now, JSON.stringify([...plan.events, event])],
+           explanation = explanation || $6::jsonb, callback_id = $7 WHERE id = $1`,
+        [req.id, state, plan.stepIndex, plan.listed, now, JSON.stringify([...plan.events, event]), callbackId],
       );
       effects.push(() => this.progress(req.id));
       return;
@@ -421,6 +459,25 @@ export class Ringing {
     }
   }
 
+  /** The last team a step of the request's filter selects: who owns a callback when the rule names nobody. */
+  private lastTeamOf(req: RequestRow): string | null {
+    const step = [...(req.filter?.steps ?? [])].reverse().find((s) => 'team' in s.select);
+    return step && 'team' in step.select ? step.select.team : null;
+  }
+
+  private callbackFor(req: RequestRow, target: { teamId: string }, dueAt: Date, reason: 'steps_exhausted' | 'requester_choice', channel: CallbackChannel) {
+    return {
+      requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id },
+      target,
+      clientId: req.client_id,
+      requestType: req.request_type,
+      routingRequestId: req.id,
+      channel,
+      dueAt,
+      reason,
+    };
+  }
+
   private stepOf(req: RequestRow, index: number) {
     return req.filter?.steps[index];
   }
@@ -468,6 +525,7 @@ export class Ringing {
       ringing: ringing.map((r) => ({ staffId: r.staff_id, displayName: people.get(r.staff_id)?.displayName ?? r.staff_id, expiresAt: new Date(r.expires_at).toISOString() })),
       acceptedBy: req.accepted_by ? (people.get(req.accepted_by) ?? null) : null,
       roomId: req.room_id,
+      callbackId: req.callback_id,
       final: ended && req.state !== 'accepted' && req.state !== 'cancelled' ? req.final : null,
       explanation: req.explanation,
       createdAt: new Date(req.created_at).toISOString(),

@@ -35,6 +35,8 @@ CREATE TABLE routing_requests (
   accepted_by text REFERENCES staff(id),
   room_id text,
   disclosure_id text,
+  -- The callback request left when nobody answered (callbacks/).
+  callback_id text,
   created_at timestamptz NOT NULL,
   ended_at timestamptz
 );

@@ -1,0 +1,336 @@
+// Callback requests: created when a ring runs out of steps, when the requester
+// chooses to leave one instead of waiting, or directly. Lifecycle: open →
+// claimed → done | cancelled; a "not reached" attempt is recorded and the owner
+// tries again. A reminder goes out before the due time; an overdue callback
+// escalates to the team's supervisor.
+import { randomUUID } from 'node:crypto';
+import type { CallbackChannel, CallbackReason, CallbackView, CreateCallbackInput } from '../../../shared/src/callbacks.ts';
+import type { Actor } from '../auth/actor.ts';
+import { canCancelCallback, canClaimCallback, canCompleteCallback, canReadCallback } from '../auth/policies.ts';
+import type { Deps } from '../deps.ts';
+import { lookUpClient } from '../directory/service.ts';
+import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
+import { openConference } from '../matrix/conference.ts';
+import { grantConferenceAccess } from '../matrix/rooms.ts';
+import { invite } from '../matrix/rooms.ts';
+import { createMatrixContext } from '../matrix/context.ts';
+import type { Realtime } from '../realtime/gateway.ts';
+import { addWorkingDays } from '../routing/decide.ts';
+import type { Queryable } from '../store/db.ts';
+import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
+
+export const CALLBACK_REMINDER_TIMER = 'callback.reminder';
+export const CALLBACK_OVERDUE_TIMER = 'callback.overdue';
+/** How long before the due time the reminder goes out. */
+const REMINDER_BEFORE_MS = 15 * 60_000;
+
+export type Effect = () => unknown;
+
+export interface NewCallback {
+  requester: { staffId: string; organisationId: string };
+  target: { teamId: string } | { staffId: string };
+  clientId?: string;
+  requestType: string;
+  routingRequestId?: string;
+  windows?: { from: string; to: string }[];
+  channel: CallbackChannel;
+  dueAt: Date;
+  reason: CallbackReason;
+}
+
+interface Row {
+  id: string;
+  requester_id: string;
+  requester_organisation_id: string;
+  target_team_id: string | null;
+  target_staff_id: string | null;
+  client_id: string | null;
+  request_type: string;
+  routing_request_id: string | null;
+  windows: { from: string; to: string }[];
+  channel: CallbackChannel;
+  due_at: Date;
+  reason: CallbackReason;
+  state: CallbackView['state'];
+  owner_id: string | null;
+  attempts: number;
+  room_id: string | null;
+  escalated_at: Date | null;
+  created_at: Date;
+  closed_at: Date | null;
+}
+
+export class Callbacks {
+  constructor(
+    private readonly deps: Deps,
+    private readonly realtime: () => Realtime,
+  ) {}
+
+  /**
+   * Creates a callback in the caller's transaction. The conference room (where
+   * the requester's encrypted note goes) and the notifications follow after
+   * commit, through `effects`.
+   */
+  async create(q: Queryable, input: NewCallback, effects: Effect[]): Promise<string> {
+    const now = this.deps.clock.now();
+    const id = randomUUID();
+    const target = 'teamId' in input.target ? { team: input.target.teamId, staff: null } : { team: null, staff: input.target.staffId };
+    await q.query(
+      `INSERT INTO callbacks (id, requester_id, requester_organisation_id, target_team_id, target_staff_id, client_id, request_type,
+         routing_request_id, windows, channel, due_at, reason, state, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13)`,
+      [
+        id, input.requester.staffId, input.requester.organisationId, target.team, target.staff, input.clientId ?? null, input.requestType,
+        input.routingRequestId ?? null, JSON.stringify(input.windows ?? []), JSON.stringify(input.channel), input.dueAt, input.reason, now,
+      ],
+    );
+    await this.event(q, id, 'created', input.requester.staffId, now);
+    const reminderAt = new Date(input.dueAt.getTime() - REMINDER_BEFORE_MS);
+    if (reminderAt > now) await scheduleTimer(q, { kind: CALLBACK_REMINDER_TIMER, dueAt: reminderAt, key: `callback:${id}:reminder`, payload: { callbackId: id } });
+    await scheduleTimer(q, { kind: CALLBACK_OVERDUE_TIMER, dueAt: input.dueAt, key: `callback:${id}:overdue`, payload: { callbackId: id } });
+    effects.push(async () => {
+      await wakeTimerRunners(this.deps.bus, reminderAt > now ? reminderAt : input.dueAt);
+      const { roomId } = await openConference(this.deps, { creatorId: input.requester.staffId, inviteeIds: [], name: input.requestType, grantReason: `callback:${id}` });
+      await this.deps.db.query('UPDATE callbacks SET room_id = $2 WHERE id = $1', [id, roomId]);
+      await this.announce(id);
+    });
+    return id;
+  }
+
+  /** A callback asked for directly, without a ring first. */
+  async createDirect(actor: Actor, body: CreateCallbackInput): Promise<CallbackView> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const dueAt = body.dueAt ? new Date(body.dueAt) : addWorkingDays(now, 1);
+    if (dueAt <= now) throw badRequest('body.dueAt: must be in the future', [{ path: 'body.dueAt', message: 'must be in the future' }]);
+    await this.checkTarget(body.target);
+    const client = body.client ? await lookUpClient(this.deps, actor, { ...body.client, purpose: 'callback' }) : undefined;
+    const effects: Effect[] = [];
+    const id = await db.tx((q) =>
+      this.create(
+        q,
+        {
+          requester: { staffId: actor.staffId, organisationId: actor.organisationId },
+          target: body.target,
+          ...(client ? { clientId: client.id } : {}),
+          requestType: body.requestType,
+          windows: body.windows,
+          channel: body.channel,
+          dueAt,
+          reason: 'direct',
+        },
+        effects,
+      ),
+    );
+    await this.runNow(effects);
+    return this.view(db, (await this.row(db, id))!);
+  }
+
+  async list(actor: Actor, which: 'mine' | 'team' | 'created'): Promise<CallbackView[]> {
+    const { db } = this.deps;
+    const sql = {
+      // Mine: claimed by me or addressed to me, still to do.
+      mine: `SELECT * FROM callbacks WHERE state IN ('open', 'claimed') AND (owner_id = $1 OR target_staff_id = $1) ORDER BY due_at`,
+      team: `SELECT * FROM callbacks WHERE state IN ('open', 'claimed')
+               AND target_team_id IN (SELECT team_id FROM team_members WHERE staff_id = $1) ORDER BY due_at`,
+      created: `SELECT * FROM callbacks WHERE requester_id = $1 ORDER BY created_at DESC LIMIT 200`,
+    }[which];
+    const rows = await db.query<Row>(sql, [actor.staffId]);
+    return Promise.all(rows.map((r) => this.view(db, r)));
+  }
+
+  async get(actor: Actor, id: string): Promise<CallbackView> {
+    const row = await this.row(this.deps.db, id);
+    if (!row || !canReadCallback(actor, await this.facts(this.deps.db, row, actor))) throw notFound('No such callback');
+    return this.view(this.deps.db, row);
+  }
+
+  /** Takes the callback: the owner is let into its conference room to read the requester's note. */
+  async claim(actor: Actor, id: string): Promise<CallbackView> {
+    const row = await this.transition(actor, id, 'claimed', async (q, r, facts) => {
+      if (!canClaimCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the addressed person or a member of the addressed team can claim this callback');
+      if (r.state !== 'open') throw conflict(r.owner_id ? 'Someone already claimed this callback' : 'This callback is closed');
+      await q.query(`UPDATE callbacks SET state = 'claimed', owner_id = $2 WHERE id = $1`, [id, actor.staffId]);
+    });
+    if (row.room_id) {
+      await grantConferenceAccess(this.deps.db, row.room_id, actor.staffId, `callback:${id}`, row.requester_id);
+      const ctx = createMatrixContext(this.deps);
+      const requester = { staffId: row.requester_id, userId: ctx.ids.userId(row.requester_id), deviceId: '', rootOrganisationId: await this.rootOf(row.requester_id), tokenHash: Buffer.alloc(0) };
+      await invite(ctx, requester, row.room_id, ctx.ids.userId(actor.staffId));
+    }
+    return this.announce(id);
+  }
+
+  async done(actor: Actor, id: string): Promise<CallbackView> {
+    await this.transition(actor, id, 'done', async (q, r, facts) => {
+      if (!canCompleteCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the owner can complete this callback');
+      if (r.state !== 'claimed') throw conflict('Claim the callback first');
+      await q.query(`UPDATE callbacks SET state = 'done', closed_at = $2 WHERE id = $1`, [id, this.deps.clock.now()]);
+    });
+    return this.announce(id);
+  }
+
+  /** The client or the counterpart could not be reached: the attempt is recorded and the owner keeps it. */
+  async notReached(actor: Actor, id: string): Promise<CallbackView> {
+    await this.transition(actor, id, 'not_reached', async (q, r, facts) => {
+      if (!canCompleteCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the owner can record an attempt');
+      if (r.state !== 'claimed') throw conflict('Claim the callback first');
+      await q.query('UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1', [id]);
+    });
+    return this.announce(id);
+  }
+
+  async cancel(actor: Actor, id: string): Promise<CallbackView> {
+    await this.transition(actor, id, 'cancelled', async (q, r, facts) => {
+      if (!canCancelCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the requester can cancel a callback');
+      if (r.state !== 'open' && r.state !== 'claimed') throw conflict('This callback is closed');
+      await q.query(`UPDATE callbacks SET state = 'cancelled', closed_at = $2 WHERE id = $1`, [id, this.deps.clock.now()]);
+    });
+    return this.announce(id);
+  }
+
+  timerHandlers(): Record<string, TimerHandler> {
+    return {
+      [CALLBACK_REMINDER_TIMER]: async (q, timer, ctx) => {
+        const row = await this.row(q, String(timer.payload.callbackId), true);
+        if (!row || (row.state !== 'open' && row.state !== 'claimed')) return;
+        await this.event(q, row.id, 'reminded', null, ctx.now);
+        ctx.afterCommit(async () => {
+          const view = await this.view(this.deps.db, row);
+          if (row.owner_id) this.realtime().toUser(row.owner_id, 'callback:reminder', view);
+          else if (row.target_staff_id) this.realtime().toUser(row.target_staff_id, 'callback:reminder', view);
+          else this.realtime().toTeam(row.target_team_id!, 'callback:reminder', view);
+        });
+      },
+      [CALLBACK_OVERDUE_TIMER]: async (q, timer, ctx) => {
+        const row = await this.row(q, String(timer.payload.callbackId), true);
+        if (!row || (row.state !== 'open' && row.state !== 'claimed') || row.escalated_at) return;
+        const supervisors = await this.supervisorsOf(q, row);
+        await q.query('UPDATE callbacks SET escalated_at = $2 WHERE id = $1', [row.id, ctx.now]);
+        await this.event(q, row.id, 'escalated', null, ctx.now);
+        ctx.afterCommit(async () => {
+          const view = await this.view(this.deps.db, (await this.row(this.deps.db, row.id))!);
+          for (const s of supervisors) this.realtime().toUser(s, 'callback:overdue', view);
+        });
+      },
+    };
+  }
+
+  // ---- internals ----
+
+  private async transition(
+    actor: Actor,
+    id: string,
+    kind: string,
+    change: (q: Queryable, row: Row, facts: CallbackFacts) => Promise<void>,
+  ): Promise<Row> {
+    return this.deps.db.tx(async (q) => {
+      const row = await this.row(q, id, true);
+      const facts = row ? await this.facts(q, row, actor) : undefined;
+      if (!row || !facts || !canReadCallback(actor, facts)) throw notFound('No such callback');
+      await change(q, row, facts);
+      await this.event(q, id, kind, actor.staffId, this.deps.clock.now());
+      return (await this.row(q, id))!;
+    });
+  }
+
+  private async facts(q: Queryable, row: Row, actor: Actor): Promise<CallbackFacts> {
+    const inTeam = row.target_team_id
+      ? (await q.query('SELECT 1 FROM team_members WHERE team_id = $1 AND staff_id = $2', [row.target_team_id, actor.staffId])).length > 0
+      : false;
+    return { requesterId: row.requester_id, targetStaffId: row.target_staff_id, ownerId: row.owner_id, inTargetTeam: inTeam };
+  }
+
+  private async checkTarget(target: CreateCallbackInput['target']): Promise<void> {
+    const [found] =
+      'teamId' in target
+        ? await this.deps.db.query('SELECT 1 FROM teams WHERE id = $1', [target.teamId])
+        : await this.deps.db.query('SELECT 1 FROM staff WHERE id = $1 AND active', [target.staffId]);
+    const path = 'teamId' in target ? 'body.target.teamId' : 'body.target.staffId';
+    if (!found) throw badRequest(`${path}: no such ${'teamId' in target ? 'team' : 'person'}`, [{ path, message: 'unknown' }]);
+  }
+
+  private async supervisorsOf(q: Queryable, row: Row): Promise<string[]> {
+    const rows = row.target_team_id
+      ? await q.query<{ id: string }>('SELECT supervisor_id AS id FROM teams WHERE id = $1 AND supervisor_id IS NOT NULL', [row.target_team_id])
+      : await q.query<{ id: string }>(
+          'SELECT DISTINCT t.supervisor_id AS id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.staff_id = $1 AND t.supervisor_id IS NOT NULL',
+          [row.target_staff_id],
+        );
+    return rows.map((r) => r.id);
+  }
+
+  private async event(q: Queryable, id: string, kind: string, actorId: string | null, at: Date): Promise<void> {
+    await q.query('INSERT INTO callback_events (callback_id, at, kind, actor_id) VALUES ($1, $2, $3, $4)', [id, at, kind, actorId]);
+  }
+
+  private async rootOf(staffId: string): Promise<string> {
+    const [r] = await this.deps.db.query<{ root: string }>(
+      'SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
+      [staffId],
+    );
+    return r.root;
+  }
+
+  /** Pushes the callback to everyone concerned: requester, owner, the addressed person or team. */
+  private async announce(id: string): Promise<CallbackView> {
+    const row = (await this.row(this.deps.db, id))!;
+    const view = await this.view(this.deps.db, row);
+    const rt = this.realtime();
+    for (const s of new Set([row.requester_id, row.owner_id, row.target_staff_id].filter((s): s is string => !!s))) rt.toUser(s, 'callback:changed', view);
+    if (row.target_team_id) rt.toTeam(row.target_team_id, 'callback:changed', view);
+    return view;
+  }
+
+  private async runNow(effects: Effect[]): Promise<void> {
+    for (const fx of effects) {
+      try {
+        await fx();
+      } catch (err) {
+        this.deps.log.error({ err }, 'callback follow-up failed');
+      }
+    }
+  }
+
+  private async row(q: Queryable, id: string, lock = false): Promise<Row | undefined> {
+    const [r] = await q.query<Row>(`SELECT * FROM callbacks WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return r;
+  }
+
+  private async view(q: Queryable, r: Row): Promise<CallbackView> {
+    const ids = [r.requester_id, r.owner_id, r.target_staff_id].filter((s): s is string => !!s);
+    const people = new Map(
+      (await q.query<{ id: string; display_name: string }>('SELECT id, display_name FROM staff WHERE id = ANY($1::text[])', [ids])).map((p) => [p.id, p.display_name]),
+    );
+    const teamName = r.target_team_id ? (await q.query<{ name_fi: string }>('SELECT name_fi FROM teams WHERE id = $1', [r.target_team_id]))[0]?.name_fi : undefined;
+    const events = await q.query<{ at: Date; kind: string; actor_id: string | null }>('SELECT at, kind, actor_id FROM callback_events WHERE callback_id = $1 ORDER BY id', [r.id]);
+    const person = (id: string) => ({ staffId: id, displayName: people.get(id) ?? id });
+    const open = r.state === 'open' || r.state === 'claimed';
+    return {
+      id: r.id,
+      state: r.state,
+      reason: r.reason,
+      requester: person(r.requester_id),
+      target: { teamId: r.target_team_id, staffId: r.target_staff_id, name: teamName ?? people.get(r.target_staff_id ?? '') ?? '' },
+      owner: r.owner_id ? person(r.owner_id) : null,
+      requestType: r.request_type,
+      routingRequestId: r.routing_request_id,
+      windows: r.windows,
+      channel: r.channel,
+      dueAt: new Date(r.due_at).toISOString(),
+      overdue: open && new Date(r.due_at) <= this.deps.clock.now(),
+      attempts: r.attempts,
+      roomId: r.room_id,
+      createdAt: new Date(r.created_at).toISOString(),
+      closedAt: r.closed_at ? new Date(r.closed_at).toISOString() : null,
+      events: events.map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, actorId: e.actor_id })),
+    };
+  }
+}
+
+export interface CallbackFacts {
+  requesterId: string;
+  targetStaffId: string | null;
+  ownerId: string | null;
+  inTargetTeam: boolean;
+}
