@@ -62,6 +62,8 @@ export const municipalityInput = z.strictObject({
   nameFi: name,
   nameSv: name,
   countyId: naturalId,
+  /** The Kela insurance district serving the municipality. */
+  kelaDistrictId: naturalId.optional(),
 });
 export type MunicipalityInput = z.infer<typeof municipalityInput>;
 

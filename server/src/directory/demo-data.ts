@@ -164,6 +164,8 @@ function buildStaff(): Person[] {
 }
 
 /** Who hands out contacts: Kela liaisons by county, county contacts (Keusote has none). */
+/** The insurance district serving each demo county's municipalities. */
+const KELA_DISTRICT_BY_COUNTY: Record<string, string> = { eksote: 'kela-etelainen', keusote: 'kela-itainen', pohjanmaa: 'kela-lantinen' };
 const KELA_LIAISON_BY_COUNTY: Record<string, string> = { eksote: 'kela.yhteyshenkilo', keusote: 'kela-itainen-1', pohjanmaa: 'kela-lantinen-sv-1' };
 const COUNTY_CONTACTS: Record<string, string[]> = { eksote: ['eksote-1', 'eksote-2'], keusote: [], pohjanmaa: ['pohjanmaa-1', 'pohjanmaa-2'] };
 const KELA_HANDLERS_BY_COUNTY: Record<string, string[]> = {
@@ -255,7 +257,7 @@ export function demoBatch(now: Date): RawBatch {
   const rows = (list: unknown[]) => list.map((value, i) => ({ line: i + 1, value }));
   return {
     organisations: rows(ORGANISATIONS),
-    municipalities: rows(MUNICIPALITIES.map(([code, nameFi, nameSv, countyId]) => ({ code, nameFi, nameSv, countyId }))),
+    municipalities: rows(MUNICIPALITIES.map(([code, nameFi, nameSv, countyId]) => ({ code, nameFi, nameSv, countyId, kelaDistrictId: KELA_DISTRICT_BY_COUNTY[countyId] }))),
     teams: rows(TEAMS),
     staff: rows(buildStaff()),
     clients: rows(buildClients(now)),

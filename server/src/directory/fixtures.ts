@@ -62,9 +62,9 @@ export function fixtureBatch(withClients: boolean): RawBatch {
       { id: orgs.countyB, kind: 'county', nameFi: 'Testi B hyvinvointialue', nameSv: 'Test B välfärdsområde' },
     ]),
     municipalities: rows([
-      { code: m.a1, nameFi: 'Akylä', nameSv: 'Aby', countyId: orgs.countyA },
+      { code: m.a1, nameFi: 'Akylä', nameSv: 'Aby', countyId: orgs.countyA, kelaDistrictId: orgs.kelaSouth },
       { code: m.a2, nameFi: 'Aala', nameSv: 'Aala', countyId: orgs.countyA },
-      { code: m.b1, nameFi: 'Bekylä', nameSv: 'Bby', countyId: orgs.countyB },
+      { code: m.b1, nameFi: 'Bekylä', nameSv: 'Bby', countyId: orgs.countyB, kelaDistrictId: orgs.kelaWest },
     ]),
     teams: rows([
       { id: t.kelaSouth, organisationId: orgs.kelaSouth, nameFi: 'Etelä tiimi', nameSv: 'Syd team', segments: ['toimeentulotuki'], languages: ['fi'], hours: weekdays, supervisorId: s.kelaSupervisor },

@@ -295,6 +295,7 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
   for (const { line, row } of rows.municipalities) {
     if (orgRef('municipalities', line, 'countyId', row.countyId, 'county') && !administers(row.countyId))
       issue('municipalities', line, 'countyId', outside);
+    if (row.kelaDistrictId) orgRef('municipalities', line, 'kelaDistrictId', row.kelaDistrictId, 'kela_district');
     const before = existingMunicipalityCounty.get(row.code);
     if (before && before !== row.countyId && !administers(before)) issue('municipalities', line, 'code', `municipality ${row.code} belongs to another county`);
   }
@@ -369,10 +370,11 @@ async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, strin
   if (rows.municipalities.length) {
     const m = rows.municipalities.map((r) => r.row);
     await q.query(
-      `INSERT INTO municipalities (code, name_fi, name_sv, county_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-       ON CONFLICT (code) DO UPDATE SET name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv, county_id = EXCLUDED.county_id, updated_at = now()`,
-      [m.map((x) => x.code), m.map((x) => x.nameFi), m.map((x) => x.nameSv), m.map((x) => x.countyId)],
+      `INSERT INTO municipalities (code, name_fi, name_sv, county_id, kela_district_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (code) DO UPDATE SET name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv, county_id = EXCLUDED.county_id,
+         kela_district_id = EXCLUDED.kela_district_id, updated_at = now()`,
+      [m.map((x) => x.code), m.map((x) => x.nameFi), m.map((x) => x.nameSv), m.map((x) => x.countyId), m.map((x) => x.kelaDistrictId ?? null)],
     );
   }
   for (const { row } of rows.teams) await upsertTeam(q, row);

@@ -22,13 +22,11 @@ import { helsinkiLocal, isFinnishDayOff, isOpenAt } from '../directory/hours.ts'
 import type { Presence } from '../realtime/presence.ts';
 import {
   countyContacts,
-  currentAbsences,
+  candidatePool,
   kelaOrganisations,
   organisationAndUnits,
-  staffFacts,
   staffWithRole,
   staffWithSegment,
-  teamHours,
   type StaffFacts,
 } from './directory-reads.ts';
 
@@ -145,6 +143,8 @@ interface Selection {
   teamId?: string;
   /** Why the selector itself found nobody, when it did not even reach people. */
   note?: string;
+  /** The ids are the team's members, read with the candidate pool. */
+  viaTeam?: boolean;
 }
 
 async function select(q: Queryable, step: Step, request: RoutingRequest, client: ClientRecord): Promise<Selection> {
@@ -176,13 +176,8 @@ async function select(q: Queryable, step: Step, request: RoutingRequest, client:
       }
     }
   }
-  if ('team' in sel) {
-    const rows = await q.query<{ staff_id: string }>(
-      `SELECT m.staff_id FROM team_members m JOIN staff s ON s.id = m.staff_id WHERE m.team_id = $1 ORDER BY s.display_name, s.id`,
-      [sel.team],
-    );
-    return { ids: rows.map((r) => r.staff_id), teamId: sel.team };
-  }
+  // The team's members come with the candidate pool, in the same round trip.
+  if ('team' in sel) return { ids: [], teamId: sel.team, viaTeam: true };
   // Role or segment: in the given organisation, else on the other side from the requester.
   const scope =
     sel.organisation !== undefined
@@ -235,20 +230,21 @@ async function evaluateStep(
   const ringBusy = step.constraints?.ringBusy ?? false;
   const language = requiredLanguage(step, request, client);
 
-  // Gather everyone who might be looked at, stand-ins included, in a few queries.
-  let facts = await staffFacts(q, selection.ids);
-  const absences = await currentAbsences(q, selection.ids, at);
-  const extra = new Set<string>();
-  let frontier = [...absences.values()].map((a) => a.standInId).filter((id): id is string => !!id);
-  for (let depth = 1; depth < MAX_STAND_IN_DEPTH && frontier.length; depth++) {
-    frontier.forEach((id) => extra.add(id));
-    const more = await currentAbsences(q, frontier, at);
-    more.forEach((v, k) => absences.set(k, v));
-    frontier = [...more.values()].map((a) => a.standInId).filter((id): id is string => !!id && !extra.has(id) && !selection.ids.includes(id));
+  // Everyone who might be looked at, with absences and team hours, in one round
+  // trip; stand-ins not already among them take one more per level.
+  const pool = await candidatePool(q, { ids: selection.ids, ...(selection.viaTeam ? { teamId: selection.teamId } : {}) }, at);
+  if (selection.viaTeam) selection.ids = pool.teamMembers;
+  const { facts, absences, hours } = pool;
+  const standInsMissing = (from: Iterable<{ standInId: string | null }>) =>
+    [...new Set([...from].map((a) => a.standInId).filter((id): id is string => !!id && !facts.has(id)))];
+  let frontier = standInsMissing(absences.values());
+  for (let depth = 1; depth <= MAX_STAND_IN_DEPTH && frontier.length; depth++) {
+    const more = await candidatePool(q, { ids: frontier }, at);
+    more.facts.forEach((v, k) => facts.set(k, v));
+    more.absences.forEach((v, k) => absences.set(k, v));
+    more.hours.forEach((v, k) => hours.set(k, v));
+    frontier = standInsMissing(more.absences.values());
   }
-  frontier.forEach((id) => extra.add(id));
-  if (extra.size) facts = new Map([...facts, ...(await staffFacts(q, [...extra]))]);
-  const hours = await teamHours(q, [...new Set([...facts.values()].flatMap((f) => f.teamIds).concat(selection.teamId ?? []))]);
   const open = (teamId: string) => {
     const h = hours.get(teamId);
     return !!h && isOpenAt(h, at);

@@ -14,26 +14,6 @@ export interface StaffFacts {
   teamIds: string[];
 }
 
-export async function staffFacts(q: Queryable, ids: string[]): Promise<Map<string, StaffFacts>> {
-  if (!ids.length) return new Map();
-  const rows = await q.query<{
-    id: string; display_name: string; organisation_id: string; kind: StaffFacts['organisationKind'];
-    languages: string[]; active: boolean; team_ids: string[];
-  }>(
-    `SELECT s.id, s.display_name, s.organisation_id, o.kind, s.languages, s.active,
-            COALESCE((SELECT array_agg(m.team_id ORDER BY m.team_id) FROM team_members m WHERE m.staff_id = s.id), '{}') AS team_ids
-       FROM staff s JOIN organisations o ON o.id = s.organisation_id
-      WHERE s.id = ANY($1::text[])`,
-    [ids],
-  );
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      { id: r.id, displayName: r.display_name, organisationId: r.organisation_id, organisationKind: r.kind, languages: r.languages, active: r.active, teamIds: r.team_ids },
-    ]),
-  );
-}
-
 /** An organisation and the units under it (Kela → its districts). */
 export async function organisationAndUnits(q: Queryable, organisationId: string): Promise<string[]> {
   const rows = await q.query<{ id: string }>('SELECT id FROM organisations WHERE id = $1 OR parent_id = $1 ORDER BY id', [organisationId]);
@@ -82,27 +62,54 @@ export async function countyContacts(q: Queryable, countyId: string): Promise<st
   return rows.map((r) => r.id);
 }
 
-export async function teamHours(q: Queryable, teamIds: string[]): Promise<Map<string, TeamHours>> {
-  if (!teamIds.length) return new Map();
-  const rows = await q.query<{ id: string; hours: TeamHours['hours']; hour_exceptions: TeamHours['hourExceptions']; closed_on_holidays: boolean }>(
-    'SELECT id, hours, hour_exceptions, closed_on_holidays FROM teams WHERE id = ANY($1::text[])',
-    [teamIds],
-  );
-  return new Map(rows.map((r) => [r.id, { hours: r.hours, hourExceptions: r.hour_exceptions, closedOnHolidays: r.closed_on_holidays }]));
+export interface CandidatePool {
+  /** The team's members by name, when a team was asked for. */
+  teamMembers: string[];
+  facts: Map<string, StaffFacts>;
+  absences: Map<string, { standInId: string | null; reason: string | null; endsAt: string }>;
+  /** The hours of every team the people found belong to. */
+  hours: Map<string, TeamHours>;
 }
 
-/** The current absence of each person (latest-starting when several overlap). */
-export async function currentAbsences(
-  q: Queryable,
-  staffIds: string[],
-  at: Date,
-): Promise<Map<string, { standInId: string | null; reason: string | null; endsAt: string }>> {
-  if (!staffIds.length) return new Map();
-  const rows = await q.query<{ staff_id: string; stand_in_id: string | null; reason: string | null; ends_at: Date | string }>(
-    `SELECT DISTINCT ON (staff_id) staff_id, stand_in_id, reason, ends_at FROM absences
-      WHERE staff_id = ANY($1::text[]) AND starts_at <= $2 AND ends_at > $2
-      ORDER BY staff_id, starts_at DESC`,
-    [staffIds, at],
+/**
+ * Everything a step needs about the people it may ring, in one round trip:
+ * the named people and the members of `teamId`, with their facts, their
+ * current absence (the latest-starting when several overlap) and the hours of
+ * their teams.
+ */
+export async function candidatePool(q: Queryable, sel: { ids: string[]; teamId?: string }, at: Date): Promise<CandidatePool> {
+  const pool: CandidatePool = { teamMembers: [], facts: new Map(), absences: new Map(), hours: new Map() };
+  if (!sel.ids.length && !sel.teamId) return pool;
+  const rows = await q.query<{
+    id: string; via_team: boolean; display_name: string; organisation_id: string; kind: StaffFacts['organisationKind'];
+    languages: string[]; active: boolean; team_ids: string[]; team_hours: Record<string, { hours: TeamHours['hours']; hourExceptions: TeamHours['hourExceptions']; closedOnHolidays: boolean }> | string | null;
+    stand_in_id: string | null; absence_reason: string | null; absence_ends_at: Date | string | null;
+  }>(
+    `WITH sel AS (
+       SELECT unnest($1::text[]) AS id, false AS via_team
+       UNION ALL SELECT m.staff_id, true FROM team_members m WHERE m.team_id = $2
+     )
+     SELECT s.id, bool_or(sel.via_team) AS via_team, s.display_name, s.organisation_id, o.kind, s.languages, s.active,
+            COALESCE((SELECT array_agg(m.team_id ORDER BY m.team_id) FROM team_members m WHERE m.staff_id = s.id), '{}') AS team_ids,
+            (SELECT json_object_agg(t.id, json_build_object('hours', t.hours, 'hourExceptions', t.hour_exceptions, 'closedOnHolidays', t.closed_on_holidays))
+               FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.staff_id = s.id) AS team_hours,
+            a.stand_in_id, a.reason AS absence_reason, a.ends_at AS absence_ends_at
+       FROM sel JOIN staff s ON s.id = sel.id JOIN organisations o ON o.id = s.organisation_id
+       LEFT JOIN LATERAL (
+         SELECT x.stand_in_id, x.reason, x.ends_at FROM absences x
+          WHERE x.staff_id = s.id AND x.starts_at <= $3 AND x.ends_at > $3 ORDER BY x.starts_at DESC LIMIT 1) a ON true
+      GROUP BY s.id, o.kind, a.stand_in_id, a.reason, a.ends_at
+      ORDER BY s.display_name, s.id`,
+    [sel.ids, sel.teamId ?? null, at],
   );
-  return new Map(rows.map((r) => [r.staff_id, { standInId: r.stand_in_id, reason: r.reason, endsAt: new Date(r.ends_at).toISOString() }]));
+  for (const r of rows) {
+    if (r.via_team) pool.teamMembers.push(r.id);
+    pool.facts.set(r.id, {
+      id: r.id, displayName: r.display_name, organisationId: r.organisation_id, organisationKind: r.kind, languages: r.languages, active: r.active, teamIds: r.team_ids,
+    });
+    if (r.absence_ends_at) pool.absences.set(r.id, { standInId: r.stand_in_id, reason: r.absence_reason, endsAt: new Date(r.absence_ends_at).toISOString() });
+    const hours = typeof r.team_hours === 'string' ? JSON.parse(r.team_hours) : r.team_hours;
+    for (const [teamId, h] of Object.entries(hours ?? {})) pool.hours.set(teamId, h as TeamHours);
+  }
+  return pool;
 }

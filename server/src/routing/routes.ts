@@ -23,6 +23,7 @@ import { notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { diffJson } from './diff.ts';
 import * as store from './repository.ts';
+import type { RuleSetCache } from './rule-cache.ts';
 import { RuleSetInvalid, checkBody, publish, requireRoutingAdmin, rollback, simulate } from './service.ts';
 
 const TAG = 'routing';
@@ -32,7 +33,7 @@ const versionParams = z.strictObject({ region: regionId, version: z.coerce.numbe
 const bodyEnvelope = z.strictObject({ body: z.unknown(), comment: z.string().max(1000).optional() });
 const checkedVersion = ruleSetVersionView.extend({ issues: z.array(ruleIssue) });
 
-export function routingMounts(deps: Deps, realtime: () => Realtime): Mount[] {
+export function routingMounts(deps: Deps, realtime: () => Realtime, ruleSets: RuleSetCache): Mount[] {
   const { db } = deps;
   const api = Router();
   const base = '/api/routing/regions/:region';
@@ -110,6 +111,7 @@ export function routingMounts(deps: Deps, realtime: () => Realtime): Mount[] {
     handler: async ({ actor, params, body }) => {
       await requireRoutingAdmin(db, actor, params.region);
       const published = await publish(deps, actor, params.region, params.version, body.comment);
+      await ruleSets.changed(params.region);
       deps.log.info({ staffId: actor.staffId, region: params.region, version: published.version }, 'routing rules published');
       return published;
     },
@@ -121,6 +123,7 @@ export function routingMounts(deps: Deps, realtime: () => Realtime): Mount[] {
     handler: async ({ actor, params, body }) => {
       await requireRoutingAdmin(db, actor, params.region);
       const published = await rollback(deps, actor, params.region, body.version, body.comment);
+      await ruleSets.changed(params.region);
       deps.log.info({ staffId: actor.staffId, region: params.region, version: published.version, fromVersion: body.version }, 'routing rules rolled back');
       return published;
     },

@@ -11,6 +11,7 @@ import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { decide, type DecideContext, type PresenceLookup, type RoutingRequest } from './decide.ts';
 import * as store from './repository.ts';
+import { RuleSetCache } from './rule-cache.ts';
 import { validateRuleSet } from './validate.ts';
 
 export type RegionScope = 'default' | { id: string; rootId: string; kind: 'county' | 'kela_district' };
@@ -105,7 +106,7 @@ export async function simulate(
   }
   const requester = await requesterFor(db, actor, input.requesterOrganisationId);
   const client: ClientRecord = await lookUpClient(deps, actor, { ...input.client, purpose: 'routing' });
-  const applies = await store.ruleSetForCounty(db, client.county.id, at);
+  const applies = await new RuleSetCache(db).forClient(db, client, requester.organisationKind, at);
   ruleSet ??= (await store.publishedVersion(db, region)) ?? (await store.defaultRuleSet(db, at));
   const decision = await decide(
     { q: db, presence, ruleSetVersion: ruleSet.version },
@@ -118,8 +119,8 @@ export async function simulate(
 }
 
 /**
- * The decision real routing uses: the published rule set of the client's
- * county, else the default, evaluated now. The ring lifecycle calls this with
+ * The decision real routing uses (RuleSetCache.forClient picks the rule set:
+ * the side being reached), evaluated now. The ring lifecycle calls this with
  * a client record it has already read (and logged).
  */
 export async function decideForClient(
@@ -130,6 +131,6 @@ export async function decideForClient(
   at: Date,
   opts: Pick<DecideContext, 'stopAtFirstRinging' | 'orderCandidates'> = {},
 ): Promise<DecisionView> {
-  const ruleSet = await store.ruleSetForCounty(q, client.county.id, at);
+  const ruleSet = await new RuleSetCache(q).forClient(q, client, request.requester.organisationKind, at);
   return decide({ q, presence, ruleSetVersion: ruleSet.version, ...opts }, ruleSet.body, request, client, at);
 }

@@ -2,6 +2,7 @@
 // (DATABASE_URL). Repositories see only `Queryable` and `Db`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -23,12 +24,28 @@ export interface Db extends Queryable {
 // counters fit in a double, and one representation keeps both engines alike.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * Every parameterised statement is a named prepared statement: PostgreSQL
+ * plans it once per connection instead of on every call, which is most of the
+ * cost of the short queries routing and the Matrix layer run all the time.
+ */
+const statementNames = new Map<string, string>();
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  if (!values.length) return { text };
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `s${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
   constructor(private pool: pg.Pool) {}
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(sql, params)).rows as T[];
+    return (await this.pool.query(prepared(sql, params))).rows as T[];
   }
 
   async exec(sql: string): Promise<void> {
@@ -38,7 +55,7 @@ class PostgresDb implements Db {
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const q: Queryable = {
-      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(prepared(sql, params))).rows as R[],
       exec: async (sql: string) => {
         await client.query(sql);
       },
