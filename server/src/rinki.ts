@@ -18,11 +18,15 @@ import { attachRealtime, type Realtime, type SocketCommand } from './realtime/ga
 import { realtimeMounts } from './realtime/routes.ts';
 import { matrixMounts } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
+import { RuleSetCache } from './routing/rule-cache.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
+import { disclosureMounts } from './disclosures/routes.ts';
 import { TimerRunner, type TimerHandler } from './timers/timers.ts';
 import { Ringing } from './ringing/service.ts';
 import { Callbacks } from './callbacks/service.ts';
 import { callbackMounts } from './callbacks/routes.ts';
+import { UrgentQueue } from './urgent/queue.ts';
+import { urgentMounts, urgentSocketCommands } from './urgent/routes.ts';
 import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
 
 export interface Rinki {
@@ -54,21 +58,25 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
 
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
+  const ruleSets = new RuleSetCache(db, bus);
   const callbacks = new Callbacks(deps, () => realtime);
-  const ringing = new Ringing(deps, () => realtime, callbacks);
+  const urgent = new UrgentQueue(deps, () => realtime);
+  const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets });
   const mounts = [
     ...authMounts(deps, authHooks),
     ...directoryMounts(deps),
     ...realtimeMounts(deps, () => realtime),
     ...matrixMounts(deps),
-    ...routingMounts(deps, () => realtime),
+    ...routingMounts(deps, () => realtime, ruleSets),
     ...ringingMounts(deps, ringing),
     ...callbackMounts(callbacks),
+    ...urgentMounts(urgent, deps),
+    ...disclosureMounts(deps),
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
   const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers()];
   // Commands other capabilities answer over Socket.IO (REST offers the same commands).
-  const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing)];
+  const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing), ...urgentSocketCommands(urgent)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });
   for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
   const app = createApp(deps, { authenticate: authenticate(deps), mounts });
@@ -94,6 +102,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     async close() {
       stopCheckpointTimer();
       await timers.stop();
+      ruleSets.close();
       await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -122,3 +122,21 @@ export function canCompleteCallback(actor: Actor, c: CallbackParties): boolean {
 export function canCancelCallback(actor: Actor, c: CallbackParties): boolean {
   return actor.staffId === c.requesterId;
 }
+
+// ---- urgent queue ----
+
+/** A county's urgent queue is shared by its own on-call staff and Kela's. */
+export function canWorkUrgentQueue(actor: Actor, queue: { countyId: string }): boolean {
+  return hasRole(actor, 'on_call') && (actor.rootOrganisationId === queue.countyId || actor.organisationKind === 'kela');
+}
+
+export function canAdministerUrgencyCriteria(actor: Actor, region: { id: string; rootId: string }): boolean {
+  return hasRoleFor(actor, 'admin', region);
+}
+
+// ---- disclosure log ----
+
+/** The client report (11 §) is the auditors' (data protection) task, not caseworkers'. */
+export function canRunClientReport(actor: Actor): boolean {
+  return hasRole(actor, 'auditor');
+}

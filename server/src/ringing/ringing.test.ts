@@ -261,7 +261,7 @@ for (const store of STORE_KINDS) {
 
     it('a region whose rule refuses urgent requests answers with its reason', async () => {
       await online(f.staff.countyAWorker, f.staff.kelaHandler);
-      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { request: { type: 'kiireellinen', urgency: 'urgent', criteria: ['no_food'] } });
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { request: { type: 'kiireellinen', urgency: 'urgent', criteria: ['no_food_or_medicine'] } });
       expect(started.body.state).to.equal('refused');
       expect(started.body.final?.reason?.en).to.equal('Urgent cases go to Kela’s service line.');
       expect(await offersOf(f.staff.kelaHandler)).to.deep.equal([]);
@@ -373,6 +373,12 @@ for (const store of STORE_KINDS) {
       expect(JSON.stringify(badType.body)).to.contain('request.type');
       const badBasis = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { basis: 'because' });
       expect(badBasis.status).to.equal(400);
+      const noCriteria = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { request: { type: 'kiireellinen', urgency: 'urgent' } });
+      expect(noCriteria.status).to.equal(400);
+      expect(JSON.stringify(noCriteria.body)).to.contain('request.criteria');
+      const unknownCriterion = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { request: { type: 'kiireellinen', urgency: 'urgent', criteria: ['bored'] } });
+      expect(unknownCriterion.status).to.equal(400);
+      expect(JSON.stringify(unknownCriterion.body)).to.contain('bored');
       const noConsent = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { basis: 'consent_oral' });
       expect(noConsent.status).to.equal(422);
       expect((noConsent.body as { error?: string }).error).to.equal('disclosure_refused');
@@ -399,6 +405,29 @@ for (const store of STORE_KINDS) {
       const res = await fetch(`${rinki.url}/api/ringing/offers`);
       expect(res.status).to.equal(401);
       await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
+    });
+
+    // Last: it publishes Kela district rules that would change the tests above.
+    it('routes by the rules of the side being reached: a county requester by the Kela district serving the client’s municipality', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaWorker, f.staff.kelaSwedish, f.staff.countyAContact);
+      const districtRules: RuleSet = {
+        region: f.orgs.kelaSouth,
+        filters: [{ id: 'all', name: 'Kaikki', match: {}, steps: [{ id: 'team', select: { team: f.teams.kelaSouth }, strategy: 'simultaneous', ringTimeoutSeconds: 30 }] }],
+      };
+      const draft = await call<{ version: number }>(f.staff.kelaAdmin, 'POST', `/api/routing/regions/${f.orgs.kelaSouth}/rule-sets`, { body: districtRules });
+      expect(draft.status, JSON.stringify(draft.body)).to.equal(201);
+      expect((await call(f.staff.kelaAdmin, 'POST', `/api/routing/regions/${f.orgs.kelaSouth}/rule-sets/${draft.body.version}/publish`, {})).status).to.equal(200);
+      const fromCounty = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(fromCounty.body.ruleSet.region).to.equal(f.orgs.kelaSouth);
+      expect(fromCounty.body.ringing.map((r) => r.staffId)).to.include(f.staff.kelaWorker);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${fromCounty.body.requestId}/cancel`);
+      // Kela reaching the county: the county's rules still apply.
+      const fromKela = await startFor(f.staff.kelaWorker, f.clients!.a.hetu);
+      expect(fromKela.body.ruleSet.region).to.equal(f.orgs.countyA);
+      await call(f.staff.kelaWorker, 'POST', `/api/ringing/requests/${fromKela.body.requestId}/cancel`);
+      // County B's client lives in a municipality of another district (no rules there): county B's rules.
+      const other = await startFor(f.staff.countyBWorker, f.clients!.b.hetu);
+      expect(other.body.ruleSet.region).to.equal(f.orgs.countyB);
     });
   });
 }

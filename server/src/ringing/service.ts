@@ -24,7 +24,8 @@ import type { CallbackChannel } from '../../../shared/src/callbacks.ts';
 import { openConference } from '../matrix/conference.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } from '../routing/decide.ts';
-import * as rules from '../routing/repository.ts';
+import type { RuleSetCache } from '../routing/rule-cache.ts';
+import type { UrgentQueue } from '../urgent/queue.ts';
 import type { Queryable } from '../store/db.ts';
 import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
 
@@ -83,7 +84,7 @@ export class Ringing {
   constructor(
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
-    private readonly callbacks: Callbacks,
+    private readonly services: { callbacks: Callbacks; urgent: UrgentQueue; ruleSets: RuleSetCache },
   ) {}
 
   private presence = (ids: string[]) => this.realtime().getPresence(ids);
@@ -103,10 +104,11 @@ export class Ringing {
     const refusal = checkBasis(input.basis, ['identity'], input.consentId !== undefined);
     if (refusal) throw new DisclosureRefused(refusal.reason, refusal.categories);
     const client = await lookUpClient(this.deps, actor, { ...input.client, purpose: 'routing' });
+    if (input.request.urgency === 'urgent') await this.services.urgent.checkCriteria(db, client.county.id, input.request.criteria ?? [], 'body.request.criteria');
     const now = clock.now();
     const requester: RoutingRequest['requester'] = { staffId: actor.staffId, organisationId: actor.organisationId, organisationKind: actor.organisationKind };
     const request: RoutingRequest = { ...input.request, requester };
-    const ruleSet = await rules.ruleSetForCounty(db, client.county.id, now);
+    const ruleSet = await this.services.ruleSets.forClient(db, client, actor.organisationKind, now);
     const rotationKey = (filterId: string, stepId: string) => `${ruleSet.region}:${filterId}:${stepId}`;
     const decision = await decide(
       { q: db, presence: this.presence, ruleSetVersion: ruleSet.version, stopAtFirstRinging: true, orderCandidates: this.orderCandidates(rotationKey) },
@@ -255,7 +257,7 @@ export class Ringing {
       const teamId = req.final.ownerTeamId ?? this.lastTeamOf(req);
       if (!teamId) throw conflict('This request has no team to leave a callback request for');
       const dueAt = req.final.dueAt ? new Date(req.final.dueAt) : new Date(now.getTime() + 86_400_000);
-      const callbackId = await this.callbacks.create(q, { ...this.callbackFor(req, { teamId }, dueAt, 'requester_choice', body.channel), windows: body.windows }, effects);
+      const callbackId = await this.services.callbacks.create(q, { ...this.callbackFor(req, { teamId }, dueAt, 'requester_choice', body.channel), windows: body.windows }, effects);
       const ended = await q.query<{ id: string; staff_id: string }>(
         `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
         [req.id, now],
@@ -368,8 +370,16 @@ export class Ringing {
       const teamId = plan.final.ownerTeamId ?? this.lastTeamOf(req);
       const callbackId =
         plan.final.action === 'callback' && teamId
-          ? await this.callbacks.create(q, this.callbackFor(req, { teamId }, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), effects)
+          ? await this.services.callbacks.create(q, this.callbackFor(req, { teamId }, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), effects)
           : null;
+      if (plan.final.action === 'urgent_queue') {
+        const [c] = await q.query<{ county_id: string }>('SELECT m.county_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1', [req.client_id]);
+        await this.services.urgent.enqueue(
+          q,
+          { region: c.county_id, routingRequestId: req.id, requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id }, clientId: req.client_id, requestType: req.request_type, criteria: req.criteria },
+          effects,
+        );
+      }
       await q.query(
         `UPDATE routing_requests SET state = $2, step_index = $3, step_candidates = '[]', listed = $4, ended_at = $5,
            explanation = explanation || $6::jsonb, callback_id = $7 WHERE id = $1`,

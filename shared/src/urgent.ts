@@ -1,0 +1,40 @@
+// The urgent queue: inputs and views shared by the server and the browser app.
+import { z } from 'zod';
+import { naturalId } from './directory.ts';
+
+export const criterionCode = z.string().regex(/^[a-z0-9_]{1,60}$/, 'a criterion code');
+
+export const urgencyCriterionView = z.object({ code: z.string(), nameFi: z.string(), nameSv: z.string() });
+export type UrgencyCriterionView = z.infer<typeof urgencyCriterionView>;
+export const criteriaInput = z.strictObject({
+  criteria: z.array(z.strictObject({ code: criterionCode, nameFi: z.string().trim().min(1).max(200), nameSv: z.string().trim().min(1).max(200) })).min(1).max(50),
+});
+
+export const assessInput = z.strictObject({
+  assessment: z.enum(['urgent', 'not_urgent']),
+  /** The criteria codes the assessment rests on (for not urgent: the ones found not to apply). */
+  criteria: z.array(criterionCode).min(1).max(20),
+});
+export const handOverInput = z.strictObject({ toStaffId: naturalId });
+
+export const SLA_STATES = ['ok', 'due_soon', 'breached', 'met'] as const;
+
+export const urgentItemView = z.object({
+  id: z.string(),
+  region: z.string(),
+  routingRequestId: z.string().nullable(),
+  requester: z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string() }),
+  requestType: z.string(),
+  criteria: z.array(z.string()),
+  state: z.enum(['waiting', 'claimed', 'resolved']),
+  owner: z.object({ staffId: z.string(), displayName: z.string() }).nullable(),
+  assessment: z.enum(['urgent', 'not_urgent']).nullable(),
+  assessmentCriteria: z.array(z.string()),
+  ageSeconds: z.number(),
+  sla: z.object({
+    acknowledge: z.object({ dueAt: z.string(), state: z.enum(SLA_STATES) }),
+    resolve: z.object({ dueAt: z.string(), state: z.enum(SLA_STATES) }),
+  }),
+  createdAt: z.string(),
+});
+export type UrgentItemView = z.infer<typeof urgentItemView>;
