@@ -3,6 +3,7 @@
 // a disclosure whose basis does not cover what is shared; the client app uses
 // the same table to offer only bases that fit.
 import { z } from 'zod';
+import { hetuSchema, naturalId } from './directory.ts';
 
 export const DATA_CATEGORIES = [
   'identity', // who the client is, and that a matter exists
@@ -47,7 +48,7 @@ export const legalBasis = z.enum(LEGAL_BASIS_CODES);
 export const dataCategory = z.enum(DATA_CATEGORIES);
 
 /** Why a disclosure is refused; each an i18n key `disclosure.refused.<reason>`. */
-export type DisclosureRefusal = 'unknown_basis' | 'category_not_allowed' | 'consent_missing';
+export type DisclosureRefusal = 'unknown_basis' | 'category_not_allowed' | 'consent_missing' | 'consent_expired' | 'consent_withdrawn' | 'consent_scope';
 
 /** The categories the basis does not allow, or the refusal; undefined when allowed. */
 export function checkBasis(basis: string, categories: readonly string[], hasConsent: boolean): { reason: DisclosureRefusal; categories?: string[] } | undefined {
@@ -58,3 +59,67 @@ export function checkBasis(basis: string, categories: readonly string[], hasCons
   if (rule.consent && !hasConsent) return { reason: 'consent_missing' };
   return undefined;
 }
+
+// ---- REST inputs and views ----
+
+const clientRef = z.union([z.strictObject({ hetu: hetuSchema }), z.strictObject({ applicationId: naturalId })]);
+const instant = z.iso.datetime({ offset: true });
+
+export const consentInput = z
+  .strictObject({
+    client: clientRef,
+    givenBy: z.enum(['client', 'guardian', 'attorney']),
+    method: z.enum(['present', 'written', 'oral']),
+    givenAt: instant,
+    categories: z.array(dataCategory).min(1),
+    expiresAt: instant.optional(),
+  })
+  .refine((c) => c.expiresAt === undefined || Date.parse(c.expiresAt) > Date.parse(c.givenAt), { path: ['expiresAt'], message: 'must be after givenAt' });
+export type ConsentInput = z.infer<typeof consentInput>;
+
+export const consentView = z.object({
+  id: z.string(),
+  givenBy: z.string(),
+  method: z.string(),
+  givenAt: z.string(),
+  categories: z.array(z.string()),
+  expiresAt: z.string().nullable(),
+  withdrawnAt: z.string().nullable(),
+});
+export type ConsentView = z.infer<typeof consentView>;
+
+export const disclosureInput = z.strictObject({
+  client: clientRef,
+  recipients: z.array(z.strictObject({ staffId: naturalId })).min(1).max(20),
+  categories: z.array(dataCategory).min(1),
+  basis: legalBasis,
+  consentId: z.uuid().optional(),
+  /** The conference (Matrix room) where the data is shared. */
+  conferenceId: z.string().min(1).max(255).optional(),
+});
+export type DisclosureInputBody = z.infer<typeof disclosureInput>;
+
+export const REPORT_LANGUAGES = ['fi', 'sv', 'en'] as const;
+export const clientReportInput = z
+  .strictObject({
+    client: clientRef,
+    /** Default: two years back from `to`. */
+    from: instant.optional(),
+    /** Default: now. */
+    to: instant.optional(),
+    format: z.enum(['json', 'csv', 'html']).default('json'),
+    language: z.enum(REPORT_LANGUAGES).default('fi'),
+  })
+  .refine((r) => !r.from || !r.to || Date.parse(r.from) < Date.parse(r.to), { path: ['from'], message: 'must be before to' });
+export type ClientReportInput = z.infer<typeof clientReportInput>;
+
+const reportPerson = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationName: z.string() });
+export const clientReportView = z.object({
+  period: z.object({ from: z.string(), to: z.string() }),
+  generatedAt: z.string(),
+  accesses: z.array(z.object({ at: z.string(), actor: reportPerson, action: z.string(), purpose: z.string() })),
+  disclosures: z.array(
+    z.object({ at: z.string(), discloser: reportPerson, recipients: z.array(reportPerson), categories: z.array(z.string()), basis: z.string(), consentId: z.string().nullable() }),
+  ),
+});
+export type ClientReportView = z.infer<typeof clientReportView>;

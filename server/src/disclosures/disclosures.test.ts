@@ -1,0 +1,206 @@
+// Consents, disclosures and the client report on both stores: each refusal
+// rule, a scripted scenario the report must list exactly (and nothing of other
+// clients), the report formats, bad input and who may do what.
+import { expect } from 'chai';
+import type { ClientReportView, ConsentView } from '../../../shared/src/disclosures.ts';
+import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
+import { recordDisclosure } from './record.ts';
+import { auditSigner } from './store.ts';
+
+const T0 = Date.parse('2026-11-18T08:00:00Z');
+const DAY = 86_400_000;
+
+class ManualClock {
+  constructor(public t: number) {}
+  now = () => new Date(this.t);
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+for (const store of STORE_KINDS) {
+  describe(`disclosures and the client report on ${store}`, function () {
+    let rinki: TestRinki;
+    let f: OrgFixture;
+    let clock: ManualClock;
+    const tokens: Record<string, string> = {};
+
+    const call = async <T = Record<string, unknown>>(staffId: string, method: string, path: string, body?: unknown) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* CSV or HTML */
+      }
+      return { status: res.status, body: parsed as T, type: res.headers.get('content-type') ?? '' };
+    };
+    const count = async (sql: string) => (await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0].n;
+    const writes = async () => ({ consents: await count('consents'), disclosures: await count('disclosures'), chain: await count(`audit_log_entries WHERE log = 'disclosure'`) });
+    const consent = (staffId: string, extra: Record<string, unknown> = {}) =>
+      call<ConsentView>(staffId, 'POST', '/api/consents', {
+        client: { hetu: f.clients!.a.hetu },
+        givenBy: 'client',
+        method: 'written',
+        givenAt: new Date(clock.t - DAY).toISOString(),
+        categories: ['identity', 'income_assets'],
+        expiresAt: new Date(clock.t + 30 * DAY).toISOString(),
+        ...extra,
+      });
+    const disclose = (staffId: string, extra: Record<string, unknown> = {}) =>
+      call<{ error?: string; message?: string; disclosureId?: string }>(staffId, 'POST', '/api/disclosures', {
+        client: { hetu: f.clients!.a.hetu },
+        recipients: [{ staffId: f.staff.kelaHandler }],
+        categories: ['income_assets'],
+        basis: 'totul_18',
+        ...extra,
+      });
+
+    before(async () => {
+      clock = new ManualClock(T0);
+      rinki = await startTestRinki({ store, clock });
+      f = await makeOrgFixture(rinki.deps.db, rinki.deps.keys);
+      for (const id of Object.values(f.staff)) tokens[id] = await apiTokenFor(rinki, id);
+    });
+    after(() => rinki.cleanup());
+
+    it('lists the legal bases and what each allows', async () => {
+      const res = await call<{ bases: Record<string, { consent: boolean; allows: string[] }> }>(f.staff.countyAWorker, 'GET', '/api/legal-bases');
+      expect(res.body.bases.shl_35).to.deep.equal({ consent: false, allows: ['identity'] });
+      expect(res.body.bases.consent_written.consent).to.equal(true);
+    });
+
+    it('records a disclosure the basis allows, and refuses one it does not, writing nothing', async () => {
+      const ok = await disclose(f.staff.countyAWorker);
+      expect(ok.status, JSON.stringify(ok.body)).to.equal(201);
+      const before = await writes();
+      const refusals: [Record<string, unknown>, string][] = [
+        [{ basis: 'shl_35', categories: ['income_assets'] }, 'category_not_allowed'],
+        [{ basis: 'totul_18', categories: ['health'] }, 'category_not_allowed'],
+        [{ basis: 'consent_oral' }, 'consent_missing'],
+      ];
+      for (const [body, reason] of refusals) {
+        const res = await disclose(f.staff.countyAWorker, body);
+        expect(res.status, JSON.stringify(body)).to.equal(422);
+        expect(res.body.error).to.equal('disclosure_refused');
+        expect(res.body.message).to.contain(reason);
+      }
+      expect(await writes()).to.deep.equal(before);
+    });
+
+    it('checks the consent: its client, scope, expiry and withdrawal', async () => {
+      const c = await consent(f.staff.countyAWorker);
+      expect(c.status, JSON.stringify(c.body)).to.equal(201);
+      const withConsent = (extra: Record<string, unknown> = {}) => disclose(f.staff.countyAWorker, { basis: 'consent_written', consentId: c.body.id, ...extra });
+      expect((await withConsent()).status).to.equal(201);
+      const before = await writes();
+      expect((await withConsent({ categories: ['health'] })).body.message).to.contain('consent_scope');
+      expect((await withConsent({ client: { hetu: f.clients!.b.hetu }, recipients: [{ staffId: f.staff.countyBWorker }] })).status).to.equal(404);
+      // Another client's consent never covers this one.
+      const other = await call(f.staff.countyBWorker, 'POST', '/api/disclosures', {
+        client: { hetu: f.clients!.b.hetu }, recipients: [{ staffId: f.staff.kelaHandler }], categories: ['identity'], basis: 'consent_written', consentId: c.body.id,
+      });
+      expect(other.status).to.equal(422);
+      expect((other.body as { message: string }).message).to.contain('consent_missing');
+      // Expired.
+      const short = await consent(f.staff.countyAWorker, { expiresAt: new Date(clock.t + 60_000).toISOString() });
+      clock.advance(120_000);
+      expect((await disclose(f.staff.countyAWorker, { basis: 'consent_written', consentId: short.body.id })).body.message).to.contain('consent_expired');
+      // Withdrawn (only by the organisation that recorded it).
+      expect((await call(f.staff.kelaWorker, 'POST', `/api/consents/${c.body.id}/withdraw`)).status).to.equal(404);
+      const withdrawn = await call<ConsentView>(f.staff.countyAWorker, 'POST', `/api/consents/${c.body.id}/withdraw`);
+      expect(withdrawn.body.withdrawnAt).to.be.a('string');
+      expect((await withConsent()).body.message).to.contain('consent_withdrawn');
+      expect(await count('disclosures')).to.equal(before.disclosures);
+    });
+
+    it('refuses bad input with a clear 400 and writes nothing', async () => {
+      const before = await writes();
+      const cases: [() => Promise<{ status: number; body: unknown }>, string][] = [
+        [() => disclose(f.staff.countyAWorker, { basis: 'because_i_said_so' }), 'basis'],
+        [() => disclose(f.staff.countyAWorker, { categories: ['shoe_size'] }), 'categories'],
+        [() => disclose(f.staff.countyAWorker, { recipients: [{ staffId: 'nobody' }] }), 'recipients'],
+        [() => disclose(f.staff.countyAWorker, { client: { hetu: '131052-308U' } }), 'hetu'],
+        [() => consent(f.staff.countyAWorker, { expiresAt: new Date(clock.t - 2 * DAY).toISOString() }), 'expiresAt'],
+        [() => consent(f.staff.countyAWorker, { categories: [] }), 'categories'],
+        [() => consent(f.staff.countyAWorker, { method: 'telepathy' }), 'method'],
+      ];
+      for (const [run, field] of cases) {
+        const res = await run();
+        expect(res.status, field).to.equal(400);
+        expect(JSON.stringify(res.body), field).to.contain(field);
+      }
+      expect(await writes()).to.deep.equal(before);
+    });
+
+    it('answers the 11 § report for exactly one client: its accesses and disclosures, in JSON, CSV and HTML; the run itself is logged', async () => {
+      // A scripted scenario on client B: a read, a routing accept's identity disclosure, a shared statement.
+      const from = new Date(clock.t).toISOString();
+      clock.advance(1000);
+      await call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.b.hetu, purpose: 'case_handling' });
+      await rinki.deps.db.tx((q) =>
+        recordDisclosure(
+          q,
+          {
+            at: clock.now(),
+            discloser: { staffId: f.staff.countyBWorker, organisationId: f.orgs.countyB },
+            recipients: [{ staffId: f.staff.kelaSwedish, organisationId: f.orgs.kelaWest }],
+            clientId: f.clients!.b.id,
+            categories: ['identity'],
+            basis: 'totul_18',
+            routingRequestId: 'scripted',
+          },
+          auditSigner(rinki.deps),
+        ),
+      );
+      const shared = await call(f.staff.countyBWorker, 'POST', '/api/disclosures', {
+        client: { hetu: f.clients!.b.hetu }, recipients: [{ staffId: f.staff.kelaSwedish }], categories: ['statement'], basis: 'totul_15_statement',
+      });
+      expect(shared.status, JSON.stringify(shared.body)).to.equal(201);
+      clock.advance(1000);
+      const to = new Date(clock.t).toISOString();
+
+      const report = await call<ClientReportView>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to });
+      expect(report.status, JSON.stringify(report.body)).to.equal(200);
+      expect(report.body.disclosures.map((d) => [d.basis, d.categories, d.recipients.map((r) => r.staffId)])).to.deep.equal([
+        ['totul_18', ['identity'], [f.staff.kelaSwedish]],
+        ['totul_15_statement', ['statement'], [f.staff.kelaSwedish]],
+      ]);
+      // The lookup and the read behind the shared statement, both by county B's worker; nothing of client A.
+      expect(report.body.accesses.map((a) => [a.actor.staffId, a.purpose])).to.deep.equal([
+        [f.staff.countyBWorker, 'case_handling'],
+        [f.staff.countyBWorker, 'case_handling'],
+      ]);
+      expect(report.body.accesses.every((a) => a.actor.organisationId === f.orgs.countyB)).to.equal(true);
+
+      const again = await call<ClientReportView>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to: new Date(clock.t + 1000).toISOString() });
+      expect(again.body.accesses.map((a) => a.action)).to.include('client.report');
+
+      const csv = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to, format: 'csv', language: 'sv' });
+      expect(csv.type).to.contain('text/csv');
+      expect(csv.body.split('\n')[0]).to.contain('Mottagare');
+      expect(csv.body).to.contain('totul_15_statement');
+      const html = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to, format: 'html', language: 'en' });
+      expect(html.type).to.contain('text/html');
+      expect(html.body).to.contain('<h2>Disclosures</h2>');
+      expect(html.body).not.to.contain(f.clients!.b.hetu);
+    });
+
+    it('lets only auditors run the report, and keeps other organisations’ clients out of reach', async () => {
+      for (const who of [f.staff.countyAWorker, f.staff.kelaHandler, f.staff.countyAAdmin]) {
+        expect((await call(who, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.a.hetu } })).status, who).to.equal(403);
+      }
+      expect((await call(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { applicationId: 'no-such' } })).status).to.equal(404);
+      const before = await writes();
+      // County B's worker can neither record a consent nor a disclosure about county A's client.
+      expect((await consent(f.staff.countyBWorker)).status).to.equal(404);
+      expect((await disclose(f.staff.countyBWorker)).status).to.equal(404);
+      expect(await writes()).to.deep.equal(before);
+      expect((await fetch(`${rinki.url}/api/legal-bases`)).status).to.equal(401);
+    });
+  });
+}

@@ -1,0 +1,50 @@
+// Consents, explicit disclosures and the client report over REST. Client
+// identifiers travel in bodies only (never in a URL).
+import { Router } from 'express';
+import { z } from 'zod';
+import { clientReportInput, clientReportView, consentInput, consentView, disclosureInput, LEGAL_BASES, DATA_CATEGORIES } from '../../../shared/src/disclosures.ts';
+import type { Deps } from '../deps.ts';
+import type { Mount } from '../http/app.ts';
+import { route } from '../http/api.ts';
+import { clientReport, discloseExplicitly, recordConsent, reportCsv, reportHtml, withdrawConsent } from './service.ts';
+
+const TAG = 'disclosures';
+
+export function disclosureMounts(deps: Deps): Mount[] {
+  const api = Router();
+  route(api, {
+    method: 'get', path: '/api/legal-bases', tag: TAG, summary: 'The legal bases, the data categories, and which basis allows which categories',
+    response: z.object({ categories: z.array(z.string()), bases: z.record(z.string(), z.object({ consent: z.boolean(), allows: z.array(z.string()) })) }),
+    handler: async () => ({ categories: [...DATA_CATEGORIES], bases: Object.fromEntries(Object.entries(LEGAL_BASES).map(([k, v]) => [k, { consent: v.consent, allows: [...v.allows] }])) }),
+  });
+  route(api, {
+    method: 'post', path: '/api/consents', tag: TAG, status: 201, summary: 'Record a consent (who gave it, how, when, which categories, until when)',
+    body: consentInput, response: consentView,
+    handler: ({ actor, body }) => recordConsent(deps, actor, body),
+  });
+  route(api, {
+    method: 'post', path: '/api/consents/:id/withdraw', tag: TAG, summary: 'Withdraw a consent from now on (the recording organisation)',
+    params: z.strictObject({ id: z.uuid() }), response: consentView,
+    handler: ({ actor, params }) => withdrawConsent(deps, actor, params.id),
+  });
+  route(api, {
+    method: 'post', path: '/api/disclosures', tag: TAG, status: 201,
+    summary: 'Record a disclosure before sharing client data; refused (422, with the reason) when the basis or consent does not allow it',
+    body: disclosureInput, response: z.object({ disclosureId: z.string(), seq: z.number() }),
+    handler: ({ actor, body }) => discloseExplicitly(deps, actor, body),
+  });
+  route(api, {
+    method: 'post', path: '/api/disclosures/client-report', tag: TAG,
+    summary: 'The 11 § client report: accesses and disclosures of one client in a period (auditors; the run is logged). JSON, CSV or printable HTML in fi/sv/en',
+    body: clientReportInput, response: clientReportView,
+    handler: async ({ actor, body, res }) => {
+      const report = await clientReport(deps, actor, body);
+      if (body.format === 'json') return report;
+      res.setHeader('cache-control', 'no-store');
+      if (body.format === 'csv') res.type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="client-report.csv"').send(reportCsv(report, body.language));
+      else res.type('text/html; charset=utf-8').send(reportHtml(report, body.language));
+      return undefined;
+    },
+  });
+  return [{ path: '/', router: api }];
+}

@@ -1,0 +1,182 @@
+// Consents, explicit disclosures by caseworkers, and the client report of the
+// client data act (asiakastietolaki 703/2023, 11 §): who processed a client's
+// data, to whom it was disclosed and on what basis, normally for two years.
+import { randomUUID } from 'node:crypto';
+import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureInputBody } from '../../../shared/src/disclosures.ts';
+import type { Actor } from '../auth/actor.ts';
+import { canRunClientReport, require } from '../auth/policies.ts';
+import type { Deps } from '../deps.ts';
+import { hashHetu } from '../directory/client-id.ts';
+import { clientIdByApplicationId, clientIdByHetuHash } from '../directory/repository.ts';
+import { lookUpClient } from '../directory/service.ts';
+import { badRequest, conflict, notFound } from '../http/errors.ts';
+import type { Queryable } from '../store/db.ts';
+import { recordAccess } from './access.ts';
+import { recordDisclosure, type DisclosureRecorded } from './record.ts';
+import { auditSigner } from './store.ts';
+
+type Row = Record<string, unknown>;
+const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
+const TWO_YEARS_MS = 2 * 365.25 * 86_400_000;
+
+const consentView = (r: Row): ConsentView => ({
+  id: r.id as string,
+  givenBy: r.given_by as string,
+  method: r.method as string,
+  givenAt: iso(r.given_at)!,
+  categories: r.categories as string[],
+  expiresAt: iso(r.expires_at),
+  withdrawnAt: iso(r.withdrawn_at),
+});
+
+/** Records a consent the caseworker received; reading the client for it is logged. */
+export async function recordConsent(deps: Deps, actor: Actor, body: ConsentInput): Promise<ConsentView> {
+  const client = await lookUpClient(deps, actor, { ...body.client, purpose: 'case_handling' });
+  const [r] = await deps.db.query(
+    `INSERT INTO consents (id, client_id, given_by, method, given_at, categories, expires_at, recorded_by, recorded_organisation_id, recorded_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+    [randomUUID(), client.id, body.givenBy, body.method, body.givenAt, body.categories, body.expiresAt ?? null, actor.staffId, actor.organisationId, deps.clock.now()],
+  );
+  return consentView(r);
+}
+
+/** Withdrawal ends a consent from now on; disclosures made before stay lawful and logged. */
+export async function withdrawConsent(deps: Deps, actor: Actor, id: string): Promise<ConsentView> {
+  return deps.db.tx(async (q) => {
+    const [c] = await q.query('SELECT * FROM consents WHERE id = $1 FOR UPDATE', [id]);
+    // Only the organisation that recorded it manages it; others get the same answer as for none.
+    if (!c || c.recorded_organisation_id !== actor.organisationId) throw notFound('No such consent');
+    if (c.withdrawn_at) throw conflict('This consent is already withdrawn');
+    const [r] = await q.query('UPDATE consents SET withdrawn_at = $2 WHERE id = $1 RETURNING *', [id, deps.clock.now()]);
+    return consentView(r);
+  });
+}
+
+/** A caseworker shares client data with the named people: refused unless the basis (and consent) allow it. */
+export async function discloseExplicitly(deps: Deps, actor: Actor, body: DisclosureInputBody): Promise<DisclosureRecorded> {
+  const client = await lookUpClient(deps, actor, { ...body.client, purpose: 'case_handling' });
+  const ids = body.recipients.map((r) => r.staffId);
+  const found = await deps.db.query<{ id: string; organisation_id: string }>('SELECT id, organisation_id FROM staff WHERE id = ANY($1::text[]) AND active', [ids]);
+  const missing = ids.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length) throw badRequest(`body.recipients: unknown people ${missing.join(', ')}`, [{ path: 'body.recipients', message: `unknown: ${missing.join(', ')}` }]);
+  return deps.db.tx((q) =>
+    recordDisclosure(
+      q,
+      {
+        at: deps.clock.now(),
+        discloser: { staffId: actor.staffId, organisationId: actor.organisationId },
+        recipients: found.map((f) => ({ staffId: f.id, organisationId: f.organisation_id })),
+        clientId: client.id,
+        categories: body.categories,
+        basis: body.basis,
+        ...(body.consentId ? { consentId: body.consentId } : {}),
+        ...(body.conferenceId ? { conferenceId: body.conferenceId } : {}),
+      },
+      auditSigner(deps),
+    ),
+  );
+}
+
+/** The 11 § report: auditors only; running it is itself written to the access log. */
+export async function clientReport(deps: Deps, actor: Actor, input: ClientReportInput): Promise<ClientReportView> {
+  require(canRunClientReport(actor), 'Only an auditor can run a client report');
+  const { db } = deps;
+  const clientId = 'hetu' in input.client ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, input.client.hetu)) : await clientIdByApplicationId(db, input.client.applicationId);
+  if (!clientId) throw notFound('No such client');
+  const now = deps.clock.now();
+  const to = input.to ? new Date(input.to) : now;
+  const from = input.from ? new Date(input.from) : new Date(to.getTime() - TWO_YEARS_MS);
+  return db.tx(async (q) => {
+    const people = personLookup(q);
+    const accesses = await q.query<{ at: Date; actor_id: string; action: string; purpose: string }>(
+      'SELECT at, actor_id, action, purpose FROM client_access_events WHERE client_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id',
+      [clientId, from, to],
+    );
+    const disclosures = await q.query<{ at: Date; discloser_id: string; recipients: { staffId?: string; organisationId: string }[] | string; categories: string[]; basis: string; consent_id: string | null }>(
+      'SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 ORDER BY at, chain_seq',
+      [clientId, from, to],
+    );
+    const view: ClientReportView = {
+      period: { from: from.toISOString(), to: to.toISOString() },
+      generatedAt: now.toISOString(),
+      accesses: await Promise.all(accesses.map(async (a) => ({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose }))),
+      disclosures: await Promise.all(
+        disclosures.map(async (d) => {
+          const recipients = typeof d.recipients === 'string' ? JSON.parse(d.recipients) : d.recipients;
+          return {
+            at: iso(d.at)!,
+            discloser: await people(d.discloser_id),
+            recipients: await Promise.all((recipients as { staffId?: string; organisationId: string }[]).map((r) => people(r.staffId ?? '', r.organisationId))),
+            categories: d.categories,
+            basis: d.basis,
+            consentId: d.consent_id,
+          };
+        }),
+      ),
+    };
+    await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.report', purpose: 'audit', at: now }, auditSigner(deps));
+    return view;
+  });
+}
+
+function personLookup(q: Queryable) {
+  const cache = new Map<string, ClientReportView['accesses'][number]['actor']>();
+  return async (staffId: string, organisationId?: string) => {
+    const key = `${staffId}/${organisationId ?? ''}`;
+    let p = cache.get(key);
+    if (!p) {
+      const [r] = staffId
+        ? await q.query<{ display_name: string; organisation_id: string; name_fi: string }>(
+            'SELECT s.display_name, s.organisation_id, o.name_fi FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
+            [staffId],
+          )
+        : await q.query<{ display_name: string; organisation_id: string; name_fi: string }>("SELECT '' AS display_name, id AS organisation_id, name_fi FROM organisations WHERE id = $1", [organisationId]);
+      p = { staffId, displayName: r?.display_name ?? staffId, organisationId: r?.organisation_id ?? organisationId ?? '', organisationName: r?.name_fi ?? '' };
+      cache.set(key, p);
+    }
+    return p;
+  };
+}
+
+// ---- rendering ----
+
+const LABELS = {
+  fi: { title: 'Asiakastietojen käsittely ja luovutukset', period: 'Ajanjakso', accesses: 'Käsittelyt', disclosures: 'Luovutukset', at: 'Aika', who: 'Käsittelijä', organisation: 'Organisaatio', action: 'Toimenpide', purpose: 'Käyttötarkoitus', discloser: 'Luovuttaja', recipients: 'Vastaanottajat', categories: 'Tietoryhmät', basis: 'Peruste', none: 'Ei merkintöjä' },
+  sv: { title: 'Behandling och utlämnande av klientuppgifter', period: 'Period', accesses: 'Behandlingar', disclosures: 'Utlämnanden', at: 'Tid', who: 'Behandlare', organisation: 'Organisation', action: 'Åtgärd', purpose: 'Ändamål', discloser: 'Utlämnare', recipients: 'Mottagare', categories: 'Uppgiftsgrupper', basis: 'Grund', none: 'Inga anteckningar' },
+  en: { title: 'Processing and disclosures of client data', period: 'Period', accesses: 'Processing', disclosures: 'Disclosures', at: 'Time', who: 'Processed by', organisation: 'Organisation', action: 'Action', purpose: 'Purpose', discloser: 'Disclosed by', recipients: 'Recipients', categories: 'Data categories', basis: 'Basis', none: 'No entries' },
+} as const;
+
+const csvCell = (v: string) => (/[",\n;]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+export function reportCsv(r: ClientReportView, language: keyof typeof LABELS): string {
+  const l = LABELS[language];
+  const lines = [[l.at, 'kind', l.who, l.organisation, l.action, l.purpose, l.recipients, l.categories, l.basis].map(csvCell).join(',')];
+  for (const a of r.accesses) lines.push([a.at, 'access', a.actor.displayName, a.actor.organisationName, a.action, a.purpose, '', '', ''].map(csvCell).join(','));
+  for (const d of r.disclosures)
+    lines.push(
+      [d.at, 'disclosure', d.discloser.displayName, d.discloser.organisationName, '', '', d.recipients.map((p) => `${p.displayName} (${p.organisationName})`).join('; '), d.categories.join('; '), d.basis]
+        .map(csvCell)
+        .join(','),
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): string {
+  const l = LABELS[language];
+  const table = (head: string[], rows: string[][]) =>
+    rows.length
+      ? `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+      : `<p>${esc(l.none)}</p>`;
+  return `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><title>${esc(l.title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;width:100%;margin-bottom:2rem}th,td{border:1px solid #555;padding:.3rem .5rem;text-align:left;vertical-align:top}@media print{body{margin:0}}</style></head>
+<body><h1>${esc(l.title)}</h1><p>${esc(l.period)}: ${esc(r.period.from.slice(0, 10))} – ${esc(r.period.to.slice(0, 10))}</p>
+<h2>${esc(l.accesses)}</h2>${table([l.at, l.who, l.organisation, l.action, l.purpose], r.accesses.map((a) => [a.at, a.actor.displayName, a.actor.organisationName, a.action, a.purpose]))}
+<h2>${esc(l.disclosures)}</h2>${table(
+    [l.at, l.discloser, l.recipients, l.categories, l.basis],
+    r.disclosures.map((d) => [d.at, `${d.discloser.displayName} (${d.discloser.organisationName})`, d.recipients.map((p) => `${p.displayName} (${p.organisationName})`).join(', '), d.categories.join(', '), d.basis]),
+  )}
+</body></html>
+`;
+}
