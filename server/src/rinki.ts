@@ -26,6 +26,7 @@ import { Ringing } from './ringing/service.ts';
 import { Callbacks } from './callbacks/service.ts';
 import { callbackMounts } from './callbacks/routes.ts';
 import { UrgentQueue } from './urgent/queue.ts';
+import { Escalations } from './urgent/escalation.ts';
 import { urgentMounts, urgentSocketCommands } from './urgent/routes.ts';
 import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
 
@@ -60,7 +61,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
   const ruleSets = new RuleSetCache(db, bus);
   const callbacks = new Callbacks(deps, () => realtime);
-  const urgent = new UrgentQueue(deps, () => realtime);
+  const urgent = new UrgentQueue(deps, () => realtime, new Escalations(deps, () => realtime));
   const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets });
   const mounts = [
     ...authMounts(deps, authHooks),
@@ -74,7 +75,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     ...disclosureMounts(deps),
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
-  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers()];
+  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers(), urgent.escalations.timerHandlers()];
   // Commands other capabilities answer over Socket.IO (REST offers the same commands).
   const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing), ...urgentSocketCommands(urgent)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });

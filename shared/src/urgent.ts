@@ -30,6 +30,8 @@ export const urgentItemView = z.object({
   owner: z.object({ staffId: z.string(), displayName: z.string() }).nullable(),
   assessment: z.enum(['urgent', 'not_urgent']).nullable(),
   assessmentCriteria: z.array(z.string()),
+  /** The escalation level reached (1-based), null when the region has no policy or none fired yet. */
+  escalationLevel: z.number().nullable(),
   ageSeconds: z.number(),
   sla: z.object({
     acknowledge: z.object({ dueAt: z.string(), state: z.enum(SLA_STATES) }),

@@ -12,6 +12,7 @@ import { organisationScope } from '../directory/repository.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import type { Queryable } from '../store/db.ts';
+import type { Escalations } from './escalation.ts';
 
 /** Wall-clock SLAs of an urgent item: acknowledge within 15 minutes, resolve within 4 hours. */
 export const ACK_SLA_MS = 15 * 60_000;
@@ -56,6 +57,7 @@ export class UrgentQueue {
   constructor(
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
+    readonly escalations: Escalations,
   ) {}
 
   /** The criteria a region's urgent requests cite: its own, else the default set. */
@@ -112,6 +114,7 @@ export class UrgentQueue {
       ],
     );
     await this.event(q, id, 'queued', input.requester.staffId, now);
+    await this.escalations.start(q, input.region, id, now);
     effects.push(() => this.announce(id));
     return id;
   }
@@ -133,6 +136,7 @@ export class UrgentQueue {
       if (row.state !== 'waiting') throw conflict(row.owner_id ? 'Someone already claimed this item' : 'This item is resolved');
       await q.query(`UPDATE urgent_items SET state = 'claimed', owner_id = $2, claimed_at = $3 WHERE id = $1`, [id, actor.staffId, now]);
       await this.event(q, id, 'claimed', actor.staffId, now);
+      await this.escalations.acknowledge(q, id, actor.staffId, now);
     });
   }
 
@@ -240,6 +244,7 @@ export class UrgentQueue {
       owner: r.owner_id ? { staffId: r.owner_id, displayName: people.get(r.owner_id) ?? r.owner_id } : null,
       assessment: r.assessment,
       assessmentCriteria: r.assessment_criteria,
+      escalationLevel: await this.escalations.levelOf(q, r.id),
       ageSeconds: Math.max(0, Math.floor((now - new Date(r.created_at).getTime()) / 1000)),
       sla: { acknowledge: sla(r.created_at, r.ack_due_at, r.claimed_at), resolve: sla(r.created_at, r.resolve_due_at, r.resolved_at) },
       createdAt: new Date(r.created_at).toISOString(),

@@ -7,6 +7,7 @@ import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { HttpError } from '../http/errors.ts';
 import type { SocketCommand } from '../realtime/gateway.ts';
+import { escalationPolicySchema } from './escalation.ts';
 import { urgentRoom, type UrgentQueue } from './queue.ts';
 
 const TAG = 'urgent';
@@ -24,6 +25,12 @@ export function urgentMounts(queue: UrgentQueue, deps: { db: Parameters<UrgentQu
     method: 'put', path: '/api/urgent/regions/:region/criteria', tag: TAG, summary: 'Replace the region’s urgency criteria (admin of the region)',
     params: regionParams, body: criteriaInput, response: z.array(urgencyCriterionView),
     handler: ({ actor, params, body }) => queue.setCriteria(actor, params.region, body.criteria),
+  });
+  route(api, {
+    method: 'put', path: '/api/urgent/regions/:region/escalation-policy', tag: TAG,
+    summary: 'The region’s escalation policy for urgent items: levels (people, teams, on-call schedules) with delays, and loops (admin of the region)',
+    params: regionParams, body: z.unknown(), response: escalationPolicySchema,
+    handler: ({ actor, params, body }) => queue.escalations.savePolicy(actor, params.region, body),
   });
   route(api, {
     method: 'get', path: '/api/urgent/regions/:region/queue', tag: TAG, summary: 'The open items of the region’s urgent queue (on-call staff of the county and of Kela)',
