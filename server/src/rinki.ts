@@ -28,6 +28,7 @@ import { callbackMounts } from './callbacks/routes.ts';
 import { UrgentQueue } from './urgent/queue.ts';
 import { Escalations } from './urgent/escalation.ts';
 import { urgentMounts, urgentSocketCommands } from './urgent/routes.ts';
+import { scheduleMounts } from './urgent/schedule-routes.ts';
 import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
 
 export interface Rinki {
@@ -72,6 +73,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     ...ringingMounts(deps, ringing),
     ...callbackMounts(callbacks),
     ...urgentMounts(urgent, deps),
+    ...scheduleMounts(deps),
     ...disclosureMounts(deps),
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.

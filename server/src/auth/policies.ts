@@ -140,3 +140,8 @@ export function canAdministerUrgencyCriteria(actor: Actor, region: { id: string;
 export function canRunClientReport(actor: Actor): boolean {
   return hasRole(actor, 'auditor');
 }
+
+/** Who is on call: the organisation's own people, and on-call staff of either side (they share urgent queues). */
+export function canReadOnCallSchedule(actor: Actor, schedule: { rootId: string }): boolean {
+  return actor.rootOrganisationId === schedule.rootId || hasRole(actor, 'on_call');
+}

@@ -1,0 +1,55 @@
+// On-call schedules over REST: an admin of the organisation saves one; anyone
+// of the organisation, and on-call staff of the other side, ask who is on call
+// now or at a given time.
+import { Router } from 'express';
+import { z } from 'zod';
+import { naturalId } from '../../../shared/src/directory.ts';
+import { canAdministerOrganisation, canReadOnCallSchedule } from '../auth/policies.ts';
+import type { Deps } from '../deps.ts';
+import { organisationScope } from '../directory/repository.ts';
+import type { Mount } from '../http/app.ts';
+import { route } from '../http/api.ts';
+import { badRequest, forbidden, notFound } from '../http/errors.ts';
+import { loadSchedule, saveSchedule, whoIsOnCall } from './oncall.ts';
+
+const TAG = 'urgent';
+const params = z.strictObject({ id: naturalId });
+const scheduleView = z.object({ id: z.string(), organisationId: z.string(), name: z.string(), definition: z.unknown() });
+const onCallView = z.object({
+  at: z.string(),
+  onCall: z.object({ staffId: z.string(), displayName: z.string(), source: z.enum(['override', 'layer']), detail: z.string().nullable(), until: z.string() }).nullable(),
+});
+
+export function scheduleMounts(deps: Deps): Mount[] {
+  const { db } = deps;
+  const api = Router();
+  route(api, {
+    method: 'put', path: '/api/urgent/schedules/:id', tag: TAG, summary: 'Save an on-call schedule: rotation layers with Helsinki hand-off times, and overrides (admin of the organisation)',
+    params, body: z.strictObject({ organisationId: naturalId, name: z.string().trim().min(1).max(100), definition: z.unknown() }), response: scheduleView,
+    handler: async ({ actor, params: p, body }) => {
+      const scope = await organisationScope(db, body.organisationId);
+      if (!scope) throw badRequest('body.organisationId: unknown organisation', [{ path: 'body.organisationId', message: 'unknown organisation' }]);
+      if (!canAdministerOrganisation(actor, { id: scope.id, rootId: scope.rootId })) throw forbidden('Only an admin of the organisation can change its schedules');
+      const existing = await loadSchedule(db, p.id);
+      if (existing && existing.organisationId !== body.organisationId) throw forbidden('This schedule belongs to another organisation');
+      return db.tx((q) => saveSchedule(q, { id: p.id, organisationId: body.organisationId, name: body.name, definition: body.definition }));
+    },
+  });
+  route(api, {
+    method: 'get', path: '/api/urgent/schedules/:id/on-call', tag: TAG, summary: 'Who is on call now, or at `at`',
+    params, query: z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }), response: onCallView,
+    handler: async ({ actor, params: p, query }) => {
+      const schedule = await loadSchedule(db, p.id);
+      const scope = schedule && (await organisationScope(db, schedule.organisationId));
+      if (!schedule || !scope || !canReadOnCallSchedule(actor, { rootId: scope.rootId })) throw notFound('No such schedule');
+      const at = query.at ? new Date(query.at) : deps.clock.now();
+      const onCall = whoIsOnCall(schedule.definition, at);
+      const [person] = onCall ? await db.query<{ display_name: string }>('SELECT display_name FROM staff WHERE id = $1', [onCall.staffId]) : [];
+      return {
+        at: at.toISOString(),
+        onCall: onCall ? { staffId: onCall.staffId, displayName: person?.display_name ?? onCall.staffId, source: onCall.source, detail: onCall.detail ?? null, until: onCall.until.toISOString() } : null,
+      };
+    },
+  });
+  return [{ path: '/', router: api }];
+}
