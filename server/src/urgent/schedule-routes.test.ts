@@ -42,7 +42,7 @@ describe('on-call schedules REST (PGlite)', function () {
 
   it('refuses a bad schedule naming the field, and keeps the saved one', async () => {
     const bad = definition();
-    bad.layers[0].participants = ['nobody'];
+    (bad.layers[0] as { participants: string[] }).participants = ['nobody'];
     const unknown = await call(f.staff.countyAAdmin, 'PUT', '/api/urgent/schedules/county-a-oncall', { organisationId: f.orgs.countyA, name: 'x', definition: bad });
     expect(unknown.status).to.equal(400);
     expect(JSON.stringify(unknown.body)).to.contain('definition.layers.0.participants.0');
