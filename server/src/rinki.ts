@@ -29,6 +29,7 @@ import { UrgentQueue } from './urgent/queue.ts';
 import { Escalations } from './urgent/escalation.ts';
 import { urgentMounts, urgentSocketCommands } from './urgent/routes.ts';
 import { scheduleMounts } from './urgent/schedule-routes.ts';
+import { Concerns, concernMounts } from './urgent/concerns.ts';
 import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
 
 export interface Rinki {
@@ -63,6 +64,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const ruleSets = new RuleSetCache(db, bus);
   const callbacks = new Callbacks(deps, () => realtime);
   const urgent = new UrgentQueue(deps, () => realtime, new Escalations(deps, () => realtime));
+  const concerns = new Concerns(deps, () => realtime);
   const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets });
   const mounts = [
     ...authMounts(deps, authHooks),
@@ -74,10 +76,11 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     ...callbackMounts(callbacks),
     ...urgentMounts(urgent, deps),
     ...scheduleMounts(deps),
+    ...concernMounts(concerns),
     ...disclosureMounts(deps),
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
-  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers(), urgent.escalations.timerHandlers()];
+  const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers(), urgent.escalations.timerHandlers(), concerns.timerHandlers()];
   // Commands other capabilities answer over Socket.IO (REST offers the same commands).
   const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing), ...urgentSocketCommands(urgent)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });

@@ -40,3 +40,29 @@ export const urgentItemView = z.object({
   createdAt: z.string(),
 });
 export type UrgentItemView = z.infer<typeof urgentItemView>;
+
+// ---- concern-notification feedback ----
+
+export const CONCERN_STATUSES = ['received', 'client_reached', 'client_not_reached', 'taken_charge', 'closed'] as const;
+export type ConcernStatus = (typeof CONCERN_STATUSES)[number];
+
+export const concernStatusInput = z
+  .strictObject({
+    status: z.enum(['client_reached', 'client_not_reached', 'taken_charge', 'closed']),
+    /** The worker who took charge: required with taken_charge. */
+    responsibleWorkerId: naturalId.optional(),
+  })
+  .refine((b) => b.status !== 'taken_charge' || b.responsibleWorkerId !== undefined, { path: ['responsibleWorkerId'], message: 'name the responsible worker' });
+
+export const concernView = z.object({
+  id: z.string(),
+  status: z.enum(CONCERN_STATUSES),
+  fromOrganisationId: z.string(),
+  toOrganisationId: z.string(),
+  sender: z.object({ staffId: z.string(), displayName: z.string() }).nullable(),
+  responsibleWorker: z.object({ staffId: z.string(), displayName: z.string() }).nullable(),
+  statusDueAt: z.string().nullable(),
+  createdAt: z.string(),
+  history: z.array(z.object({ at: z.string(), status: z.string(), actorId: z.string().nullable() })),
+});
+export type ConcernView = z.infer<typeof concernView>;

@@ -145,3 +145,15 @@ export function canRunClientReport(actor: Actor): boolean {
 export function canReadOnCallSchedule(actor: Actor, schedule: { rootId: string }): boolean {
   return actor.rootOrganisationId === schedule.rootId || hasRole(actor, 'on_call');
 }
+
+// ---- concern notifications ----
+
+/** The sending organisation and the receiving county follow a concern; nobody else sees it. */
+export function canFollowConcern(actor: Actor, c: { fromOrganisationId: string; toOrganisationId: string }): boolean {
+  return actor.organisationId === c.fromOrganisationId || actor.rootOrganisationId === c.fromOrganisationId || actor.rootOrganisationId === c.toOrganisationId;
+}
+
+/** The receiving county gives the status. */
+export function canGiveConcernStatus(actor: Actor, c: { toOrganisationId: string }): boolean {
+  return actor.rootOrganisationId === c.toOrganisationId;
+}
