@@ -5,27 +5,11 @@
 import { expect } from 'chai';
 import type { CallbackView } from '../../../shared/src/callbacks.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { ManualClock, apiCaller, eventually } from '../../../tests/helpers/api.ts';
 import { connectSocket, nextEvent, type ClientSocket } from '../../../tests/helpers/realtime.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 
 const T0 = Date.parse('2026-11-18T08:00:00Z');
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
-
-async function eventually<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 for (const store of STORE_KINDS) {
   describe(`callbacks on ${store}`, function () {
@@ -35,13 +19,7 @@ for (const store of STORE_KINDS) {
     const tokens: Record<string, string> = {};
     const open: ClientSocket[] = [];
 
-    const call = async <T = CallbackView>(staffId: string, method: string, path: string, body?: unknown) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-    };
+    const call = apiCaller<CallbackView>(() => rinki, tokens);
     const count = async (table: string) => (await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     const socketOf = async (staffId: string) => {
       const s = await connectSocket(rinki.url, { token: tokens[staffId] });

@@ -4,20 +4,13 @@
 import { expect } from 'chai';
 import type { ClientReportView, ConsentView } from '../../../shared/src/disclosures.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 import { recordDisclosure } from './record.ts';
 import { auditSigner } from './store.ts';
 
 const T0 = Date.parse('2026-11-18T08:00:00Z');
 const DAY = 86_400_000;
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
 
 for (const store of STORE_KINDS) {
   describe(`disclosures and the client report on ${store}`, function () {
@@ -26,19 +19,7 @@ for (const store of STORE_KINDS) {
     let clock: ManualClock;
     const tokens: Record<string, string> = {};
 
-    const call = async <T = Record<string, unknown>>(staffId: string, method: string, path: string, body?: unknown) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        /* CSV or HTML */
-      }
-      return { status: res.status, body: parsed as T, type: res.headers.get('content-type') ?? '' };
-    };
+    const call = apiCaller(() => rinki, tokens);
     const count = async (sql: string) => (await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`))[0].n;
     const writes = async () => ({ consents: await count('consents'), disclosures: await count('disclosures'), chain: await count(`audit_log_entries WHERE log = 'disclosure'`) });
     const consent = (staffId: string, extra: Record<string, unknown> = {}) =>

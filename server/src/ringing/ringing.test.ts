@@ -7,30 +7,13 @@ import { fictionalHetu } from '../../../shared/src/hetu.ts';
 import type { RuleSet } from '../../../shared/src/routing.ts';
 import type { RingOfferView, RingRequestView } from '../../../shared/src/ringing.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { ManualClock, apiCaller, eventually } from '../../../tests/helpers/api.ts';
 import { connectSocket, emitWithAck, nextEvent, type ClientSocket } from '../../../tests/helpers/realtime.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 import { createAbsence } from '../directory/repository.ts';
 
 /** Wednesday 18 November 2026, 10:00 in Helsinki: the fixture's teams are open. */
 const OPEN_AT = Date.parse('2026-11-18T08:00:00Z');
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
-
-/** Waits until `check` answers something truthy (the server acts after commit, asynchronously). */
-async function eventually<T>(check: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await check();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 for (const store of STORE_KINDS) {
   describe(`ringing on ${store}`, function () {
@@ -40,13 +23,7 @@ for (const store of STORE_KINDS) {
     const tokens: Record<string, string> = {};
     const sockets: Record<string, ClientSocket> = {};
 
-    const call = async <T = Record<string, unknown>>(staffId: string, method: string, path: string, body?: unknown) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-    };
+    const call = apiCaller(() => rinki, tokens);
     const count = async (table: string) => (await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
     const online = async (...staffIds: string[]) => {
       for (const id of staffIds) sockets[id] ??= await connectSocket(rinki.url, { token: tokens[id] });

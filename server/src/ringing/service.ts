@@ -160,10 +160,7 @@ export class Ringing {
       if (req.state !== 'ringing') throw conflict(req.accepted_by ? 'Someone else already took this request' : 'This request is no longer ringing');
       const taken = await q.query(`UPDATE ring_offers SET state = 'accepted', ended_at = $2 WHERE id = $1 AND state = 'ringing' RETURNING id`, [offerId, now]);
       if (!taken.length) throw conflict('This offer is no longer ringing');
-      const others = await q.query<{ id: string; staff_id: string }>(
-        `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
-        [req.id, now],
-      );
+      await this.withdrawOffers(q, req.id, now, effects);
       const disclosure = await recordDisclosure(
         q,
         {
@@ -189,7 +186,6 @@ export class Ringing {
          ON CONFLICT (staff_id) DO UPDATE SET last_accepted_at = EXCLUDED.last_accepted_at`,
         [actor.staffId, now],
       );
-      for (const o of others) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId: req.id, state: 'withdrawn' }));
       return req;
     });
     this.run(effects);
@@ -232,13 +228,9 @@ export class Ringing {
       if (!req || !canReadRingRequest(actor, await this.parties(q, req))) throw notFound('No such request');
       if (!canCancelRingRequest(actor, { requesterId: req.requester_id })) throw new HttpError(403, 'forbidden', 'Only the requester can cancel a request');
       if (req.state !== 'ringing') throw conflict('This request is no longer ringing');
-      const ended = await q.query<{ id: string; staff_id: string }>(
-        `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
-        [req.id, now],
-      );
+      await this.withdrawOffers(q, req.id, now, effects);
       const event: RingEventView = { at: now.toISOString(), kind: 'cancelled', staffId: actor.staffId, explanation: { key: 'ringing.event.cancelled' } };
       await q.query(`UPDATE routing_requests SET state = 'cancelled', ended_at = $2, explanation = explanation || $3::jsonb WHERE id = $1`, [req.id, now, JSON.stringify([event])]);
-      for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId: req.id, state: 'withdrawn' }));
     });
     this.run(effects);
     return this.progress(requestId);
@@ -258,16 +250,12 @@ export class Ringing {
       if (!teamId) throw conflict('This request has no team to leave a callback request for');
       const dueAt = req.final.dueAt ? new Date(req.final.dueAt) : new Date(now.getTime() + 86_400_000);
       const callbackId = await this.services.callbacks.create(q, { ...this.callbackFor(req, { teamId }, dueAt, 'requester_choice', body.channel), windows: body.windows }, effects);
-      const ended = await q.query<{ id: string; staff_id: string }>(
-        `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
-        [req.id, now],
-      );
+      await this.withdrawOffers(q, req.id, now, effects);
       const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: { key: 'ringing.event.callback_left', params: { teamId } } };
       await q.query(
         `UPDATE routing_requests SET state = 'callback', callback_id = $2, ended_at = $3, explanation = explanation || $4::jsonb WHERE id = $1`,
         [req.id, callbackId, now, JSON.stringify([event])],
       );
-      for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId: req.id, state: 'withdrawn' }));
     });
     this.run(effects);
     return this.progress(requestId);
@@ -418,6 +406,15 @@ export class Ringing {
       for (const o of offered) this.realtime().toUser(o.staffId, 'ring:offer', await this.offerView(this.deps.db, fresh, o.id, expiresAt, why));
       await this.progress(req.id);
     });
+  }
+
+  /** Ends the offers still ringing (someone accepted, the requester gave up); their people hear it after commit. */
+  private async withdrawOffers(q: Queryable, requestId: string, now: Date, effects: Effect[]): Promise<void> {
+    const ended = await q.query<{ id: string; staff_id: string }>(
+      `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
+      [requestId, now],
+    );
+    for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId, state: 'withdrawn' }));
   }
 
   /** Orders round-robin and longest-idle candidates from state every node shares. */

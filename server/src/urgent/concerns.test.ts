@@ -5,16 +5,12 @@ import { expect } from 'chai';
 import { fictionalHetu } from '../../../shared/src/hetu.ts';
 import type { ConcernView } from '../../../shared/src/urgent.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { connectSocket, nextEvent, type ClientSocket } from '../../../tests/helpers/realtime.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 
 /** Thursday 17 December 2026, 10:00 in Helsinki. */
 const THURSDAY = Date.parse('2026-12-17T08:00:00Z');
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-}
 
 for (const store of STORE_KINDS) {
   describe(`concern-notification feedback on ${store}`, function () {
@@ -23,13 +19,7 @@ for (const store of STORE_KINDS) {
     let clock: ManualClock;
     const tokens: Record<string, string> = {};
     const open: ClientSocket[] = [];
-    const call = async <T = ConcernView>(staffId: string, method: string, path: string, body?: unknown) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-    };
+    const call = apiCaller<ConcernView>(() => rinki, tokens);
     const socketOf = async (staffId: string) => {
       const s = await connectSocket(rinki.url, { token: tokens[staffId] });
       open.push(s);

@@ -8,18 +8,11 @@ import type { RuleSet } from '../../../shared/src/routing.ts';
 import type { RingRequestView } from '../../../shared/src/ringing.ts';
 import type { UrgentItemView } from '../../../shared/src/urgent.ts';
 import { apiTokenFor, startTestRinki, tempDir, type TestRinki } from '../../../tests/helpers/env.ts';
+import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 
 const T0 = Date.parse('2026-11-18T08:00:00Z');
 const MIN = 60_000;
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
 
 describe('urgent escalation (PGlite, injected clock)', function () {
   let rinki: TestRinki;
@@ -32,13 +25,7 @@ describe('urgent escalation (PGlite, injected clock)', function () {
     rinki = await startTestRinki({ clock, env: { DATA_DIR: dataDir } });
     for (const id of Object.values(f.staff)) tokens[id] = await apiTokenFor(rinki, id);
   };
-  const call = async <T = Record<string, unknown>>(staffId: string, method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const call = apiCaller(() => rinki, tokens);
   /** Escalation events of the item, oldest first, as [kind, level, loop, recipients]. */
   const events = async (itemId: string) =>
     (

@@ -8,18 +8,11 @@ import type { RuleSet } from '../../../shared/src/routing.ts';
 import type { RingRequestView } from '../../../shared/src/ringing.ts';
 import type { UrgentItemView } from '../../../shared/src/urgent.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { connectSocket, emitWithAck, nextEvent, type ClientSocket } from '../../../tests/helpers/realtime.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 
 const T0 = Date.parse('2026-11-18T08:00:00Z');
-
-class ManualClock {
-  constructor(public t: number) {}
-  now = () => new Date(this.t);
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
 
 for (const store of STORE_KINDS) {
   describe(`urgent queue on ${store}`, function () {
@@ -30,13 +23,7 @@ for (const store of STORE_KINDS) {
     const open: ClientSocket[] = [];
     let kelaOnCall: string;
 
-    const call = async <T = UrgentItemView>(staffId: string, method: string, path: string, body?: unknown) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-    };
+    const call = apiCaller<UrgentItemView>(() => rinki, tokens);
     const socketOf = async (staffId: string) => {
       const s = await connectSocket(rinki.url, { token: tokens[staffId] });
       open.push(s);

@@ -3,19 +3,14 @@
 // or change a schedule.
 import { expect } from 'chai';
 import { apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { apiCaller } from '../../../tests/helpers/api.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 
 describe('on-call schedules REST (PGlite)', function () {
   let rinki: TestRinki;
   let f: OrgFixture;
   const tokens: Record<string, string> = {};
-  const call = async <T = Record<string, unknown>>(staffId: string, method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${tokens[staffId]}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${rinki.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const call = apiCaller(() => rinki, tokens);
   const definition = () => ({
     layers: [{ name: 'Päivystys', priority: 1, rotation: 'daily', handoffTime: '16:00', start: '2026-11-16', participants: [f.staff.countyAOnCall, f.staff.countyAWorker] }],
     overrides: [{ staffId: f.staff.countyAContact, start: '2026-11-20T10:00:00Z', end: '2026-11-20T14:00:00Z', reason: 'vaihto' }],
