@@ -123,3 +123,14 @@ export const clientReportView = z.object({
   ),
 });
 export type ClientReportView = z.infer<typeof clientReportView>;
+
+/** The disclosure log for a period, optionally for one client: a FHIR R4 Bundle of BALP AuditEvents, or CSV. */
+export const disclosureExportInput = z
+  .strictObject({
+    client: clientRef.optional(),
+    from: instant,
+    to: instant,
+    format: z.enum(['fhir', 'csv']).default('fhir'),
+  })
+  .refine((r) => Date.parse(r.from) < Date.parse(r.to), { path: ['from'], message: 'must be before to' });
+export type DisclosureExportInput = z.infer<typeof disclosureExportInput>;

@@ -171,6 +171,32 @@ for (const store of STORE_KINDS) {
       expect(html.body).not.to.contain(f.clients!.b.hetu);
     });
 
+    it('exports the disclosure log as FHIR AuditEvents (IHE BALP) or CSV, for a period or one client; auditors only', async () => {
+      const from = new Date(clock.t - 30 * DAY).toISOString();
+      const to = new Date(clock.t + DAY).toISOString();
+      const bundle = await call<{ resourceType: string; entry: { resource: Record<string, unknown> & { type: { code: string }; meta: { profile: string[] }; purposeOfEvent: { coding: { code: string }[] }[]; entity: { what: { identifier: { value: string } } }[] } }[] }>(
+        f.staff.auditor, 'POST', '/api/disclosures/export', { client: { hetu: f.clients!.b.hetu }, from, to },
+      );
+      expect(bundle.status, JSON.stringify(bundle.body)).to.equal(200);
+      expect(bundle.type).to.contain('application/fhir+json');
+      expect(bundle.body.resourceType).to.equal('Bundle');
+      const events = bundle.body.entry.map((e) => e.resource);
+      expect(events).to.have.length(2);
+      for (const e of events) {
+        expect(e.resourceType).to.equal('AuditEvent');
+        expect(e.meta.profile[0]).to.contain('PrivacyDisclosure.Source');
+        expect(e.type.code).to.equal('110106');
+        expect(e.entity[0].what.identifier.value).to.equal(f.clients!.b.id);
+      }
+      expect(events.map((e) => e.purposeOfEvent[0].coding[0].code)).to.deep.equal(['totul_18', 'totul_15_statement']);
+      expect(JSON.stringify(bundle.body)).not.to.contain(f.clients!.b.hetu);
+      const all = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/export', { from, to, format: 'csv' });
+      expect(all.type).to.contain('text/csv');
+      expect(all.body.trim().split('\n').length - 1).to.equal(await count('disclosures'));
+      expect((await call(f.staff.auditor, 'POST', '/api/disclosures/export', { from: to, to: from })).status).to.equal(400);
+      expect((await call(f.staff.countyBWorker, 'POST', '/api/disclosures/export', { from, to })).status).to.equal(403);
+    });
+
     it('lets only auditors run the report, and keeps other organisations’ clients out of reach', async () => {
       for (const who of [f.staff.countyAWorker, f.staff.kelaHandler, f.staff.countyAAdmin]) {
         expect((await call(who, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.a.hetu } })).status, who).to.equal(403);

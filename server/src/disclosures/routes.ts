@@ -2,11 +2,12 @@
 // identifiers travel in bodies only (never in a URL).
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientReportInput, clientReportView, consentInput, consentView, disclosureInput, LEGAL_BASES, DATA_CATEGORIES } from '../../../shared/src/disclosures.ts';
+import { clientReportInput, clientReportView, consentInput, consentView, disclosureExportInput, disclosureInput, LEGAL_BASES, DATA_CATEGORIES } from '../../../shared/src/disclosures.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { clientReport, discloseExplicitly, recordConsent, reportCsv, reportHtml, withdrawConsent } from './service.ts';
+import { disclosureBundle, disclosureCsv } from './fhir.ts';
+import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, withdrawConsent } from './service.ts';
 
 const TAG = 'disclosures';
 
@@ -43,6 +44,18 @@ export function disclosureMounts(deps: Deps): Mount[] {
       res.setHeader('cache-control', 'no-store');
       if (body.format === 'csv') res.type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="client-report.csv"').send(reportCsv(report, body.language));
       else res.type('text/html; charset=utf-8').send(reportHtml(report, body.language));
+      return undefined;
+    },
+  });
+  route(api, {
+    method: 'post', path: '/api/disclosures/export', tag: TAG,
+    summary: 'The disclosure log for a period (and one client): a FHIR R4 Bundle of IHE BALP PrivacyDisclosure AuditEvents, or CSV (auditors)',
+    body: disclosureExportInput,
+    handler: async ({ actor, body, res }) => {
+      const rows = await exportDisclosures(deps, actor, body);
+      res.setHeader('cache-control', 'no-store');
+      if (body.format === 'csv') res.type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="disclosures.csv"').send(disclosureCsv(rows));
+      else res.type('application/fhir+json; charset=utf-8').send(JSON.stringify(disclosureBundle(rows, deps.clock.now())));
       return undefined;
     },
   });

@@ -2,7 +2,7 @@
 // client data act (asiakastietolaki 703/2023, 11 §): who processed a client's
 // data, to whom it was disclosed and on what basis, normally for two years.
 import { randomUUID } from 'node:crypto';
-import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureInputBody } from '../../../shared/src/disclosures.ts';
+import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canRunClientReport, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
@@ -12,6 +12,7 @@ import { lookUpClient } from '../directory/service.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAccess } from './access.ts';
+import type { DisclosureRecordRow } from './fhir.ts';
 import { recordDisclosure, type DisclosureRecorded } from './record.ts';
 import { auditSigner } from './store.ts';
 
@@ -179,4 +180,25 @@ export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): 
   )}
 </body></html>
 `;
+}
+
+/** The disclosure log for a period (and one client, when given): auditors only; a client export is logged as an access. */
+export async function exportDisclosures(deps: Deps, actor: Actor, input: DisclosureExportInput): Promise<DisclosureRecordRow[]> {
+  require(canRunClientReport(actor), 'Only an auditor can export the disclosure log');
+  const { db } = deps;
+  let clientId: string | undefined;
+  if (input.client) {
+    clientId = 'hetu' in input.client ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, input.client.hetu)) : await clientIdByApplicationId(db, input.client.applicationId);
+    if (!clientId) throw notFound('No such client');
+  }
+  return db.tx(async (q) => {
+    const rows = await q.query<DisclosureRecordRow>(
+      `SELECT id, at, discloser_id, discloser_organisation_id, recipients, client_id, categories, basis, consent_id, chain_seq::int AS chain_seq
+         FROM disclosures WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) ORDER BY chain_seq`,
+      [new Date(input.from), new Date(input.to), clientId ?? null],
+    );
+    if (clientId)
+      await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.export', purpose: 'audit', at: deps.clock.now() }, auditSigner(deps));
+    return rows.map((r) => ({ ...r, recipients: typeof r.recipients === 'string' ? JSON.parse(r.recipients) : r.recipients }));
+  });
 }
