@@ -6,6 +6,8 @@ import type { ClientReportView, ConsentView } from '../../../shared/src/disclosu
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
 import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
+import { verifyChain } from './chain.ts';
+import { parseExport } from './export.ts';
 import { recordDisclosure } from './record.ts';
 import { auditSigner } from './store.ts';
 
@@ -195,6 +197,17 @@ for (const store of STORE_KINDS) {
       expect(all.body.trim().split('\n').length - 1).to.equal(await count('disclosures'));
       expect((await call(f.staff.auditor, 'POST', '/api/disclosures/export', { from: to, to: from })).status).to.equal(400);
       expect((await call(f.staff.countyBWorker, 'POST', '/api/disclosures/export', { from, to })).status).to.equal(403);
+    });
+
+    it('exports each log’s chain for offline verification with the public key alone (auditors)', async () => {
+      const res = await call<string>(f.staff.auditor, 'GET', '/api/disclosures/logs/disclosure/export');
+      expect(res.status).to.equal(200);
+      const { header, entries, checkpoints } = parseExport(res.body);
+      expect(entries.length).to.equal(await count(`audit_log_entries WHERE log = 'disclosure'`));
+      const result = await verifyChain(entries, checkpoints, Buffer.from(header.publicKey, 'base64'), { log: 'disclosure' });
+      expect(result.ok, JSON.stringify(result)).to.equal(true);
+      expect((await call(f.staff.countyAWorker, 'GET', '/api/disclosures/logs/access/export')).status).to.equal(403);
+      expect((await call(f.staff.auditor, 'GET', '/api/disclosures/logs/secrets/export')).status).to.equal(400);
     });
 
     it('lets only auditors run the report, and keeps other organisations’ clients out of reach', async () => {

@@ -6,6 +6,8 @@ import { clientReportInput, clientReportView, consentInput, consentView, disclos
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
+import { canRunClientReport, require } from '../auth/policies.ts';
+import { exportLogLines } from './export.ts';
 import { disclosureBundle, disclosureCsv } from './fhir.ts';
 import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, withdrawConsent } from './service.ts';
 
@@ -56,6 +58,19 @@ export function disclosureMounts(deps: Deps): Mount[] {
       res.setHeader('cache-control', 'no-store');
       if (body.format === 'csv') res.type('text/csv; charset=utf-8').setHeader('content-disposition', 'attachment; filename="disclosures.csv"').send(disclosureCsv(rows));
       else res.type('application/fhir+json; charset=utf-8').send(JSON.stringify(disclosureBundle(rows, deps.clock.now())));
+      return undefined;
+    },
+  });
+  route(api, {
+    method: 'get', path: '/api/disclosures/logs/:log/export', tag: TAG,
+    summary: 'The hash chain of the access or disclosure log with its signed checkpoints, as JSON lines for offline verification (auditors)',
+    params: z.strictObject({ log: z.enum(['access', 'disclosure']) }),
+    handler: async ({ actor, params, res }) => {
+      require(canRunClientReport(actor), 'Only an auditor can export a log');
+      res.type('application/x-ndjson; charset=utf-8').setHeader('content-disposition', `attachment; filename="rinki-${params.log}-log.jsonl"`);
+      res.setHeader('cache-control', 'no-store');
+      for await (const chunk of exportLogLines(deps.db, params.log, deps.keys.auditSigning.publicKey)) res.write(chunk);
+      res.end();
       return undefined;
     },
   });
