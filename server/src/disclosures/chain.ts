@@ -32,7 +32,7 @@ export interface Checkpoint {
 }
 
 export type VerifyResult =
-  | { ok: true; entries: number; checkpoints: number; lastSeq: number; lastHash: Uint8Array; unsignedTail: number }
+  | { ok: true; entries: number; checkpoints: number; firstSeq: number; lastSeq: number; lastHash: Uint8Array; unsignedTail: number }
   | { ok: false; firstBad: { seq: number; reason: string } };
 
 /** Canonical JSON (see the header comment). */
@@ -127,13 +127,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Verifies entries in the order given (one log, from seq 1) against signed
+ * Verifies entries in the order given (one log, from seq 1, or from just after
+ * a signed checkpoint when retention purged what came before) against signed
  * checkpoints. Streaming: feed entries with add() page by page, then finish().
  * The first failure is the lowest chain position that is wrong: a broken
  * entry, or a checkpoint with a bad signature or a hash the chain disagrees with.
  */
 export class ChainVerifier {
   private expectedSeq = 1;
+  private firstSeq = 1;
   private prev: Uint8Array = GENESIS_HASH;
   private count = 0;
   private entryFailure?: { seq: number; reason: string };
@@ -187,6 +189,16 @@ export class ChainVerifier {
 
   add(e: ChainEntry): boolean {
     if (!this.wantsMore) return false;
+    // After a retention purge the chain starts later, but only right after a
+    // signed checkpoint whose hash the first remaining entry chains to.
+    if (this.count === 0 && this.expectedSeq === 1 && e.seq > 1) {
+      const anchor = this.checkpointHashes.get(e.seq - 1);
+      if (anchor && sameBytes(anchor, e.prevHash)) {
+        this.expectedSeq = e.seq;
+        this.prev = anchor;
+        this.firstSeq = e.seq;
+      }
+    }
     const seq = this.expectedSeq;
     if (e.seq !== seq) {
       const reason =
@@ -233,6 +245,7 @@ export class ChainVerifier {
       ok: true,
       entries: this.count,
       checkpoints: this.checkpointHashes.size,
+      firstSeq: this.firstSeq,
       lastSeq,
       lastHash: this.prev,
       unsignedTail: lastSeq - this.lastCheckpointSeq,

@@ -16,7 +16,8 @@ function report(log: string, r: VerifyResult): boolean {
   if (r.ok) {
     console.log(
       `${log}: OK, ${r.entries} entries, ${r.checkpoints} signed checkpoints, last seq ${r.lastSeq} (hash ${toHex(r.lastHash)})` +
-        (r.unsignedTail ? `, ${r.unsignedTail} entries after the last checkpoint are not yet signed` : ''),
+        (r.unsignedTail ? `, ${r.unsignedTail} entries after the last checkpoint are not yet signed` : '') +
+        (r.firstSeq > 1 ? `; starts after the signed checkpoint at seq ${r.firstSeq - 1} (earlier entries purged by retention)` : ''),
     );
     return true;
   }

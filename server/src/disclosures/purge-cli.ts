@@ -1,0 +1,40 @@
+// npm run audit:purge -- --days <N>
+// Purges access and disclosure log entries older than N days, in whole
+// prefixes ending at a signed checkpoint (see retention.ts). Uses the same
+// settings as Rinki (DATABASE_URL, or the PGlite data directory DATA_DIR).
+/* eslint-disable no-console */
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../config.ts';
+import { openDb } from '../store/db.ts';
+import { migrate } from '../store/migrate.ts';
+import { purgeLog } from './retention.ts';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { days: { type: 'string' } } });
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 1) {
+    console.error('usage: npm run audit:purge -- --days <whole number of days, at least 1>');
+    return 2;
+  }
+  const config = parseConfig(process.env);
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(db);
+    const before = new Date(Date.now() - days * 86_400_000);
+    for (const log of ['access', 'disclosure'] as const) {
+      const r = await purgeLog(db, log, before);
+      console.log(r.purgedThrough ? `${log}: purged ${r.entries} entries through seq ${r.purgedThrough}` : `${log}: nothing older than ${days} days up to a signed checkpoint`);
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
