@@ -2,7 +2,6 @@
 // Purges access and disclosure log entries older than N days, in whole
 // prefixes ending at a signed checkpoint (see retention.ts). Uses the same
 // settings as Rinki (DATABASE_URL, or the PGlite data directory DATA_DIR).
-/* eslint-disable no-console */
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config.ts';
 import { openDb } from '../store/db.ts';
