@@ -21,6 +21,7 @@ import { routingMounts } from './routing/routes.ts';
 import { RuleSetCache } from './routing/rule-cache.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
 import { disclosureMounts } from './disclosures/routes.ts';
+import { seedLegalBases } from './disclosures/legal-bases.ts';
 import { TimerRunner, type TimerHandler } from './timers/timers.ts';
 import { Ringing } from './ringing/service.ts';
 import { Callbacks } from './callbacks/service.ts';
@@ -57,6 +58,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const bus = await openBus(config.redisUrl, config.redisPrefix);
   const keys = await loadKeys(config);
   const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock };
+  await seedLegalBases(db);
   if (config.demoData) await loadDemoData(deps);
 
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).

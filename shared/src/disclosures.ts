@@ -43,22 +43,22 @@ export const LEGAL_BASES = {
   guardian: { consent: true, allows: ALL },
 } as const satisfies Record<string, { consent: boolean; allows: readonly DataCategory[] }>;
 export type LegalBasis = keyof typeof LEGAL_BASES;
-export const LEGAL_BASIS_CODES = Object.keys(LEGAL_BASES) as [LegalBasis, ...LegalBasis[]];
-export const legalBasis = z.enum(LEGAL_BASIS_CODES);
-export const dataCategory = z.enum(DATA_CATEGORIES);
+/** Codes are checked against the legal bases and categories in force (admin-editable), not a fixed list. */
+export const legalBasis = z.string().regex(/^[a-z0-9_]{1,60}$/, 'a legal basis code');
+export const dataCategory = z.string().regex(/^[a-z0-9_]{1,60}$/, 'a data category code');
+
+export const legalBasisInput = z.strictObject({
+  requiresConsent: z.boolean(),
+  allows: z.array(dataCategory).min(1).max(50),
+  nameFi: z.string().trim().min(1).max(200),
+  nameSv: z.string().trim().min(1).max(200),
+  /** From when this version applies; default: now. */
+  effectiveFrom: z.iso.datetime({ offset: true }).optional(),
+});
+export const dataCategoryInput = z.strictObject({ nameFi: z.string().trim().min(1).max(200), nameSv: z.string().trim().min(1).max(200) });
 
 /** Why a disclosure is refused; each an i18n key `disclosure.refused.<reason>`. */
 export type DisclosureRefusal = 'unknown_basis' | 'category_not_allowed' | 'consent_missing' | 'consent_expired' | 'consent_withdrawn' | 'consent_scope';
-
-/** The categories the basis does not allow, or the refusal; undefined when allowed. */
-export function checkBasis(basis: string, categories: readonly string[], hasConsent: boolean): { reason: DisclosureRefusal; categories?: string[] } | undefined {
-  const rule = (LEGAL_BASES as Record<string, { consent: boolean; allows: readonly string[] }>)[basis];
-  if (!rule) return { reason: 'unknown_basis' };
-  const denied = categories.filter((c) => !rule.allows.includes(c));
-  if (denied.length) return { reason: 'category_not_allowed', categories: denied };
-  if (rule.consent && !hasConsent) return { reason: 'consent_missing' };
-  return undefined;
-}
 
 // ---- REST inputs and views ----
 

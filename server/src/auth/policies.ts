@@ -157,3 +157,8 @@ export function canFollowConcern(actor: Actor, c: { fromOrganisationId: string; 
 export function canGiveConcernStatus(actor: Actor, c: { toOrganisationId: string }): boolean {
   return actor.rootOrganisationId === c.toOrganisationId;
 }
+
+/** Legal bases are national: Kela's administrators (an admin role at the Kela root) keep them. */
+export function canAdministerLegalBases(actor: Actor): boolean {
+  return actor.roles.some((g) => g.role === 'admin' && g.organisationId === actor.rootOrganisationId && actor.organisationKind === 'kela');
+}

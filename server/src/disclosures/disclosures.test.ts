@@ -51,10 +51,25 @@ for (const store of STORE_KINDS) {
     });
     after(() => rinki.cleanup());
 
-    it('lists the legal bases and what each allows', async () => {
-      const res = await call<{ bases: Record<string, { consent: boolean; allows: string[] }> }>(f.staff.countyAWorker, 'GET', '/api/legal-bases');
-      expect(res.body.bases.shl_35).to.deep.equal({ consent: false, allows: ['identity'] });
-      expect(res.body.bases.consent_written.consent).to.equal(true);
+    it('lists the legal bases in force and what each allows', async () => {
+      const res = await call<{ bases: { code: string; requiresConsent: boolean; allows: string[] }[]; categories: { code: string }[] }>(f.staff.countyAWorker, 'GET', '/api/legal-bases');
+      expect(res.body.bases.find((b) => b.code === 'shl_35')).to.deep.include({ requiresConsent: false, allows: ['identity'] });
+      expect(res.body.bases.find((b) => b.code === 'consent_written')?.requiresConsent).to.equal(true);
+      expect(res.body.categories.map((c) => c.code)).to.include('income_assets');
+    });
+
+    it('lets Kela’s administrators change a basis from an effective date on; disclosures follow the rule in force', async () => {
+      const from = new Date(clock.t + DAY).toISOString();
+      const body = { requiresConsent: false, allows: ['identity', 'housing'], nameFi: 'Sosiaalihuoltolaki 35 §', nameSv: 'Socialvårdslagen 35 §', effectiveFrom: from };
+      expect((await call(f.staff.countyAAdmin, 'PUT', '/api/legal-bases/shl_35', body)).status).to.equal(403);
+      expect((await call(f.staff.kelaAdmin, 'PUT', '/api/legal-bases/shl_35', { ...body, allows: ['shoe_size'] })).status).to.equal(400);
+      const saved = await call(f.staff.kelaAdmin, 'PUT', '/api/legal-bases/shl_35', body);
+      expect(saved.status, JSON.stringify(saved.body)).to.equal(200);
+      expect((await disclose(f.staff.countyAWorker, { basis: 'shl_35', categories: ['housing'] })).status).to.equal(422);
+      clock.advance(2 * DAY);
+      expect((await disclose(f.staff.countyAWorker, { basis: 'shl_35', categories: ['housing'] })).status).to.equal(201);
+      const then = await call<{ bases: { code: string; allows: string[] }[] }>(f.staff.countyAWorker, 'GET', `/api/legal-bases?at=${encodeURIComponent(new Date(clock.t - 3 * DAY).toISOString())}`);
+      expect(then.body.bases.find((b) => b.code === 'shl_35')?.allows).to.deep.equal(['identity']);
     });
 
     it('records a disclosure the basis allows, and refuses one it does not, writing nothing', async () => {

@@ -5,9 +5,9 @@
 // expired, withdrawn, of another client or too narrow, is refused: nothing is
 // written and the caller's transaction fails with the reason.
 import { randomUUID } from 'node:crypto';
-import { checkBasis } from '../../../shared/src/disclosures.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
+import { judgeDisclosure } from './legal-bases.ts';
 import { appendAuditEntry, type CheckpointSigner } from './store.ts';
 
 export interface DisclosureInput {
@@ -33,7 +33,7 @@ export interface DisclosureRecorded {
 }
 
 export async function recordDisclosure(q: Queryable, input: DisclosureInput, signer: CheckpointSigner): Promise<DisclosureRecorded> {
-  const refusal = checkBasis(input.basis, input.categories, input.consentId !== undefined);
+  const refusal = await judgeDisclosure(q, { basis: input.basis, categories: input.categories, hasConsent: input.consentId !== undefined, at: input.at });
   if (refusal) throw new DisclosureRefused(refusal.reason, refusal.categories);
   if (input.consentId) await checkConsent(q, input);
   const disclosureId = randomUUID();

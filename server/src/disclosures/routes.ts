@@ -2,7 +2,8 @@
 // identifiers travel in bodies only (never in a URL).
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientReportInput, clientReportView, consentInput, consentView, disclosureExportInput, disclosureInput, LEGAL_BASES, DATA_CATEGORIES } from '../../../shared/src/disclosures.ts';
+import { clientReportInput, clientReportView, consentInput, consentView, dataCategoryInput, disclosureExportInput, disclosureInput, legalBasisInput } from '../../../shared/src/disclosures.ts';
+import { basesInForce, saveDataCategory, saveLegalBasis } from './legal-bases.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
@@ -12,13 +13,31 @@ import { disclosureBundle, disclosureCsv } from './fhir.ts';
 import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, withdrawConsent } from './service.ts';
 
 const TAG = 'disclosures';
+const codeParams = z.strictObject({ code: z.string().regex(/^[a-z0-9_]{1,60}$/) });
 
 export function disclosureMounts(deps: Deps): Mount[] {
   const api = Router();
   route(api, {
-    method: 'get', path: '/api/legal-bases', tag: TAG, summary: 'The legal bases, the data categories, and which basis allows which categories',
-    response: z.object({ categories: z.array(z.string()), bases: z.record(z.string(), z.object({ consent: z.boolean(), allows: z.array(z.string()) })) }),
-    handler: async () => ({ categories: [...DATA_CATEGORIES], bases: Object.fromEntries(Object.entries(LEGAL_BASES).map(([k, v]) => [k, { consent: v.consent, allows: [...v.allows] }])) }),
+    method: 'get', path: '/api/legal-bases', tag: TAG, summary: 'The legal bases in force (or at `at`), the data categories, and which basis allows which categories',
+    query: z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }),
+    response: z.object({
+      categories: z.array(z.object({ code: z.string(), nameFi: z.string(), nameSv: z.string() })),
+      bases: z.array(z.object({ code: z.string(), requiresConsent: z.boolean(), allows: z.array(z.string()), nameFi: z.string(), nameSv: z.string(), effectiveFrom: z.string() })),
+    }),
+    handler: async ({ query }) => ({
+      categories: (await deps.db.query<{ code: string; name_fi: string; name_sv: string }>('SELECT code, name_fi, name_sv FROM data_categories ORDER BY code')).map((c) => ({ code: c.code, nameFi: c.name_fi, nameSv: c.name_sv })),
+      bases: await basesInForce(deps.db, query.at ? new Date(query.at) : deps.clock.now()),
+    }),
+  });
+  route(api, {
+    method: 'put', path: '/api/legal-bases/:code', tag: TAG, summary: 'Add a version of a legal basis from its effective date on (Kela administrators)',
+    params: codeParams, body: legalBasisInput,
+    handler: ({ actor, params, body }) => saveLegalBasis(deps, actor, params.code, body),
+  });
+  route(api, {
+    method: 'put', path: '/api/data-categories/:code', tag: TAG, summary: 'Add or rename a data category (Kela administrators)',
+    params: codeParams, body: dataCategoryInput,
+    handler: ({ actor, params, body }) => saveDataCategory(deps, actor, params.code, body),
   });
   route(api, {
     method: 'post', path: '/api/consents', tag: TAG, status: 201, summary: 'Record a consent (who gave it, how, when, which categories, until when)',

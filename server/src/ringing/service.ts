@@ -7,7 +7,6 @@
 // first checks the request is still where the evaluation started (state and
 // round). A stale evaluation is simply dropped.
 import { randomUUID } from 'node:crypto';
-import { checkBasis } from '../../../shared/src/disclosures.ts';
 import type { ClientRecord } from '../../../shared/src/directory.ts';
 import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView } from '../../../shared/src/routing.ts';
 import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
@@ -16,6 +15,7 @@ import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { getClientRecord } from '../directory/repository.ts';
 import { lookUpClient } from '../directory/service.ts';
+import { judgeDisclosure } from '../disclosures/legal-bases.ts';
 import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
 import { auditSigner } from '../disclosures/store.ts';
 import { HttpError, conflict, notFound } from '../http/errors.ts';
@@ -101,7 +101,7 @@ export class Ringing {
         return this.view(db, existing);
       }
     }
-    const refusal = checkBasis(input.basis, ['identity'], input.consentId !== undefined);
+    const refusal = await judgeDisclosure(db, { basis: input.basis, categories: ['identity'], hasConsent: input.consentId !== undefined, at: clock.now() });
     if (refusal) throw new DisclosureRefused(refusal.reason, refusal.categories);
     const client = await lookUpClient(this.deps, actor, { ...input.client, purpose: 'routing' });
     if (input.request.urgency === 'urgent') await this.services.urgent.checkCriteria(db, client.county.id, input.request.criteria ?? [], 'body.request.criteria');
