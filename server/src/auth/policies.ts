@@ -22,19 +22,21 @@ export function require(allowed: boolean, message?: string): void {
 export interface ClientScope {
   /** The county of the client's municipality of residence. */
   countyId: string;
+  /** The person accepted a ring about this client: routing put them there. */
+  routedTo?: boolean;
 }
 
 /**
  * A client record is read by exact identifier only, never listed. Kela works
  * nationally, so its staff may read any record; a county's staff read the
- * records of their own county's residents. Auditors read through reports.
- * (Routing will add: staff that accepted a ring about the client.)
+ * records of their own county's residents, and of clients whose ring they
+ * accepted. Auditors read through reports.
  */
 export function canReadClient(actor: Actor, client: ClientScope): boolean {
   const worksWithClients = actor.roles.some((g) => g.role !== 'auditor');
   if (!worksWithClients) return false;
   if (actor.organisationKind === 'kela') return true;
-  return actor.rootOrganisationId === client.countyId;
+  return actor.rootOrganisationId === client.countyId || client.routedTo === true;
 }
 
 /** Admins change their own organisation's directory (a Kela admin at the Kela root: all of Kela). */

@@ -184,7 +184,7 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     method: 'post',
     path: '/api/auth/tokens',
     tag: TAG,
-    summary: 'Create an API bearer token (shown once)',
+    summary: 'Create an API bearer token (shown once; from a browser session only)',
     status: 201,
     body: z.strictObject({
       label: z.string().min(1).max(100).optional(),
@@ -192,6 +192,8 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     }),
     response: issuedApiToken,
     handler: async ({ body, actor }) => {
+      // Only a signed-in browser session mints API tokens: a leaked token cannot renew itself forever.
+      if (actor.via !== 'cookie' || actor.tokenKind !== 'web') throw new HttpError(403, 'forbidden', 'Create API tokens from a signed-in browser session');
       const issued = await issueToken(deps.db, {
         staffId: actor.staffId,
         kind: 'api',

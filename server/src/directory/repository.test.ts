@@ -31,7 +31,7 @@ for (const store of STORE_KINDS) {
       expect(await repo.clientIdByHetuHash(db, await hashHetu(key, f.clients!.a.hetu.toLowerCase()))).to.equal(byHetu);
       expect(await repo.clientIdByApplicationId(db, f.applications.clientA)).to.equal(byHetu);
       expect(await repo.clientIdByApplicationId(db, 'no-such')).to.equal(undefined);
-      expect(await repo.clientScope(db, byHetu!)).to.deep.equal({ countyId: f.orgs.countyA });
+      expect(await repo.clientScope(db, byHetu!)).to.deep.equal({ countyId: f.orgs.countyA, routedTo: false });
     });
 
     it('returns named workers and the pending application handler', async () => {

@@ -343,12 +343,14 @@ export async function clientIdByApplicationId(q: Queryable, applicationId: strin
 }
 
 /** The county of the client's municipality: what canReadClient decides on. */
-export async function clientScope(q: Queryable, clientId: string): Promise<{ countyId: string } | undefined> {
-  const [r] = await q.query<{ county_id: string }>(
-    'SELECT m.county_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
-    [clientId],
+/** What a read decision needs: the client's county, and whether routing put this person on the client (they accepted a ring about them). */
+export async function clientScope(q: Queryable, clientId: string, staffId?: string): Promise<{ countyId: string; routedTo: boolean } | undefined> {
+  const [r] = await q.query<{ county_id: string; routed_to: boolean }>(
+    `SELECT m.county_id, EXISTS (SELECT 1 FROM routing_requests r WHERE r.client_id = c.id AND r.accepted_by = $2) AS routed_to
+       FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1`,
+    [clientId, staffId ?? null],
   );
-  return r ? { countyId: r.county_id } : undefined;
+  return r ? { countyId: r.county_id, routedTo: r.routed_to } : undefined;
 }
 
 export async function namedWorkers(q: Queryable, clientId: string): Promise<ClientRecord['namedWorkers']> {

@@ -16,7 +16,7 @@ export async function lookUpClient(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clo
   const clientId = req.hetu
     ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, req.hetu))
     : await clientIdByApplicationId(db, req.applicationId!);
-  const scope = clientId ? await clientScope(db, clientId) : undefined;
+  const scope = clientId ? await clientScope(db, clientId, actor.staffId) : undefined;
   // A record outside the actor's reach answers exactly like a missing one (404):
   // a county's staff must not learn that a person is a client elsewhere.
   if (!clientId || !scope || !canReadClient(actor, scope)) {

@@ -384,6 +384,22 @@ for (const store of STORE_KINDS) {
       await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
     });
 
+    it('lets a worker of another county read the client once they accepted a ring about them, not before', async () => {
+      await publish(countyARules(f.teams.countyB));
+      await online(f.staff.kelaWorker, f.staff.countyBWorker);
+      const lookup = () => call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.a.hetu, purpose: 'case_handling' });
+      expect((await lookup()).status).to.equal(404);
+      const started = await startFor(f.staff.kelaWorker, f.clients!.a.hetu);
+      expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.countyBWorker]);
+      expect((await lookup()).status).to.equal(404);
+      const [offer] = await offersOf(f.staff.countyBWorker);
+      expect((await call(f.staff.countyBWorker, 'POST', `/api/ringing/offers/${offer.offerId}/accept`)).status).to.equal(200);
+      expect((await lookup()).status).to.equal(200);
+      // Client B was never routed to them: still out of reach.
+      expect((await call(f.staff.countyAWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.b.hetu, purpose: 'case_handling' })).status).to.equal(404);
+      await publish(countyARules(f.teams.kelaSouth));
+    });
+
     // Last: it publishes Kela district rules that would change the tests above.
     it('routes by the rules of the side being reached: a county requester by the Kela district serving the client’s municipality', async () => {
       await online(f.staff.countyAWorker, f.staff.kelaWorker, f.staff.kelaSwedish, f.staff.countyAContact);
