@@ -97,24 +97,15 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
       'SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 ORDER BY at, chain_seq',
       [clientId, from, to],
     );
-    const view: ClientReportView = {
-      period: { from: from.toISOString(), to: to.toISOString() },
-      generatedAt: now.toISOString(),
-      accesses: await Promise.all(accesses.map(async (a) => ({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose }))),
-      disclosures: await Promise.all(
-        disclosures.map(async (d) => {
-          const recipients = typeof d.recipients === 'string' ? JSON.parse(d.recipients) : d.recipients;
-          return {
-            at: iso(d.at)!,
-            discloser: await people(d.discloser_id),
-            recipients: await Promise.all((recipients as { staffId?: string; organisationId: string }[]).map((r) => people(r.staffId ?? '', r.organisationId))),
-            categories: d.categories,
-            basis: d.basis,
-            consentId: d.consent_id,
-          };
-        }),
-      ),
-    };
+    // One after another: these run on the transaction's single connection.
+    const view: ClientReportView = { period: { from: from.toISOString(), to: to.toISOString() }, generatedAt: now.toISOString(), accesses: [], disclosures: [] };
+    for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose });
+    for (const d of disclosures) {
+      const list = (typeof d.recipients === 'string' ? JSON.parse(d.recipients) : d.recipients) as { staffId?: string; organisationId: string }[];
+      const recipients = [];
+      for (const r of list) recipients.push(await people(r.staffId ?? '', r.organisationId));
+      view.disclosures.push({ at: iso(d.at)!, discloser: await people(d.discloser_id), recipients, categories: d.categories, basis: d.basis, consentId: d.consent_id });
+    }
     await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.report', purpose: 'audit', at: now }, auditSigner(deps));
     return view;
   });
