@@ -400,6 +400,19 @@ for (const store of STORE_KINDS) {
       await publish(countyARules(f.teams.kelaSouth));
     });
 
+    it('leaves the callback with the first person the steps chose when the rule names no team', async () => {
+      await publish({
+        region: f.orgs.countyA,
+        filters: [{ id: 'handler-only', name: 'Vain käsittelijä', match: {}, steps: [{ id: 'handler', select: { relation: 'application_handler' }, strategy: 'serial', ringTimeoutSeconds: 30 }], final: { action: 'callback', dueWorkingDays: 1 } }],
+      });
+      await online(f.staff.countyAWorker);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(started.body.state).to.equal('callback');
+      const cb = await call<{ target: { staffId: string | null; teamId: string | null } }>(f.staff.countyAWorker, 'GET', `/api/callbacks/${started.body.callbackId}`);
+      expect(cb.body.target).to.deep.include({ staffId: f.staff.kelaHandler, teamId: null });
+      await publish(countyARules(f.teams.kelaSouth));
+    });
+
     // Last: it publishes Kela district rules that would change the tests above.
     it('routes by the rules of the side being reached: a county requester by the Kela district serving the client’s municipality', async () => {
       await online(f.staff.countyAWorker, f.staff.kelaWorker, f.staff.kelaSwedish, f.staff.countyAContact);

@@ -355,10 +355,14 @@ export class Ringing {
     if (plan.final) {
       const state: RingState = plan.final.action === 'callback' ? 'callback' : plan.final.action === 'urgent_queue' ? 'urgent_queue' : 'refused';
       const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: plan.final.explanation };
+      // The callback goes to the rule's owner team, else the last team a step named,
+      // else the first person the steps chose (e.g. the handler who was offline).
       const teamId = plan.final.ownerTeamId ?? this.lastTeamOf(req);
+      const staffId = teamId ? undefined : firstPersonChosen([...req.explanation, ...plan.events]);
+      const target = teamId ? { teamId } : staffId ? { staffId } : undefined;
       const callbackId =
-        plan.final.action === 'callback' && teamId
-          ? await this.services.callbacks.create(q, this.callbackFor(req, { teamId }, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), effects)
+        plan.final.action === 'callback' && target
+          ? await this.services.callbacks.create(q, this.callbackFor(req, target, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), effects)
           : null;
       if (plan.final.action === 'urgent_queue') {
         const [c] = await q.query<{ county_id: string }>('SELECT m.county_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1', [req.client_id]);
@@ -472,7 +476,7 @@ export class Ringing {
     return step && 'team' in step.select ? step.select.team : null;
   }
 
-  private callbackFor(req: RequestRow, target: { teamId: string }, dueAt: Date, reason: 'steps_exhausted' | 'requester_choice', channel: CallbackChannel) {
+  private callbackFor(req: RequestRow, target: { teamId: string } | { staffId: string }, dueAt: Date, reason: 'steps_exhausted' | 'requester_choice', channel: CallbackChannel) {
     return {
       requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id },
       target,
@@ -560,6 +564,17 @@ export class Ringing {
       why,
     };
   }
+}
+
+/** Someone the steps chose who could take a callback: rung without answer, or left out only for now (offline, away, busy, closed). */
+function firstPersonChosen(events: RingEventView[]): string | undefined {
+  const later = new Set(['offline', 'away', 'busy', 'outside_hours']);
+  for (const e of events) {
+    if (e.kind !== 'step' || !e.step) continue;
+    const person = e.step.candidates[0]?.staffId ?? e.step.excluded.find((x) => later.has(x.reason))?.staffId;
+    if (person) return person;
+  }
+  return undefined;
 }
 
 function stepEvent(now: Date, step: StepDecisionView): RingEventView {
