@@ -77,7 +77,7 @@ describe('ringing: the accept race across two nodes (PostgreSQL + Redis)', funct
     expect({ doubleWins, noWins }).to.deep.equal({ doubleWins: 0, noWins: 0 });
     // One identity disclosure per request, never two.
     const [d] = await a.deps.db.query<{ n: number; requests: number }>(
-      `SELECT count(*)::int AS n, count(DISTINCT entry->>'routingRequestId')::int AS requests FROM audit_log_entries WHERE log = 'disclosure'`,
+      `SELECT count(*)::int AS n, count(DISTINCT entry_text::jsonb->>'routingRequestId')::int AS requests FROM audit_log_entries WHERE log = 'disclosure'`,
     );
     expect(d.n).to.equal(TRIALS);
     expect(d.requests).to.equal(TRIALS);

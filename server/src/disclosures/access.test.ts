@@ -21,7 +21,7 @@ async function expectEventsChained(db: Db, count: number) {
   const events = await db.query<{ id: number; at: Date; actor_id: string; actor_organisation_id: string; client_id: string; action: string; purpose: string }>(
     'SELECT * FROM client_access_events ORDER BY id',
   );
-  const entries = await db.query<{ at: Date; entry: Record<string, unknown> }>("SELECT at, entry FROM audit_log_entries WHERE log = 'access' ORDER BY seq");
+  const entries = await db.query<{ at: Date; entry: Record<string, unknown> }>("SELECT at, entry_text::jsonb AS entry FROM audit_log_entries WHERE log = 'access' ORDER BY seq");
   expect(events).to.have.length(count);
   expect(entries).to.have.length(count);
   const byEvent = new Map(entries.map((e) => [Number(e.entry.eventId), e]));

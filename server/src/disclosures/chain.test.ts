@@ -35,6 +35,9 @@ describe('audit hash chain (pure)', () => {
     expect(canonicalJson({ b: 1, a: [true, null, 'x"y'], c: { z: 1, y: undefined, x: 'ä' } })).to.equal('{"a":[true,null,"x\\"y"],"b":1,"c":{"x":"ä","z":1}}');
     expect(canonicalJson({ at: new Date('2026-01-01T00:00:00Z') })).to.equal('{"at":"2026-01-01T00:00:00.000Z"}');
     expect(() => canonicalJson({ n: NaN })).to.throw(/NaN/);
+    // keys that look like array indexes sort as strings too
+    expect(canonicalJson({ b: { 10: 'x', 2: 'y', 1: [{ z: 1, a: 2 }] }, a: 1 })).to.equal('{"a":1,"b":{"1":[{"a":2,"z":1}],"10":"x","2":"y"}}');
+    expect(canonicalJson([undefined, () => 1, { u: undefined }])).to.equal('[null,null,{}]');
   });
 
   it('hashes BLAKE2b-256 over the previous hash and canonical {seq, at, entry}', async () => {

@@ -7,7 +7,7 @@
 // Entries in seq order; each checkpoint follows the entry it signs.
 import { sodium } from '../crypto/sodium.ts';
 import type { Queryable } from '../store/db.ts';
-import { ChainVerifier, isoTime, toHex, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
+import { ChainVerifier, entryText, isoTime, toHex, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
 import { readCheckpoints, readEntries } from './store.ts';
 
 export const EXPORT_FORMAT = 'rinki-audit-log/1';
@@ -34,7 +34,8 @@ export async function* exportLogLines(q: Queryable, log: string, publicKey: Uint
     if (!page.length) break;
     let out = '';
     for (const e of page) {
-      out += `${JSON.stringify({ type: 'entry', seq: e.seq, at: isoTime(e.at), entry: e.entry, prevHash: toHex(e.prevHash), hash: toHex(e.hash) })}\n`;
+      // The entry's canonical text goes in as it is: JSON, and what its hash covers.
+      out += `{"type":"entry","seq":${e.seq},"at":${JSON.stringify(isoTime(e.at))},"entry":${entryText(e)},"prevHash":"${toHex(e.prevHash)}","hash":"${toHex(e.hash)}"}\n`;
       while (next < checkpoints.length && checkpoints[next].seq <= e.seq) out += checkpointLine(checkpoints[next++]);
     }
     yield out;

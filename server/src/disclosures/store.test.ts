@@ -3,7 +3,7 @@ import { freshPgDatabase, STORE_KINDS, tempDir, testDb } from '../../../tests/he
 import { sodium } from '../crypto/sodium.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { entryHashSync, toHex } from './chain.ts';
+import { canonicalJson, entryHashSync, toHex } from './chain.ts';
 import { exportLog, parseExport, verifyDatabaseLog } from './export.ts';
 import { appendAuditEntries, appendAuditEntry, checkpointIfDue, readCheckpoints, startCheckpointTimer, type CheckpointSigner } from './store.ts';
 import { verifyChain } from './chain.ts';
@@ -55,10 +55,30 @@ for (const kind of STORE_KINDS) {
       expect(await verifyDatabaseLog(db, 'disclosure', keys.publicKey)).to.include({ ok: true, entries: 1 });
       // a stored entry is the canonical entry, and its hash follows the documented encoding
       const [row] = await db.query<{ entry: unknown; prev_hash: Uint8Array; hash: Uint8Array }>(
-        "SELECT entry, prev_hash, hash FROM audit_log_entries WHERE log = 'access' AND seq = 3",
+        "SELECT entry_text::jsonb AS entry, prev_hash, hash FROM audit_log_entries WHERE log = 'access' AND seq = 3",
       );
       expect(row.entry).to.deep.equal(item(3).entry);
       expect(toHex(entryHashSync(await sodium(), new Uint8Array(row.prev_hash), 3, item(3).at, item(3).entry))).to.equal(toHex(new Uint8Array(row.hash)));
+    });
+
+    it('verifies a chain whose older entries were stored as jsonb, before entries kept their hashed text', async () => {
+      // Entries 1-3 as they were written before migration 0019: jsonb, no entry_text.
+      const s = await sodium();
+      let prev: Uint8Array = new Uint8Array(32);
+      for (let n = 1; n <= 3; n++) {
+        const hash = entryHashSync(s, prev, n, item(n).at, item(n).entry);
+        await db.query('INSERT INTO audit_log_entries (log, seq, at, entry, prev_hash, hash) VALUES ($1, $2, $3, $4::jsonb, $5, $6)', [
+          'access', n, item(n).at, JSON.stringify(item(n).entry), Buffer.from(prev), Buffer.from(hash),
+        ]);
+        prev = hash;
+      }
+      await db.query("UPDATE audit_log_heads SET seq = 3, hash = $1 WHERE log = 'access'", [Buffer.from(prev)]);
+      await appendAuditEntries(db, 'access', [item(4), item(5)], signer);
+      const r = await verifyDatabaseLog(db, 'access', keys.publicKey);
+      expect(r).to.include({ ok: true, entries: 5 });
+      const exported = parseExport(await exportLog(db, 'access', keys.publicKey));
+      expect(exported.entries.map((e) => (e.entry as { n: number }).n)).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(await verifyChain(exported.entries, exported.checkpoints, keys.publicKey)).to.include({ ok: true, entries: 5 });
     });
 
     it('signs a checkpoint when T seconds have passed, and on demand', async () => {
@@ -140,7 +160,7 @@ for (const kind of STORE_KINDS) {
 
     it('detects an edited entry in the database and names it', async () => {
       await fill(25);
-      await tamper(db, `UPDATE audit_log_entries SET entry = jsonb_set(entry, '{purpose}', '"muu"') WHERE log = 'access' AND seq = 7`);
+      await tamper(db, `UPDATE audit_log_entries SET entry_text = replace(entry_text, '"purpose":"hakemuksen käsittely"', '"purpose":"muu"') WHERE log = 'access' AND seq = 7`);
       expect(await verifyDatabaseLog(db, 'access', keys.publicKey)).to.deep.equal({
         ok: false,
         firstBad: { seq: 7, reason: "entry 7's content does not match its hash (edited)" },
@@ -164,7 +184,7 @@ for (const kind of STORE_KINDS) {
       const forged = { type: 'client_access', actorId: 'intruder', clientId: 'client-x', purpose: 'x', n: 0 };
       const at = new Date(T0 + 5500);
       const hash = entryHashSync(await sodium(), new Uint8Array(five.hash), 6, at, forged);
-      await tamper(db, "INSERT INTO audit_log_entries VALUES ('access', 6, $1, $2::jsonb, $3, $4)", [at, JSON.stringify(forged), five.hash, Buffer.from(hash)]);
+      await tamper(db, "INSERT INTO audit_log_entries (log, seq, at, entry_text, prev_hash, hash) VALUES ('access', 6, $1, $2, $3, $4)", [at, canonicalJson(forged), five.hash, Buffer.from(hash)]);
       const r = await verifyDatabaseLog(db, 'access', keys.publicKey);
       expect(r).to.have.nested.property('firstBad.seq', 7);
       expect((r as { firstBad: { reason: string } }).firstBad.reason).to.match(/prev_hash/);
@@ -174,7 +194,7 @@ for (const kind of STORE_KINDS) {
       await fill(25);
       await tamper(
         db,
-        `UPDATE audit_log_entries e SET at = o.at, entry = o.entry FROM audit_log_entries o
+        `UPDATE audit_log_entries e SET at = o.at, entry_text = o.entry_text FROM audit_log_entries o
          WHERE e.log = 'access' AND o.log = 'access' AND ((e.seq = 3 AND o.seq = 4) OR (e.seq = 4 AND o.seq = 3))`,
       );
       expect(await verifyDatabaseLog(db, 'access', keys.publicKey)).to.have.nested.property('firstBad.seq', 3);
@@ -247,7 +267,7 @@ describe('audit log with concurrent writers (PostgreSQL)', function () {
       const r = await verifyDatabaseLog(a, 'access', keys.publicKey);
       expect(r).to.include({ ok: true, entries: 10_000, lastSeq: 10_000 });
       expect((r as { checkpoints: number }).checkpoints).to.be.at.least(9);
-      const [{ n }] = await a.query<{ n: number }>("SELECT count(DISTINCT entry->>'node' || (entry->>'w') || (entry->>'i'))::int AS n FROM audit_log_entries");
+      const [{ n }] = await a.query<{ n: number }>("SELECT count(DISTINCT e->>'node' || (e->>'w') || (e->>'i'))::int AS n FROM (SELECT entry_text::jsonb AS e FROM audit_log_entries) x");
       expect(n).to.equal(10_000);
     } finally {
       await a.close();

@@ -126,7 +126,7 @@ for (const store of STORE_KINDS) {
         [f.staff.countyAWorker, 'join'],
         [f.staff.kelaHandler, 'invite'],
       ]);
-      const disclosures = await rinki.deps.db.query<{ entry: Record<string, unknown> }>(`SELECT entry FROM audit_log_entries WHERE log = 'disclosure'`);
+      const disclosures = await rinki.deps.db.query<{ entry: Record<string, unknown> }>(`SELECT entry_text::jsonb AS entry FROM audit_log_entries WHERE log = 'disclosure'`);
       const mine = disclosures.map((d) => d.entry).filter((e) => e.routingRequestId === started.body.requestId);
       expect(mine).to.have.length(1);
       expect(mine[0]).to.include({ clientId: f.clients!.a.id, basis: 'totul_18' });
