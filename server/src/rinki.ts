@@ -19,6 +19,7 @@ import { realtimeMounts } from './realtime/routes.ts';
 import { matrixMounts } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
 import { RuleSetCache } from './routing/rule-cache.ts';
+import { DirectoryCache } from './directory/snapshot.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
 import { disclosureMounts } from './disclosures/routes.ts';
 import { seedLegalBases } from './disclosures/legal-bases.ts';
@@ -57,7 +58,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   if (applied.length) log.info({ applied }, 'migrations applied');
   const bus = await openBus(config.redisUrl, config.redisPrefix);
   const keys = await loadKeys(config);
-  const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock };
+  const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock, directory: new DirectoryCache(db) };
   await seedLegalBases(db);
   if (config.demoData) await loadDemoData(deps);
 

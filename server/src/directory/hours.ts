@@ -27,13 +27,24 @@ export interface LocalTime {
   time: string;
 }
 
+// Formatting in a time zone is slow next to everything else routing does, and
+// a decision asks about the same few minutes many times (Helsinki's offsets
+// are whole hours, so a UTC minute is one local minute).
+const localByMinute = new Map<number, LocalTime>();
+
 export function helsinkiLocal(at: Date): LocalTime {
+  const minute = Math.floor(at.getTime() / 60_000);
+  const hit = localByMinute.get(minute);
+  if (hit) return hit;
   const p = Object.fromEntries(partsFormat.formatToParts(at).map((x) => [x.type, x.value]));
-  return {
+  const local: LocalTime = Object.freeze({
     date: `${p.year}-${p.month}-${p.day}`,
     weekday: p.weekday.toLowerCase().slice(0, 3) as Weekday,
     time: `${p.hour}:${p.minute}`,
-  };
+  });
+  if (localByMinute.size >= 4096) localByMinute.clear();
+  localByMinute.set(minute, local);
+  return local;
 }
 
 // Official public holidays from date-holidays, plus Christmas Eve and Midsummer
@@ -53,11 +64,16 @@ export function isFinnishPublicHoliday(localDate: string): boolean {
 
 /** A day Finnish public offices are closed: a public holiday, Christmas Eve or Midsummer Eve. */
 export function isFinnishDayOff(localDate: string): boolean {
-  if (isFinnishPublicHoliday(localDate) || localDate.endsWith('-12-24')) return true;
-  // Midsummer Eve: the Friday between 19 and 25 June.
-  const [y, m, d] = localDate.split('-').map(Number);
-  return m === 6 && d >= 19 && d <= 25 && new Date(Date.UTC(y, 5, d)).getUTCDay() === 5;
+  const year = localDate.slice(0, 4);
+  if (!daysOffByYear.has(year)) {
+    // Midsummer Eve: the Friday between 19 and 25 June.
+    const days = new Set<string>([`${year}-12-24`]);
+    for (let d = 19; d <= 25; d++) if (new Date(Date.UTC(Number(year), 5, d)).getUTCDay() === 5) days.add(`${year}-06-${d}`);
+    daysOffByYear.set(year, days);
+  }
+  return daysOffByYear.get(year)!.has(localDate) || isFinnishPublicHoliday(localDate);
 }
+const daysOffByYear = new Map<string, Set<string>>();
 
 export interface TeamHours {
   hours: WeeklyHours;

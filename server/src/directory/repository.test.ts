@@ -4,6 +4,7 @@ import type { Db } from '../store/db.ts';
 import { hashHetu } from './client-id.ts';
 import { makeOrgFixture, type OrgFixture } from './fixtures.ts';
 import * as repo from './repository.ts';
+import { DirectoryCache } from './snapshot.ts';
 
 const key = new Uint8Array(32).fill(7);
 
@@ -45,7 +46,7 @@ for (const store of STORE_KINDS) {
     });
 
     it('builds the whole client record', async () => {
-      const rec = await repo.getClientRecord(db, f.clients!.b.id);
+      const rec = await repo.getClientRecord(db, new DirectoryCache(db), f.clients!.b.id);
       expect(rec).to.deep.include({ language: 'sv', nonDisclosure: true, namedWorkers: [], pendingApplications: [] });
       expect(rec!.county.id).to.equal(f.orgs.countyB);
       expect(rec!.municipality.code).to.equal(f.municipalities.b1);

@@ -16,6 +16,7 @@ import type {
 } from '../../../shared/src/directory.ts';
 import type { Queryable } from '../store/db.ts';
 import { isOpenAt } from './hours.ts';
+import type { Directory, DirectoryCache } from './snapshot.ts';
 
 type Row = Record<string, unknown>;
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
@@ -399,40 +400,67 @@ export async function openConcernNotifications(q: Queryable, clientId: string): 
   }));
 }
 
+type LeanRow = {
+  id: string;
+  language: string;
+  non_disclosure: boolean;
+  municipality_code: string;
+  named_workers: [string, ClientRecord['namedWorkers'][number]['kind']][] | null;
+  applications: [string, string, string, boolean, string | null][] | null;
+  concerns: ClientRecord['openConcernNotifications'] | null;
+  directory_version: string;
+};
+
 /**
- * The whole record as the lookup returns it, in one round trip (routing reads
- * it on every ring). No address data exists to leak, turvakielto or not.
+ * The whole record as the lookup returns it, and the directory it was read
+ * against, in one round trip (routing reads it on every ring): the client's
+ * own rows and the directory's version come from the database, names of
+ * people, organisations and the municipality from the directory in memory.
+ * No address data exists to leak, turvakielto or not.
  */
-export async function getClientRecord(q: Queryable, clientId: string): Promise<ClientRecord | undefined> {
-  const person = `json_build_object('staffId', s.id, 'displayName', s.display_name, 'organisationId', o.id,
-                    'organisationNameFi', o.name_fi, 'organisationNameSv', o.name_sv)`;
-  const [r] = await q.query<Row>(
-    `SELECT c.id, c.language, c.non_disclosure, m.code, m.name_fi AS m_fi, m.name_sv AS m_sv,
-            co.id AS county_id, co.name_fi AS c_fi, co.name_sv AS c_sv,
-            COALESCE((SELECT json_agg(${person}::jsonb || json_build_object('kind', w.kind)::jsonb ORDER BY w.kind, s.display_name, s.id)
-                        FROM client_named_workers w JOIN staff s ON s.id = w.staff_id JOIN organisations o ON o.id = s.organisation_id
-                       WHERE w.client_id = c.id), '[]') AS named_workers,
-            COALESCE((SELECT json_agg(json_build_object('id', a.id, 'benefit', a.benefit, 'submittedAt', a.submitted_at, 'urgent', a.urgent,
-                               'handler', CASE WHEN s.id IS NULL THEN NULL ELSE ${person} END) ORDER BY a.submitted_at DESC, a.id)
-                        FROM kela_applications a LEFT JOIN staff s ON s.id = a.handler_id LEFT JOIN organisations o ON o.id = s.organisation_id
-                       WHERE a.client_id = c.id AND a.status = 'pending'), '[]') AS applications,
-            COALESCE((SELECT json_agg(json_build_object('id', n.id, 'fromOrganisationId', n.from_organisation_id, 'toOrganisationId', n.to_organisation_id,
+export async function readClientRecord(q: Queryable, directories: DirectoryCache, clientId: string): Promise<{ client: ClientRecord; directory: Directory } | undefined> {
+  const [r] = await q.query<LeanRow>(
+    `SELECT c.id, c.language, c.non_disclosure, c.municipality_code,
+            (SELECT json_agg(json_build_array(w.staff_id, w.kind)) FROM client_named_workers w WHERE w.client_id = c.id) AS named_workers,
+            (SELECT json_agg(json_build_array(a.id, a.benefit, a.submitted_at, a.urgent, a.handler_id) ORDER BY a.submitted_at DESC, a.id)
+               FROM kela_applications a WHERE a.client_id = c.id AND a.status = 'pending') AS applications,
+            (SELECT json_agg(json_build_object('id', n.id, 'fromOrganisationId', n.from_organisation_id, 'toOrganisationId', n.to_organisation_id,
                                'status', n.status, 'createdAt', n.created_at) ORDER BY n.created_at DESC, n.id)
-                        FROM concern_notifications n WHERE n.client_id = c.id AND n.status <> 'closed'), '[]') AS concerns
-       FROM clients c JOIN municipalities m ON m.code = c.municipality_code JOIN organisations co ON co.id = m.county_id
-      WHERE c.id = $1`,
+               FROM concern_notifications n WHERE n.client_id = c.id AND n.status <> 'closed') AS concerns,
+            (SELECT version::text FROM directory_version) AS directory_version
+       FROM clients c WHERE c.id = $1`,
     [clientId],
   );
   if (!r) return undefined;
-  const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-  return {
-    id: r.id as string,
-    municipality: { code: r.code as string, nameFi: r.m_fi as string, nameSv: r.m_sv as string },
-    county: { id: r.county_id as string, nameFi: r.c_fi as string, nameSv: r.c_sv as string },
-    language: r.language as string,
-    nonDisclosure: r.non_disclosure as boolean,
-    namedWorkers: json<ClientRecord['namedWorkers']>(r.named_workers),
-    pendingApplications: json<ClientRecord['pendingApplications']>(r.applications).map((a) => ({ ...a, submittedAt: iso(a.submittedAt) })),
-    openConcernNotifications: json<ClientRecord['openConcernNotifications']>(r.concerns).map((n) => ({ ...n, createdAt: iso(n.createdAt) })),
+  const directory = await directories.atVersion(q, Number(r.directory_version));
+  const municipality = directory.municipality(r.municipality_code);
+  if (!municipality) throw new Error(`client ${r.id}: municipality ${r.municipality_code} is not in the directory`);
+  const county = directory.organisation(municipality.countyId)!;
+  const person = (staffId: string): PersonRef => {
+    const s = directory.staff(staffId);
+    const org = s ? directory.organisation(s.organisationId) : undefined;
+    return { staffId, displayName: s?.displayName ?? staffId, organisationId: s?.organisationId ?? '', organisationNameFi: org?.nameFi ?? '', organisationNameSv: org?.nameSv ?? '' };
   };
+  const byName = (a: { displayName: string; staffId: string }, b: { displayName: string; staffId: string }) =>
+    a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.staffId < b.staffId ? -1 : a.staffId > b.staffId ? 1 : 0;
+  const client: ClientRecord = {
+    id: r.id,
+    municipality: { code: municipality.code, nameFi: municipality.nameFi, nameSv: municipality.nameSv },
+    county: { id: county.id, nameFi: county.nameFi, nameSv: county.nameSv },
+    language: r.language,
+    nonDisclosure: r.non_disclosure,
+    namedWorkers: (r.named_workers ?? [])
+      .map(([staffId, kind]) => ({ ...person(staffId), kind }))
+      .sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : byName(a, b))),
+    pendingApplications: (r.applications ?? []).map(([id, benefit, submittedAt, urgent, handlerId]) => ({
+      id, benefit, submittedAt: iso(submittedAt), urgent, handler: handlerId ? person(handlerId) : null,
+    })),
+    openConcernNotifications: (r.concerns ?? []).map((n) => ({ ...n, createdAt: iso(n.createdAt) })),
+  };
+  return { client, directory };
+}
+
+/** The client's record; see readClientRecord. */
+export async function getClientRecord(q: Queryable, directories: DirectoryCache, clientId: string): Promise<ClientRecord | undefined> {
+  return (await readClientRecord(q, directories, clientId))?.client;
 }

@@ -10,7 +10,7 @@ import { clientIdByApplicationId, clientIdByHetuHash, clientScope, getClientReco
 import { recordAccess } from '../disclosures/access.ts';
 import { auditSigner } from '../disclosures/store.ts';
 
-export async function lookUpClient(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config'>, actor: Actor, req: ClientLookupRequest): Promise<ClientRecord> {
+export async function lookUpClient(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config' | 'directory'>, actor: Actor, req: ClientLookupRequest): Promise<ClientRecord> {
   const { db } = deps;
   require(canLookUpClients(actor), 'Your roles do not include reading client records');
   const clientId = req.hetu
@@ -23,8 +23,9 @@ export async function lookUpClient(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clo
     deps.log.info({ staffId: actor.staffId, outcome: clientId ? 'outside_scope' : 'no_match', by: req.hetu ? 'hetu' : 'application' }, 'client lookup found nothing');
     throw notFound('No such client');
   }
+  // Read through the Db (the node's directory copy stays warm), logged in a transaction of its own.
+  const record = (await getClientRecord(db, deps.directory, clientId))!;
   return db.tx(async (q) => {
-    const record = (await getClientRecord(q, clientId))!;
     await recordAccess(
       q,
       {

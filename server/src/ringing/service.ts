@@ -7,13 +7,12 @@
 // first checks the request is still where the evaluation started (state and
 // round). A stale evaluation is simply dropped.
 import { randomUUID } from 'node:crypto';
-import type { ClientRecord } from '../../../shared/src/directory.ts';
 import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView } from '../../../shared/src/routing.ts';
 import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { getClientRecord } from '../directory/repository.ts';
+import { readClientRecord } from '../directory/repository.ts';
 import { lookUpClient } from '../directory/service.ts';
 import { judgeDisclosure } from '../disclosures/legal-bases.ts';
 import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
@@ -111,7 +110,13 @@ export class Ringing {
     const ruleSet = await this.services.ruleSets.forClient(db, client, actor.organisationKind, now);
     const rotationKey = (filterId: string, stepId: string) => `${ruleSet.region}:${filterId}:${stepId}`;
     const decision = await decide(
-      { q: db, presence: this.presence, ruleSetVersion: ruleSet.version, stopAtFirstRinging: true, orderCandidates: this.orderCandidates(rotationKey) },
+      {
+        directory: await this.deps.directory.snapshot(db),
+        presence: this.presence,
+        ruleSetVersion: ruleSet.version,
+        stopAtFirstRinging: true,
+        orderCandidates: this.orderCandidates(rotationKey),
+      },
       ruleSet.body,
       request,
       client,
@@ -333,10 +338,10 @@ export class Ringing {
     const events: RingEventView[] = [];
     const listed = new Set(req.listed);
     if (filter) {
-      const client = (await getClientRecord(this.deps.db, req.client_id)) as ClientRecord;
+      const { client, directory } = (await readClientRecord(this.deps.db, this.deps.directory, req.client_id))!;
       const request = this.routingRequest(req);
       const ctx: DecideContext = {
-        q: this.deps.db,
+        directory,
         presence: this.presence,
         ruleSetVersion: req.rule_set_version,
         orderCandidates: this.orderCandidates((f, s) => `${req.rule_set_region}:${f}:${s}`),

@@ -6,6 +6,7 @@ import type { ClientRecord } from '../../../shared/src/directory.ts';
 import { ROUTING_MESSAGES, type DecisionView, type RuleSet } from '../../../shared/src/routing.ts';
 import { createAbsence, getClientRecord } from '../directory/repository.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
+import { DirectoryCache, loadDirectory } from '../directory/snapshot.ts';
 import type { Presence } from '../realtime/presence.ts';
 import type { Db } from '../store/db.ts';
 import { testDb } from '../../../tests/helpers/env.ts';
@@ -47,8 +48,8 @@ describe('routing rules: format, validation, evaluation', () => {
   before(async () => {
     ({ db, cleanup } = await testDb('pglite'));
     f = await makeOrgFixture(db, { clientIdKey: new Uint8Array(randomBytes(32)) });
-    clientA = (await getClientRecord(db, f.clients!.a.id))!;
-    clientB = (await getClientRecord(db, f.clients!.b.id))!;
+    clientA = (await getClientRecord(db, new DirectoryCache(db), f.clients!.a.id))!;
+    clientB = (await getClientRecord(db, new DirectoryCache(db), f.clients!.b.id))!;
   });
   after(() => cleanup());
 
@@ -64,7 +65,8 @@ describe('routing rules: format, validation, evaluation', () => {
     requester: { staffId: f.staff.kelaWorker, organisationId: f.orgs.kelaSouth, organisationKind: 'kela' },
     ...over,
   });
-  const ctx = (presence = presenceOf()) => ({ q: db, presence, ruleSetVersion: 1 });
+  // A fresh read of the directory each time: tests change it between decisions.
+  const ctx = async (presence = presenceOf()) => ({ directory: await loadDirectory(db), presence, ruleSetVersion: 1 });
 
   describe('validation', () => {
     const base = (): RuleSet => ({
@@ -81,10 +83,10 @@ describe('routing rules: format, validation, evaluation', () => {
     });
 
     it('accepts the shipped default rule set and a well-formed county rule set', async () => {
-      const d = await validateRuleSet(db, DEFAULT_RULE_SET);
+      const d = validateRuleSet(await loadDirectory(db), DEFAULT_RULE_SET);
       expect(d.issues.filter((i) => i.severity === 'error')).to.deep.equal([]);
       expect(d.ok).to.equal(true);
-      const r = await validateRuleSet(db, base());
+      const r = validateRuleSet(await loadDirectory(db), base());
       expect(r).to.include({ ok: true });
       expect(r.issues).to.deep.equal([]);
     });
@@ -95,7 +97,7 @@ describe('routing rules: format, validation, evaluation', () => {
       steps[0].ringTimeoutSeconds = 2;
       steps[0].strategy = 'random';
       (body.filters[0].match as Record<string, unknown>).expression = 'client.age > 18';
-      const r = await validateRuleSet(db, body);
+      const r = validateRuleSet(await loadDirectory(db), body);
       expect(r.ok).to.equal(false);
       const paths = r.issues.map((i) => i.path);
       expect(paths).to.include('filters[0].steps[0].ringTimeoutSeconds');
@@ -108,7 +110,7 @@ describe('routing rules: format, validation, evaluation', () => {
       const body = base() as unknown as { filters: Record<string, unknown>[] };
       (body.filters[0].steps as Record<string, unknown>[])[0].select = {};
       body.filters[0].final = { action: 'callback', dueHours: 4, dueWorkingDays: 1 };
-      const r = await validateRuleSet(db, body);
+      const r = validateRuleSet(await loadDirectory(db), body);
       const paths = r.issues.map((i) => i.path);
       expect(paths).to.include('filters[0].steps[0].select');
       expect(paths).to.include('filters[0].final.dueWorkingDays');
@@ -136,7 +138,7 @@ describe('routing rules: format, validation, evaluation', () => {
           { id: 'nd', name: 'Non-disclosure is still reachable', match: { nonDisclosure: true }, steps: [], final: { action: 'urgent_queue' } },
         ],
       };
-      const r = await validateRuleSet(db, rs);
+      const r = validateRuleSet(await loadDirectory(db), rs);
       expect(r.ok).to.equal(false);
       const byPath = Object.fromEntries(r.issues.map((i) => [i.path, i.code]));
       expect(byPath).to.include({
@@ -156,7 +158,7 @@ describe('routing rules: format, validation, evaluation', () => {
     });
 
     it('refuses a region that is not a county or a Kela district, and municipality rules for non-disclosure clients', async () => {
-      const r = await validateRuleSet(db, {
+      const r = validateRuleSet(await loadDirectory(db), {
         region: f.orgs.kela,
         filters: [
           {
@@ -176,7 +178,7 @@ describe('routing rules: format, validation, evaluation', () => {
 
   describe('evaluation', () => {
     it('rings the handler of the pending application first, then the Kela liaison of the municipality, then the Kela team', async () => {
-      const d = await decide(ctx(), DEFAULT_RULE_SET, fromCountyA(), clientA, OPEN);
+      const d = await decide(await ctx(), DEFAULT_RULE_SET, fromCountyA(), clientA, OPEN);
       expect(d.filter).to.include({ id: 'county-to-kela' });
       expect(d.outcome).to.equal('ring');
       expect(d.firstRingingStep).to.equal(0);
@@ -192,14 +194,14 @@ describe('routing rules: format, validation, evaluation', () => {
       expect(d.final).to.include({ action: 'callback' });
       expect(d.basis.municipalityCode).to.equal(f.municipalities.a1);
       // A live ring needs only the first step that rings.
-      const live = await decide({ ...ctx(), stopAtFirstRinging: true }, DEFAULT_RULE_SET, fromCountyA(), clientA, OPEN);
+      const live = await decide({ ...(await ctx()), stopAtFirstRinging: true }, DEFAULT_RULE_SET, fromCountyA(), clientA, OPEN);
       expect(live.steps).to.have.length(1);
       expect(live.steps[0]).to.deep.equal(d.steps[0]);
       expect(live.outcome).to.equal('ring');
     });
 
     it('a Kela requester reaches the county named worker; on leave, the stand-in rings in their place', async () => {
-      const before = await decide(ctx(), DEFAULT_RULE_SET, fromKela(), clientA, OPEN);
+      const before = await decide(await ctx(), DEFAULT_RULE_SET, fromKela(), clientA, OPEN);
       expect(before.filter).to.include({ id: 'kela-to-county' });
       const namedStep = before.steps.find((s) => s.stepId === 'named-worker')!;
       expect(ids(namedStep.candidates)).to.deep.equal([f.staff.countyAWorker]);
@@ -212,7 +214,7 @@ describe('routing rules: format, validation, evaluation', () => {
         standInId: f.staff.countyAOnCall,
         reason: 'leave',
       });
-      const d = await decide(ctx(), DEFAULT_RULE_SET, fromKela(), clientA, OPEN);
+      const d = await decide(await ctx(), DEFAULT_RULE_SET, fromKela(), clientA, OPEN);
       const step = d.steps.find((s) => s.stepId === 'named-worker')!;
       expect(step.candidates).to.have.length(1);
       expect(step.candidates[0]).to.deep.include({
@@ -224,7 +226,7 @@ describe('routing rules: format, validation, evaluation', () => {
       expect(absent.explanation).to.deep.include({ key: 'routing.excluded.absent' });
       expect(absent.explanation.params).to.include({ standInId: f.staff.countyAOnCall, standInName: 'Arto Päivystäjä', absenceReason: 'leave' });
       // Outside the absence the named worker rings again.
-      const later = await decide(ctx(), DEFAULT_RULE_SET, fromKela(), clientA, new Date('2026-11-25T08:00:00Z'));
+      const later = await decide(await ctx(), DEFAULT_RULE_SET, fromKela(), clientA, new Date('2026-11-25T08:00:00Z'));
       expect(ids(later.steps.find((s) => s.stepId === 'named-worker')!.candidates)).to.deep.equal([f.staff.countyAWorker]);
     });
 
@@ -243,16 +245,16 @@ describe('routing rules: format, validation, evaluation', () => {
           { id: 'rest', name: 'Muut', match: {}, steps: [{ id: 'south', select: { team: f.teams.kelaSouth }, strategy: 'simultaneous', ringTimeoutSeconds: 30 }] },
         ],
       };
-      const d = await decide(ctx(), rs, fromCountyA(), swedish, OPEN);
+      const d = await decide(await ctx(), rs, fromCountyA(), swedish, OPEN);
       expect(d.filter).to.include({ id: 'sv' });
       expect(d.steps[0].skipped).to.equal(true);
       expect(d.steps[0].excluded.every((e) => e.reason === 'language')).to.equal(true);
       expect(d.firstRingingStep).to.equal(1);
       expect(ids(d.steps[1].candidates)).to.deep.equal([f.staff.kelaSwedish]);
       // The requester's preferred language can choose the filter too.
-      const finnish = await decide(ctx(), rs, fromCountyA({ language: 'sv' }), clientA, OPEN);
+      const finnish = await decide(await ctx(), rs, fromCountyA({ language: 'sv' }), clientA, OPEN);
       expect(finnish.filter).to.include({ id: 'sv' });
-      expect((await decide(ctx(), rs, fromCountyA(), clientA, OPEN)).filter).to.include({ id: 'rest' });
+      expect((await decide(await ctx(), rs, fromCountyA(), clientA, OPEN)).filter).to.include({ id: 'rest' });
     });
 
     it('a non-disclosure client meets only non-disclosure filters, reaches only the central team, and no municipality appears', async () => {
@@ -264,7 +266,7 @@ describe('routing rules: format, validation, evaluation', () => {
         ],
       };
       const requester = { staffId: f.staff.countyBWorker, organisationId: f.orgs.countyB, organisationKind: 'county' as const };
-      const d = await decide(ctx(), rs, fromCountyA({ requester }), clientB, OPEN);
+      const d = await decide(await ctx(), rs, fromCountyA({ requester }), clientB, OPEN);
       expect(d.filter).to.include({ id: 'central' });
       expect(d.steps).to.have.length(1);
       expect(ids(d.steps[0].candidates)).to.deep.equal([f.staff.kelaSwedish]);
@@ -272,11 +274,11 @@ describe('routing rules: format, validation, evaluation', () => {
       const text = JSON.stringify(d);
       for (const secret of [clientB.municipality.code, clientB.municipality.nameFi, clientB.municipality.nameSv]) expect(text).not.to.contain(secret);
       // The shipped default sends non-disclosure clients to the turvakielto segment only.
-      const dd = await decide(ctx(), DEFAULT_RULE_SET, fromCountyA({ requester }), clientB, OPEN);
+      const dd = await decide(await ctx(), DEFAULT_RULE_SET, fromCountyA({ requester }), clientB, OPEN);
       expect(dd.filter).to.include({ id: 'non-disclosure' });
       expect(JSON.stringify(dd)).not.to.contain(clientB.municipality.code);
       // Without any non-disclosure filter, nothing matches: a callback, never an ordinary filter.
-      const none = await decide(ctx(), { region: 'default', filters: [rs.filters[0]] }, fromCountyA({ requester }), clientB, OPEN);
+      const none = await decide(await ctx(), { region: 'default', filters: [rs.filters[0]] }, fromCountyA({ requester }), clientB, OPEN);
       expect(none.filter).to.equal(null);
       expect(none.outcome).to.equal('callback');
       expect(none.explanation.key).to.equal('routing.decision.no_filter_matched');
@@ -291,11 +293,11 @@ describe('routing rules: format, validation, evaluation', () => {
           { id: 'rest', name: 'Muut', match: {}, steps: [{ id: 'team', select: { team: f.teams.countyA }, strategy: 'serial', ringTimeoutSeconds: 30 }] },
         ],
       };
-      const d = await decide(ctx(), rs, fromKela({ urgency: 'urgent' }), clientA, OPEN);
+      const d = await decide(await ctx(), rs, fromKela({ urgency: 'urgent' }), clientA, OPEN);
       expect(d.outcome).to.equal('refuse');
       expect(d.final).to.deep.include({ action: 'refuse', reason });
       expect(d.final.explanation.key).to.equal('routing.final.refuse');
-      const byDefault = await decide(ctx(), DEFAULT_RULE_SET, fromKela({ urgency: 'urgent' }), clientA, OPEN);
+      const byDefault = await decide(await ctx(), DEFAULT_RULE_SET, fromKela({ urgency: 'urgent' }), clientA, OPEN);
       expect(byDefault.outcome).to.equal('urgent_queue');
     });
 
@@ -314,7 +316,7 @@ describe('routing rules: format, validation, evaluation', () => {
         ],
       };
       const presence = presenceOf({ [f.staff.kelaWorker]: 'away', [f.staff.kelaHandler]: 'busy' }, 'offline');
-      const d = await decide(ctx(presence), rs, fromCountyA(), clientA, OPEN);
+      const d = await decide(await ctx(presence), rs, fromCountyA(), clientA, OPEN);
       const reasons = Object.fromEntries(d.steps[0].excluded.map((e) => [e.staffId, e.reason]));
       expect(reasons).to.deep.equal({
         [f.staff.kelaWorker]: 'away',
@@ -327,11 +329,11 @@ describe('routing rules: format, validation, evaluation', () => {
 
       // Round-robin order comes from the ring lifecycle's shared state, through the hook.
       const rr: RuleSet = { region: 'default', filters: [{ id: 'rr', name: 'rr', match: {}, steps: [{ id: 'team', select: { team: f.teams.kelaSouth }, strategy: 'round_robin', ringTimeoutSeconds: 30 }] }] };
-      const plain = await decide(ctx(), rr, fromCountyA(), clientA, OPEN);
-      const rotated = await decide({ ...ctx(), orderCandidates: async (s, list) => (s.stepId === 'team' ? [...list.slice(1), list[0]] : list) }, rr, fromCountyA(), clientA, OPEN);
+      const plain = await decide(await ctx(), rr, fromCountyA(), clientA, OPEN);
+      const rotated = await decide({ ...(await ctx()), orderCandidates: async (s, list) => (s.stepId === 'team' ? [...list.slice(1), list[0]] : list) }, rr, fromCountyA(), clientA, OPEN);
       expect(ids(rotated.steps[0].candidates)).to.deep.equal([...ids(plain.steps[0].candidates).slice(1), plain.steps[0].candidates[0].staffId]);
 
-      const allOffline = await decide(ctx(presenceOf({}, 'offline')), rs, fromCountyA(), clientA, OPEN);
+      const allOffline = await decide(await ctx(presenceOf({}, 'offline')), rs, fromCountyA(), clientA, OPEN);
       expect(allOffline.steps.every((s) => s.skipped)).to.equal(true);
       expect(allOffline.firstRingingStep).to.equal(null);
       expect(allOffline.outcome).to.equal('callback');
@@ -344,7 +346,7 @@ describe('routing rules: format, validation, evaluation', () => {
         asked += list.length;
         return presenceOf()(list);
       };
-      const evening = await decide(ctx(counting), rs, fromCountyA(), clientA, EVENING);
+      const evening = await decide(await ctx(counting), rs, fromCountyA(), clientA, EVENING);
       expect(evening.steps[0].explanation.key).to.equal('routing.step.team_closed');
       expect(evening.steps[0].excluded.every((e) => e.reason === 'outside_hours')).to.equal(true);
       expect(asked).to.equal(0);
@@ -355,7 +357,7 @@ describe('routing rules: format, validation, evaluation', () => {
       await db.query('UPDATE staff SET active = false WHERE id = $1', [f.staff.kelaSupervisor]);
       try {
         const rs: RuleSet = { region: 'default', filters: [{ id: 'm', name: 'm', match: {}, steps: [{ id: 't', select: { team: f.teams.kelaSouth }, strategy: 'serial', ringTimeoutSeconds: 30 }] }] };
-        const d = await decide(ctx(), rs, fromKela(), clientA, OPEN);
+        const d = await decide(await ctx(), rs, fromKela(), clientA, OPEN);
         expect(d.steps[0].excluded.find((e) => e.staffId === f.staff.kelaSupervisor)!.reason).to.equal('inactive');
         // Nobody is rung about their own request.
         expect(d.steps[0].excluded.find((e) => e.staffId === f.staff.kelaWorker)!.reason).to.equal('requester');
@@ -384,7 +386,7 @@ describe('routing rules: format, validation, evaluation', () => {
       const keys = new Set(decisions.flatMap(keysIn));
       expect(keys.size).to.be.greaterThan(15);
       for (const key of keys) expect(ROUTING_MESSAGES, key).to.have.property(key);
-      const problems = await validateRuleSet(db, { region: 'nowhere', filters: [{ id: 'a', name: 'a', match: {}, steps: [] }, { id: 'a', name: 'b', match: {}, steps: [{ id: 's', select: { team: 'x' }, strategy: 'serial', ringTimeoutSeconds: 1 }] }] });
+      const problems = validateRuleSet(await loadDirectory(db), { region: 'nowhere', filters: [{ id: 'a', name: 'a', match: {}, steps: [] }, { id: 'a', name: 'b', match: {}, steps: [{ id: 's', select: { team: 'x' }, strategy: 'serial', ringTimeoutSeconds: 1 }] }] });
       for (const i of problems.issues) expect(ROUTING_MESSAGES, i.code).to.have.property(i.code);
     });
   });

@@ -17,23 +17,15 @@ import type {
   StepDecisionView,
   Urgency,
 } from '../../../shared/src/routing.ts';
-import type { Queryable } from '../store/db.ts';
 import { helsinkiLocal, isFinnishDayOff, isOpenAt } from '../directory/hours.ts';
+import type { Directory, StaffFacts } from '../directory/snapshot.ts';
 import type { Presence } from '../realtime/presence.ts';
-import {
-  countyContacts,
-  candidatePool,
-  kelaOrganisations,
-  organisationAndUnits,
-  staffWithRole,
-  staffWithSegment,
-  type StaffFacts,
-} from './directory-reads.ts';
 
 export type PresenceLookup = (staffIds: string[]) => Promise<Map<string, Presence>>;
 
 export interface DecideContext {
-  q: Queryable;
+  /** The directory in memory (DirectoryCache.snapshot). */
+  directory: Directory;
   /** Effective presence; people missing from the answer count as offline. */
   presence: PresenceLookup;
   /** The stored version of the rule set, recorded in the explanation. */
@@ -143,11 +135,9 @@ interface Selection {
   teamId?: string;
   /** Why the selector itself found nobody, when it did not even reach people. */
   note?: string;
-  /** The ids are the team's members, read with the candidate pool. */
-  viaTeam?: boolean;
 }
 
-async function select(q: Queryable, step: Step, request: RoutingRequest, client: ClientRecord): Promise<Selection> {
+function select(directory: Directory, step: Step, request: RoutingRequest, client: ClientRecord): Selection {
   const sel = step.select;
   if ('relation' in sel) {
     switch (sel.relation) {
@@ -163,29 +153,24 @@ async function select(q: Queryable, step: Step, request: RoutingRequest, client:
         return ids.length ? { ids } : { ids: [], note: 'routing.step.no_named_worker' };
       }
       case 'municipality_liaison': {
-        const rows = await q.query<{ staff_id: string }>(
-          `SELECT c.staff_id FROM municipality_contacts c JOIN staff s ON s.id = c.staff_id
-            WHERE c.municipality_code = $1 AND c.kind = 'liaison' ORDER BY s.display_name, s.id`,
-          [client.municipality.code],
-        );
-        return rows.length ? { ids: rows.map((r) => r.staff_id) } : { ids: [], note: 'routing.step.no_liaison' };
+        const ids = directory.liaisons(client.municipality.code);
+        return ids.length ? { ids } : { ids: [], note: 'routing.step.no_liaison' };
       }
       case 'county_contacts': {
-        const ids = await countyContacts(q, client.county.id);
+        const ids = directory.countyContacts(client.county.id);
         return ids.length ? { ids } : { ids: [], note: 'routing.step.no_county_contacts' };
       }
     }
   }
-  // The team's members come with the candidate pool, in the same round trip.
-  if ('team' in sel) return { ids: [], teamId: sel.team, viaTeam: true };
+  if ('team' in sel) return { ids: directory.teamMembers(sel.team), teamId: sel.team };
   // Role or segment: in the given organisation, else on the other side from the requester.
   const scope =
     sel.organisation !== undefined
-      ? await organisationAndUnits(q, sel.organisation)
+      ? directory.organisationAndUnits(sel.organisation)
       : request.requester.organisationKind === 'kela'
         ? [client.county.id]
-        : await kelaOrganisations(q);
-  const ids = 'role' in sel ? await staffWithRole(q, sel.role, scope) : await staffWithSegment(q, sel.segment, scope);
+        : directory.kelaOrganisations();
+  const ids = 'role' in sel ? directory.staffWithRole(sel.role, scope) : directory.staffWithSegment(sel.segment, scope);
   return { ids };
 }
 
@@ -224,30 +209,19 @@ async function evaluateStep(
   at: Date,
   listed: Set<string>,
 ): Promise<StepDecisionView> {
-  const { q } = ctx;
-  const selection = await select(q, step, request, client);
+  const { directory } = ctx;
+  const selection = select(directory, step, request, client);
   const requireOpenHours = step.constraints?.requireOpenHours ?? true;
   const ringBusy = step.constraints?.ringBusy ?? false;
   const language = requiredLanguage(step, request, client);
-
-  // Everyone who might be looked at, with absences and team hours, in one round
-  // trip; stand-ins not already among them take one more per level.
-  const pool = await candidatePool(q, { ids: selection.ids, ...(selection.viaTeam ? { teamId: selection.teamId } : {}) }, at);
-  if (selection.viaTeam) selection.ids = pool.teamMembers;
-  const { facts, absences, hours } = pool;
-  const standInsMissing = (from: Iterable<{ standInId: string | null }>) =>
-    [...new Set([...from].map((a) => a.standInId).filter((id): id is string => !!id && !facts.has(id)))];
-  let frontier = standInsMissing(absences.values());
-  for (let depth = 1; depth <= MAX_STAND_IN_DEPTH && frontier.length; depth++) {
-    const more = await candidatePool(q, { ids: frontier }, at);
-    more.facts.forEach((v, k) => facts.set(k, v));
-    more.absences.forEach((v, k) => absences.set(k, v));
-    more.hours.forEach((v, k) => hours.set(k, v));
-    frontier = standInsMissing(more.absences.values());
-  }
+  const openTeams = new Map<string, boolean>();
   const open = (teamId: string) => {
-    const h = hours.get(teamId);
-    return !!h && isOpenAt(h, at);
+    let isOpen = openTeams.get(teamId);
+    if (isOpen === undefined) {
+      const h = directory.teamHours(teamId);
+      openTeams.set(teamId, (isOpen = !!h && isOpenAt(h, at)));
+    }
+    return isOpen;
   };
   const teamClosed = selection.teamId !== undefined && requireOpenHours && !open(selection.teamId);
 
@@ -261,18 +235,18 @@ async function evaluateStep(
   const survivors: { f: StaffFacts; standInFor?: CandidateView['standInFor'] }[] = [];
   const seen = new Set<string>();
   const consider = (id: string, depth: number, standInFor?: CandidateView['standInFor']) => {
-    const f = facts.get(id);
+    const f = directory.staff(id);
     if (!f || seen.has(id)) return;
     seen.add(id);
     if (id === request.requester.staffId) return exclude(f, 'requester');
     if (listed.has(id)) return exclude(f, 'already_listed');
     if (!f.active) return exclude(f, 'inactive');
-    const absence = absences.get(id);
+    const absence = directory.absenceAt(id, at);
     if (absence) {
-      const standIn = absence.standInId ? facts.get(absence.standInId) : undefined;
+      const standIn = absence.standInId ? directory.staff(absence.standInId) : undefined;
       exclude(f, 'absent', {
         absenceReason: absence.reason,
-        until: absence.endsAt,
+        until: new Date(absence.endsAt).toISOString(),
         ...(standIn ? { standInId: standIn.id, standInName: standIn.displayName } : {}),
       });
       if (standIn && depth < MAX_STAND_IN_DEPTH)

@@ -32,8 +32,8 @@ describe('default routing rules on the demo directory', function () {
   after(() => rinki.cleanup());
 
   it('validates against the demo directory without errors or warnings, as does the documented Eksote example', async () => {
-    expect((await validateRuleSet(rinki.deps.db, DEFAULT_RULE_SET)).issues).to.deep.equal([]);
-    expect((await validateRuleSet(rinki.deps.db, EXAMPLE_RULE_SET)).issues).to.deep.equal([]);
+    expect((validateRuleSet(await rinki.deps.directory.snapshot(rinki.deps.db), DEFAULT_RULE_SET)).issues).to.deep.equal([]);
+    expect((validateRuleSet(await rinki.deps.directory.snapshot(rinki.deps.db), EXAMPLE_RULE_SET)).issues).to.deep.equal([]);
   });
 
   it('a county worker asking about a Swedish-speaking client reaches the handler, the Kela liaison, then the Swedish-language service', async () => {
@@ -70,7 +70,7 @@ describe('default routing rules on the demo directory', function () {
   it('a non-disclosure client reaches only the central non-disclosure team, and no municipality appears', async () => {
     const rows = await rinki.deps.db.query<{ id: string }>('SELECT id FROM clients WHERE non_disclosure ORDER BY id LIMIT 1');
     const { getClientRecord } = await import('../directory/repository.ts');
-    const record = (await getClientRecord(rinki.deps.db, rows[0].id))!;
+    const record = (await getClientRecord(rinki.deps.db, rinki.deps.directory, rows[0].id))!;
     const d = await decideForClient(rinki.deps.db, record, {
       type: 'konsultaatio', urgency: 'normal',
       requester: { staffId: 'eksote.sosiaalityontekija', organisationId: 'eksote', organisationKind: 'county' },

@@ -67,7 +67,7 @@ export function routingMounts(deps: Deps, realtime: () => Realtime, ruleSets: Ru
     params: regionParams, body: bodyEnvelope, response: z.object({ ok: z.boolean(), issues: z.array(ruleIssue) }),
     handler: async ({ actor, params, body }) => {
       await requireRoutingAdmin(db, actor, params.region);
-      const { ok, issues } = await checkBody(db, params.region, body.body);
+      const { ok, issues } = checkBody(await deps.directory.snapshot(db), params.region, body.body);
       return { ok, issues };
     },
   });
@@ -79,7 +79,7 @@ export function routingMounts(deps: Deps, realtime: () => Realtime, ruleSets: Ru
     handler: async ({ actor, params, body }) => {
       await requireRoutingAdmin(db, actor, params.region);
       return db.tx(async (q) => {
-        const check = await checkBody(q, params.region, body.body);
+        const check = checkBody(await deps.directory.snapshot(q), params.region, body.body);
         if (!check.ruleSet || check.issues.some((i) => i.code === 'routing.rule.region_mismatch')) throw new RuleSetInvalid(check.issues);
         const saved = await store.createDraft(q, { region: params.region, body: check.ruleSet, actorId: actor.staffId, comment: body.comment, at: deps.clock.now() });
         return { ...saved, issues: check.issues };
@@ -93,7 +93,7 @@ export function routingMounts(deps: Deps, realtime: () => Realtime, ruleSets: Ru
     handler: async ({ actor, params, body }) => {
       await requireRoutingAdmin(db, actor, params.region);
       return db.tx(async (q) => {
-        const check = await checkBody(q, params.region, body.body);
+        const check = checkBody(await deps.directory.snapshot(q), params.region, body.body);
         if (!check.ruleSet || check.issues.some((i) => i.code === 'routing.rule.region_mismatch')) throw new RuleSetInvalid(check.issues);
         const saved = await store.updateDraft(q, {
           region: params.region, version: params.version, body: check.ruleSet, actorId: actor.staffId, comment: body.comment, at: deps.clock.now(),

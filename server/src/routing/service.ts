@@ -6,6 +6,7 @@ import type { Actor } from '../auth/actor.ts';
 import { canAdministerRouting, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { organisationScope } from '../directory/repository.ts';
+import { loadDirectory, type Directory } from '../directory/snapshot.ts';
 import { lookUpClient } from '../directory/service.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
@@ -41,31 +42,31 @@ export class RuleSetInvalid extends HttpError {
 }
 
 /** Schema-checks a body for a region; semantic errors are returned, schema errors thrown. */
-export async function checkBody(q: Queryable, region: string, body: unknown): Promise<{ issues: RuleIssue[]; ok: boolean; ruleSet?: RuleSet }> {
-  const result = await validateRuleSet(q, body);
+export function checkBody(directory: Directory, region: string, body: unknown): { issues: RuleIssue[]; ok: boolean; ruleSet?: RuleSet } {
+  const result = validateRuleSet(directory, body);
   if (result.ruleSet && result.ruleSet.region !== region)
     result.issues.unshift({ path: 'region', code: 'routing.rule.region_mismatch', message: `the body is for region ${result.ruleSet.region}, not ${region}`, severity: 'error' });
   return { ...result, ok: !result.issues.some((i) => i.severity === 'error') };
 }
 
-export async function publish(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, region: string, version: number, comment?: string): Promise<RuleSetVersionView> {
+export async function publish(deps: Pick<Deps, 'db' | 'clock' | 'directory'>, actor: Actor, region: string, version: number, comment?: string): Promise<RuleSetVersionView> {
   return deps.db.tx(async (q) => {
     const draft = await store.getVersion(q, region, version);
     if (!draft) throw notFound('No such version');
     if (draft.status !== 'draft') throw badRequest(`version ${version} is ${draft.status}, not a draft`, [{ path: 'version', message: 'not a draft' }]);
-    const check = await checkBody(q, region, draft.body);
+    const check = checkBody(await deps.directory.snapshot(q), region, draft.body);
     if (!check.ok) throw new RuleSetInvalid(check.issues);
     return (await store.publishDraft(q, { region, version, actorId: actor.staffId, comment, at: deps.clock.now() }))!;
   });
 }
 
-export async function rollback(deps: Pick<Deps, 'db' | 'clock'>, actor: Actor, region: string, version: number, comment?: string): Promise<RuleSetVersionView> {
+export async function rollback(deps: Pick<Deps, 'db' | 'clock' | 'directory'>, actor: Actor, region: string, version: number, comment?: string): Promise<RuleSetVersionView> {
   return deps.db.tx(async (q) => {
     const old = await store.getVersion(q, region, version);
     if (!old) throw notFound('No such version');
     if (old.status === 'draft') throw badRequest(`version ${version} was never published`, [{ path: 'body.version', message: 'a draft; publish it instead' }]);
     // The directory may have changed since: an old body that no longer validates is refused too.
-    const check = await checkBody(q, region, old.body);
+    const check = checkBody(await deps.directory.snapshot(q), region, old.body);
     if (!check.ok) throw new RuleSetInvalid(check.issues);
     return store.publishCopy(q, { region, body: old.body, fromVersion: version, actorId: actor.staffId, comment, at: deps.clock.now() });
   });
@@ -91,7 +92,7 @@ export interface SimulationResult {
  * Reads the client record through the directory lookup, which records the access.
  */
 export async function simulate(
-  deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config'>,
+  deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config' | 'directory'>,
   actor: Actor,
   region: string,
   input: SimulateInput,
@@ -109,7 +110,7 @@ export async function simulate(
   const applies = await new RuleSetCache(db).forClient(db, client, requester.organisationKind, at);
   ruleSet ??= (await store.publishedVersion(db, region)) ?? (await store.defaultRuleSet(db, at));
   const decision = await decide(
-    { q: db, presence, ruleSetVersion: ruleSet.version },
+    { directory: await deps.directory.snapshot(db), presence, ruleSetVersion: ruleSet.version },
     ruleSet.body,
     { ...input.request, requester },
     client,
@@ -132,5 +133,5 @@ export async function decideForClient(
   opts: Pick<DecideContext, 'stopAtFirstRinging' | 'orderCandidates'> = {},
 ): Promise<DecisionView> {
   const ruleSet = await new RuleSetCache(q).forClient(q, client, request.requester.organisationKind, at);
-  return decide({ q, presence, ruleSetVersion: ruleSet.version, ...opts }, ruleSet.body, request, client, at);
+  return decide({ directory: await loadDirectory(q), presence, ruleSetVersion: ruleSet.version, ...opts }, ruleSet.body, request, client, at);
 }

@@ -2,8 +2,7 @@
 // directory, duplicate ids, filters that can never match, steps that select
 // nobody. Each issue names its JSON path (`filters[2].steps[0].select.team`).
 import { DEFAULT_REGION, ruleSet as ruleSetSchema, type FilterMatch, type RuleIssue, type RuleSet } from '../../../shared/src/routing.ts';
-import type { Queryable } from '../store/db.ts';
-import { kelaOrganisations, organisationAndUnits, staffWithRole, staffWithSegment } from './directory-reads.ts';
+import type { Directory } from '../directory/snapshot.ts';
 
 export interface ValidationResult {
   ok: boolean;
@@ -21,29 +20,20 @@ const err = (path: string, code: string, message: string): RuleIssue => ({ path,
 const warn = (path: string, code: string, message: string): RuleIssue => ({ path, code: `routing.rule.${code}`, message, severity: 'warning' });
 
 /** Schema first; when that passes, the semantic checks. `ok` means no errors (warnings allowed). */
-export async function validateRuleSet(q: Queryable, input: unknown): Promise<ValidationResult> {
+export function validateRuleSet(directory: Directory, input: unknown): ValidationResult {
   const parsed = ruleSetSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => err(jsonPath(i.path) || '(root)', 'schema', i.message));
     return { ok: false, issues };
   }
-  const issues = await semanticIssues(q, parsed.data);
+  const issues = semanticIssues(directory, parsed.data);
   return { ok: !issues.some((i) => i.severity === 'error'), issues, ruleSet: parsed.data };
 }
 
-async function semanticIssues(q: Queryable, rs: RuleSet): Promise<RuleIssue[]> {
+function semanticIssues(directory: Directory, rs: RuleSet): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const orgs = new Map(
-    (await q.query<{ id: string; kind: string }>('SELECT id, kind FROM organisations')).map((r) => [r.id, r.kind]),
-  );
-  const teamActiveMembers = new Map(
-    (
-      await q.query<{ id: string; n: number }>(
-        `SELECT t.id, (SELECT count(*)::int FROM team_members m JOIN staff s ON s.id = m.staff_id WHERE m.team_id = t.id AND s.active) AS n FROM teams t`,
-      )
-    ).map((r) => [r.id, r.n]),
-  );
-  const municipalities = new Set((await q.query<{ code: string }>('SELECT code FROM municipalities')).map((r) => r.code));
+  const orgs = new Map(directory.organisationIds().map((id) => [id, directory.organisationKind(id)]));
+  const activeMembers = (team: string) => directory.teamMembers(team).filter((id) => directory.staff(id)?.active).length;
 
   if (rs.region !== DEFAULT_REGION) {
     const kind = orgs.get(rs.region);
@@ -62,7 +52,7 @@ async function semanticIssues(q: Queryable, rs: RuleSet): Promise<RuleIssue[]> {
       if (orgs.get(county) !== 'county') issues.push(err(`${fp}.match.counties[${ci}]`, 'unknown_organisation', `unknown county ${county}`));
     }
     for (const [mi, code] of (f.match.municipalities ?? []).entries()) {
-      if (!municipalities.has(code)) issues.push(err(`${fp}.match.municipalities[${mi}]`, 'unknown_municipality', `unknown municipality ${code}`));
+      if (!directory.hasMunicipality(code)) issues.push(err(`${fp}.match.municipalities[${mi}]`, 'unknown_municipality', `unknown municipality ${code}`));
     }
     if (f.match.nonDisclosure === true && f.match.municipalities)
       issues.push(err(`${fp}.match.municipalities`, 'non_disclosure_municipality', 'a non-disclosure filter cannot depend on the municipality'));
@@ -82,9 +72,8 @@ async function semanticIssues(q: Queryable, rs: RuleSet): Promise<RuleIssue[]> {
       else selectors.set(selector, si);
       const sel = s.select;
       if ('team' in sel) {
-        const members = teamActiveMembers.get(sel.team);
-        if (members === undefined) issues.push(err(`${sp}.select.team`, 'unknown_team', `unknown team ${sel.team}`));
-        else if (members === 0) issues.push(err(`${sp}.select.team`, 'empty_selector', `team ${sel.team} has no active members`));
+        if (!directory.teamHours(sel.team)) issues.push(err(`${sp}.select.team`, 'unknown_team', `unknown team ${sel.team}`));
+        else if (activeMembers(sel.team) === 0) issues.push(err(`${sp}.select.team`, 'empty_selector', `team ${sel.team} has no active members`));
       } else if ('relation' in sel) {
         if (f.match.nonDisclosure === true && sel.relation === 'municipality_liaison')
           issues.push(err(`${sp}.select.relation`, 'non_disclosure_municipality', 'a non-disclosure filter cannot select by the municipality'));
@@ -94,8 +83,8 @@ async function semanticIssues(q: Queryable, rs: RuleSet): Promise<RuleIssue[]> {
           issues.push(err(`${sp}.select.organisation`, 'unknown_organisation', `unknown organisation ${org}`));
           continue;
         }
-        const scope = org !== undefined ? await organisationAndUnits(q, org) : [...(await kelaOrganisations(q)), ...[...orgs].filter(([, k]) => k === 'county').map(([id]) => id)];
-        const found = 'role' in sel ? await staffWithRole(q, sel.role, scope) : await staffWithSegment(q, sel.segment, scope);
+        const scope = org !== undefined ? directory.organisationAndUnits(org) : [...directory.kelaOrganisations(), ...directory.organisationIds('county')];
+        const found = 'role' in sel ? directory.staffWithRole(sel.role, scope) : directory.staffWithSegment(sel.segment, scope);
         if (!found.length) {
           const what = 'role' in sel ? `role ${sel.role}` : `segment ${sel.segment}`;
           if (org !== undefined) issues.push(err(`${sp}.select`, 'empty_selector', `nobody active has ${what} in ${org}`));
@@ -103,7 +92,7 @@ async function semanticIssues(q: Queryable, rs: RuleSet): Promise<RuleIssue[]> {
         }
       }
     }
-    if (f.final?.action === 'callback' && f.final.ownerTeamId !== undefined && !teamActiveMembers.has(f.final.ownerTeamId))
+    if (f.final?.action === 'callback' && f.final.ownerTeamId !== undefined && !directory.teamHours(f.final.ownerTeamId))
       issues.push(err(`${fp}.final.ownerTeamId`, 'unknown_team', `unknown team ${f.final.ownerTeamId}`));
 
     // A filter is unreachable when an earlier one matches every request it matches.
