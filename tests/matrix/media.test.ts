@@ -198,6 +198,54 @@ describe(`Matrix media: limits, access and frozen endpoints (${store})`, functio
     expect((await download(anna, 'no-such-media-id-here')).status).to.equal(404);
   });
 
+  it('creates an mxc URI first and takes its content once, from its creator only (async upload)', async () => {
+    const created = await mx(rinki.url, 'POST', '/_matrix/media/v1/create', anna.access_token, {});
+    expect(created.status).to.equal(200);
+    expect(created.body.content_uri).to.match(new RegExp(`^mxc://${server()}/`));
+    expect(Number(created.body.unused_expires_at)).to.be.greaterThan(Date.now());
+    const mediaId = String(created.body.content_uri).split('/').pop()!;
+    const put = (s: Session, bytes: Uint8Array, id = mediaId, server_ = server()) =>
+      fetch(`${rinki.url}/_matrix/media/v3/upload/${encodeURIComponent(server_)}/${id}?filename=myohemmin.bin`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${s.access_token}` },
+        body: Buffer.from(bytes),
+      });
+    // Before the upload a room member waits, then hears "not yet uploaded".
+    const early = await fetch(`${rinki.url}/_matrix/client/v1/media/download/${server()}/${mediaId}?timeout_ms=600`, { headers: { authorization: `Bearer ${antti.access_token}` } });
+    expect(early.status).to.equal(504);
+    expect(((await early.json()) as { errcode: string }).errcode).to.equal('M_NOT_YET_UPLOADED');
+    // Someone else may not fill it; an unknown id is not found; nothing is written.
+    const rows = await mediaRows();
+    const foreign = await put(antti, new Uint8Array([9]));
+    expect(foreign.status).to.equal(403);
+    expect(((await foreign.json()) as { errcode: string }).errcode).to.equal('M_FORBIDDEN');
+    expect((await put(anna, new Uint8Array([9]), 'no-such-media-id-here')).status).to.equal(404);
+    expect((await put(anna, new Uint8Array([9]), mediaId, 'other.example')).status).to.equal(404);
+    expect(await mediaRows()).to.equal(rows);
+    // A waiting download gets the content as soon as it arrives.
+    const waiting = fetch(`${rinki.url}/_matrix/client/v1/media/download/${server()}/${mediaId}?timeout_ms=10000`, { headers: { authorization: `Bearer ${antti.access_token}` } });
+    const bytes = new Uint8Array([1, 2, 3, 4, 5]);
+    const ok = await put(anna, bytes);
+    expect(ok.status).to.equal(200);
+    expect(await ok.json()).to.deep.equal({});
+    const got = await waiting;
+    expect(got.status).to.equal(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(bytes))).to.equal(true);
+    const again = await put(anna, new Uint8Array([6]));
+    expect(again.status).to.equal(409);
+    expect(((await again.json()) as { errcode: string }).errcode).to.equal('M_CANNOT_OVERWRITE_MEDIA');
+    const [row] = await rinki.deps.db.query<{ file_name: string }>('SELECT file_name FROM matrix_media WHERE media_id = $1', [mediaId]);
+    expect(row.file_name).to.equal('myohemmin.bin');
+  });
+
+  it('limits how many created ids may wait for their upload', async () => {
+    await rinki.deps.db.query('DELETE FROM matrix_media_pending');
+    for (let i = 0; i < 10; i++) expect((await mx(rinki.url, 'POST', '/_matrix/media/v1/create', bertta.access_token, {})).status).to.equal(200);
+    const over = await mx(rinki.url, 'POST', '/_matrix/media/v1/create', bertta.access_token, {});
+    expect(over.status).to.equal(429);
+    expect(over.body.errcode).to.equal('M_LIMIT_EXCEEDED');
+  });
+
   it('answers thumbnails and the frozen unauthenticated endpoints with 404 M_NOT_FOUND', async () => {
     const r = await upload(anna, new Uint8Array([1, 2, 3]));
     const mediaId = String(r.body.content_uri).split('/').pop()!;

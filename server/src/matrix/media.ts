@@ -34,6 +34,64 @@ function tooLarge(max: number): MatrixError {
 
 /** Streams the request body to a temporary file, then renames it into place and records it. */
 export async function uploadMedia(ctx: MatrixContext, caller: Caller, req: Request, fileName: string | undefined): Promise<{ content_uri: string }> {
+  const mediaId = randomBytes(24).toString('base64url');
+  await storeUpload(ctx, caller, req, fileName, mediaId);
+  return { content_uri: `mxc://${ctx.ids.serverName}/${mediaId}` };
+}
+
+/** How long a reserved mxc URI waits for its upload, and how many one person may hold. */
+const PENDING_MS = 24 * 3_600_000;
+const PENDING_MAX = 10;
+
+/** POST /_matrix/media/v1/create: reserves an mxc URI for the caller to upload to later. */
+export async function createMedia(ctx: MatrixContext, caller: Caller): Promise<{ content_uri: string; unused_expires_at: number }> {
+  const now = ctx.deps.clock.now();
+  const expiresAt = new Date(now.getTime() + PENDING_MS);
+  const mediaId = randomBytes(24).toString('base64url');
+  const created = await ctx.deps.db.tx(async (q) => {
+    await q.query('DELETE FROM matrix_media_pending WHERE uploader_staff_id = $1 AND expires_at <= $2', [caller.staffId, now]);
+    const [{ n }] = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM matrix_media_pending WHERE uploader_staff_id = $1', [caller.staffId]);
+    if (n >= PENDING_MAX) return false;
+    await q.query('INSERT INTO matrix_media_pending (media_id, uploader_staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [mediaId, caller.staffId, now, expiresAt]);
+    return true;
+  });
+  if (!created) throw new MatrixError(429, 'M_LIMIT_EXCEEDED', `At most ${PENDING_MAX} media ids may wait for their upload`, { retry_after_ms: 60_000 });
+  return { content_uri: `mxc://${ctx.ids.serverName}/${mediaId}`, unused_expires_at: expiresAt.getTime() };
+}
+
+/** PUT /_matrix/media/v3/upload/{serverName}/{mediaId}: fills a reserved mxc URI, once. */
+export async function uploadToCreated(ctx: MatrixContext, caller: Caller, req: Request, serverName: string, mediaId: string, fileName: string | undefined): Promise<Record<string, never>> {
+  const refuse = (err: MatrixError) => {
+    req.resume();
+    return err;
+  };
+  if (serverName !== ctx.ids.serverName || !MEDIA_ID.test(mediaId)) throw refuse(mxNotFound('Unknown media id'));
+  const now = ctx.deps.clock.now();
+  // Claim the reservation: of two concurrent uploads, one gets it.
+  const [claimed] = await ctx.deps.db.query<{ uploader_staff_id: string; expires_at: Date }>(
+    'DELETE FROM matrix_media_pending WHERE media_id = $1 AND uploader_staff_id = $2 AND expires_at > $3 RETURNING uploader_staff_id, expires_at',
+    [mediaId, caller.staffId, now],
+  );
+  if (!claimed) {
+    const [uploaded] = await ctx.deps.db.query<{ uploader_staff_id: string }>('SELECT uploader_staff_id FROM matrix_media WHERE media_id = $1', [mediaId]);
+    if (uploaded?.uploader_staff_id === caller.staffId) throw refuse(new MatrixError(409, 'M_CANNOT_OVERWRITE_MEDIA', 'This media id already has its content'));
+    const [pending] = await ctx.deps.db.query<{ uploader_staff_id: string; expires_at: Date }>('SELECT uploader_staff_id, expires_at FROM matrix_media_pending WHERE media_id = $1', [mediaId]);
+    if (pending && pending.uploader_staff_id !== caller.staffId) throw refuse(new MatrixError(403, 'M_FORBIDDEN', 'This media id was created by someone else'));
+    throw refuse(mxNotFound('Unknown or expired media id'));
+  }
+  try {
+    await storeUpload(ctx, caller, req, fileName, mediaId);
+  } catch (err) {
+    // A failed upload gives the reservation back, so the client may try again.
+    await ctx.deps.db.query('INSERT INTO matrix_media_pending (media_id, uploader_staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      mediaId, caller.staffId, now, claimed.expires_at,
+    ]);
+    throw err;
+  }
+  return {};
+}
+
+async function storeUpload(ctx: MatrixContext, caller: Caller, req: Request, fileName: string | undefined, mediaId: string): Promise<void> {
   const max = ctx.deps.config.mediaMaxBytes;
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   if (declared !== undefined && declared > max) {
@@ -43,7 +101,6 @@ export async function uploadMedia(ctx: MatrixContext, caller: Caller, req: Reque
   if (fileName !== undefined && fileName.length > 255) throw new MatrixError(400, 'M_INVALID_PARAM', 'filename is longer than 255 characters');
   const contentType = (req.headers['content-type'] ?? '').slice(0, 255) || null;
 
-  const mediaId = randomBytes(24).toString('base64url');
   const tmpDir = path.join(mediaDir(ctx), 'tmp');
   await fs.promises.mkdir(tmpDir, { recursive: true });
   const tmp = path.join(tmpDir, `${mediaId}.part`);
@@ -87,7 +144,13 @@ export async function uploadMedia(ctx: MatrixContext, caller: Caller, req: Reque
     throw err;
   }
   ctx.deps.log.info({ mediaId, size, staffId: caller.staffId }, 'matrix media uploaded');
-  return { content_uri: `mxc://${ctx.ids.serverName}/${mediaId}` };
+}
+
+/** Thrown while a reserved id waits for its upload; the download route waits and retries. */
+export class NotYetUploaded extends MatrixError {
+  constructor() {
+    super(504, 'M_NOT_YET_UPLOADED', 'The content of this media id has not been uploaded yet');
+  }
 }
 
 interface MediaRow {
@@ -106,14 +169,47 @@ async function visibleMedia(ctx: MatrixContext, caller: Caller, serverName: stri
     [mediaId],
   );
   const row = rows[0];
-  if (!row) throw missing;
+  if (!row) {
+    // Reserved but not yet uploaded, and visible to the caller: the spec's 504 after waiting.
+    const [pending] = await ctx.deps.db.query<{ uploader_staff_id: string }>('SELECT uploader_staff_id FROM matrix_media_pending WHERE media_id = $1 AND expires_at > $2', [
+      mediaId,
+      ctx.deps.clock.now(),
+    ]);
+    if (pending && (pending.uploader_staff_id === caller.staffId || (await sharingUsers(ctx.deps.db, caller.staffId)).has(pending.uploader_staff_id)))
+      throw new NotYetUploaded();
+    throw missing;
+  }
   if (row.uploader_staff_id !== caller.staffId && !(await sharingUsers(ctx.deps.db, caller.staffId)).has(row.uploader_staff_id)) throw missing;
   return row;
 }
 
+const DEFAULT_UPLOAD_WAIT_MS = 20_000;
+const MAX_UPLOAD_WAIT_MS = 60_000;
+
+/** Waits up to timeoutMs (capped) for a reserved id's upload, checking twice a second. */
+async function waitForUpload<T>(look: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const until = Date.now() + Math.min(Math.max(0, timeoutMs), MAX_UPLOAD_WAIT_MS);
+  for (;;) {
+    try {
+      return await look();
+    } catch (err) {
+      if (!(err instanceof NotYetUploaded) || Date.now() >= until) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, until - Date.now()))));
+    }
+  }
+}
+
 /** Sends the stored bytes with the headers the spec asks for (sandboxed, never rendered inline as HTML). */
-export async function downloadMedia(ctx: MatrixContext, caller: Caller, res: Response, serverName: string, mediaId: string, fileName?: string): Promise<void> {
-  const row = await visibleMedia(ctx, caller, serverName, mediaId);
+export async function downloadMedia(
+  ctx: MatrixContext,
+  caller: Caller,
+  res: Response,
+  serverName: string,
+  mediaId: string,
+  fileName?: string,
+  timeoutMs = DEFAULT_UPLOAD_WAIT_MS,
+): Promise<void> {
+  const row = await waitForUpload(() => visibleMedia(ctx, caller, serverName, mediaId), timeoutMs);
   let file: fs.promises.FileHandle;
   try {
     file = await fs.promises.open(mediaPath(ctx, mediaId), 'r');

@@ -33,7 +33,7 @@ import {
 } from './room-data.ts';
 import { sync } from './sync.ts';
 import { uploadDeviceSigning, uploadSignatures } from './cross-signing.ts';
-import { downloadMedia, thumbnail, uploadMedia } from './media.ts';
+import { createMedia, downloadMedia, thumbnail, uploadMedia, uploadToCreated } from './media.ts';
 import { defaultPushRules } from './pushrules.ts';
 import { headPos, parseStreamToken } from './stream.ts';
 
@@ -203,7 +203,8 @@ class MatrixRoutes {
   }
 }
 
-const MEDIA_UPLOAD = /^\/media\/v3\/upload\/?$/;
+// Both the direct upload and the upload to an id from /media/v1/create.
+const MEDIA_UPLOAD = /^\/media\/v3\/upload(?:\/[^/]+\/[^/]+)?\/?$/;
 
 function requireSelf(caller: Caller, userId: string): void {
   if (userId !== caller.userId) throw mxForbidden('You can only do this for yourself');
@@ -574,9 +575,13 @@ export function matrixMounts(deps: Deps): Mount[] {
   // ---- media (authenticated, spec v1.11) ----
 
   m.on('post', '/media/v3/upload', {}, async ({ req, caller, query }) => uploadMedia(ctx, caller, req, query.filename));
+  m.on('post', '/media/v1/create', {}, async ({ caller }) => createMedia(ctx, caller));
+  m.on('put', '/media/v3/upload/:serverName/:mediaId', {}, async ({ req, caller, params, query }) =>
+    uploadToCreated(ctx, caller, req, params.serverName, params.mediaId, query.filename),
+  );
   m.on('get', '/client/v1/media/config', {}, async () => ({ 'm.upload.size': config.mediaMaxBytes }));
-  m.on('get', '/client/v1/media/download/:serverName/:mediaId{/:fileName}', {}, async ({ res, caller, params }) =>
-    downloadMedia(ctx, caller, res, params.serverName, params.mediaId, params.fileName),
+  m.on('get', '/client/v1/media/download/:serverName/:mediaId{/:fileName}', {}, async ({ res, caller, params, query }) =>
+    downloadMedia(ctx, caller, res, params.serverName, params.mediaId, params.fileName, query.timeout_ms === undefined ? undefined : Number(query.timeout_ms) || 0),
   );
   m.on('get', '/client/v1/media/thumbnail/:serverName/:mediaId', {}, async ({ caller, params }) =>
     thumbnail(ctx, caller, params.serverName, params.mediaId),
