@@ -78,4 +78,27 @@ describe('Matrix: login tokens and devices', function () {
     const sync = await call('GET', `${C}/sync?timeout=0&since=${since}`, anna);
     expect((sync.body.device_lists as { changed: string[] }).changed).to.include(antti.user_id);
   });
+
+  it('binds an authentication session to its person and operation, and spends it once', async () => {
+    const antti = await passwordLogin(rinki.url, 'antti');
+    const anna = await passwordLogin(rinki.url, 'anna');
+    const [a, b] = [await passwordLogin(rinki.url, 'antti'), await passwordLogin(rinki.url, 'antti')];
+    const password = (session?: string) => ({ auth: { type: 'm.login.password', ...(session ? { session } : {}), identifier: { type: 'm.id.user', user: antti.user_id }, password: MX_PASSWORD } });
+    const unknown = await call('DELETE', `${C}/devices/${a.device_id}`, antti, password('no-such-session-id'));
+    expect(unknown.status).to.equal(400);
+    expect(unknown.body.errcode).to.equal('M_UNKNOWN');
+    // Anna's session is no use to Antti.
+    const annas = (await call('DELETE', `${C}/devices/${(await passwordLogin(rinki.url, 'anna')).device_id}`, anna, {})).body.session as string;
+    expect((await call('DELETE', `${C}/devices/${a.device_id}`, antti, password(annas))).status).to.equal(400);
+    // A session started for deleting device a cannot delete device b.
+    const forA = (await call('DELETE', `${C}/devices/${a.device_id}`, antti, {})).body.session as string;
+    const swapped = await call('DELETE', `${C}/devices/${b.device_id}`, antti, password(forA));
+    expect(swapped.status).to.equal(403);
+    expect(swapped.body.errcode).to.equal('M_FORBIDDEN');
+    expect((await call('GET', `${C}/account/whoami`, b)).status).to.equal(200);
+    expect((await call('DELETE', `${C}/devices/${a.device_id}`, antti, password(forA))).status).to.equal(200);
+    // Spent: the same session does not authorise again.
+    expect((await call('DELETE', `${C}/devices/${b.device_id}`, antti, password(forA))).status).to.equal(400);
+    expect((await call('GET', `${C}/account/whoami`, b)).status).to.equal(200);
+  });
 });

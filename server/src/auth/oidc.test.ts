@@ -145,6 +145,41 @@ describe('OIDC sign-in against oidc-provider', function () {
     }
   });
 
+  it('confirms a Matrix device deletion with a fresh sign-in at the identity provider (UIA m.login.sso)', async () => {
+    const web = new CookieJar();
+    expect((await web.fetch(await idp.signIn(`${base}/api/auth/oidc/${PROVIDER_ID}/login`, 'idp-maija', web, callbackPrefix))).status).to.equal(302);
+    const { csrfToken } = (await (await web.fetch(`${base}/api/auth/me`)).json()) as { csrfToken: string };
+    const matrixLogin = async () => {
+      const t = await web.fetch(`${base}/api/auth/matrix-login-token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body: '{}' });
+      expect(t.status).to.equal(200);
+      const { loginToken } = (await t.json()) as { loginToken: string };
+      const r = await fetch(`${base}/_matrix/client/v3/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'm.login.token', token: loginToken }) });
+      return (await r.json()) as { access_token: string; device_id: string };
+    };
+    const [mine, old] = [await matrixLogin(), await matrixLogin()];
+    const del = (body: object) =>
+      fetch(`${base}/_matrix/client/v3/devices/${old.device_id}`, { method: 'DELETE', headers: { authorization: `Bearer ${mine.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const challenge = (await (await del({})).json()) as { flows: { stages: string[] }[]; session: string };
+    expect(challenge.flows).to.deep.include({ stages: ['m.login.sso'] });
+    const session = challenge.session;
+    // Not yet confirmed: the session alone does nothing.
+    expect((await del({ auth: { session } })).status).to.equal(401);
+    expect((await fetch(`${base}/_matrix/client/v3/auth/m.login.sso/fallback/web?session=no-such-session`, { redirect: 'manual' })).status).to.equal(404);
+    const fallback = await fetch(`${base}/_matrix/client/v3/auth/m.login.sso/fallback/web?session=${session}`, { redirect: 'manual' });
+    expect(fallback.status).to.equal(302);
+    const start = fallback.headers.get('location')!;
+    expect(start).to.equal(`/api/auth/oidc/${PROVIDER_ID}/login?reauthSession=${session}`);
+    const popup = new CookieJar();
+    const done = await popup.fetch(await idp.signIn(`${base}${start}`, 'idp-maija', popup, callbackPrefix));
+    expect(done.status, await done.clone().text()).to.equal(200);
+    expect(await done.text()).to.contain('/_matrix/client/v3/auth/fallback/done.js');
+    // Confirming opens no web session.
+    expect(popup.get(base, SESSION_COOKIE)).to.equal(undefined);
+    expect((await del({ auth: { session } })).status).to.equal(200);
+    const gone = await fetch(`${base}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${old.access_token}` } });
+    expect(((await gone.json()) as { errcode: string }).errcode).to.equal('M_UNKNOWN_TOKEN');
+  });
+
   it('refuses a callback whose state was tampered with, and signs nobody in', async () => {
     const jar = new CookieJar();
     const callback = new URL(await idp.signIn(`${base}/api/auth/oidc/${PROVIDER_ID}/login`, 'idp-maija', jar, callbackPrefix));

@@ -29,6 +29,8 @@ const SCOPE = 'openid email profile';
 interface PendingSignIn {
   provider: string;
   returnTo: string;
+  /** Set when the sign-in confirms a sensitive operation (auth/reauth.ts) instead of opening a session. */
+  reauthSession?: string;
   /** openid-client's own state: code_verifier, state, nonce. */
   strategyState: unknown;
   expiresAt: number;
@@ -239,7 +241,7 @@ export class OidcSignIn {
   }
 
   /** Sends the browser to the provider; the pending sign-in goes into the state cookie. */
-  async begin(provider: OidcProviderConfig, returnTo: string, req: Request, res: Response): Promise<void> {
+  async begin(provider: OidcProviderConfig, returnTo: string, req: Request, res: Response, opts: { reauthSession?: string } = {}): Promise<void> {
     const strategy = await this.strategyFor(provider);
     const { deps } = this;
     const seal = await pendingSignInSealer(deps.keys.cookieSecret);
@@ -249,7 +251,7 @@ export class OidcSignIn {
       enumerable: true,
       set(strategyState: unknown) {
         const expiresAt = deps.clock.now().getTime() + OIDC_STATE_TTL_MS;
-        const sealed = seal({ provider: provider.id, returnTo, strategyState, expiresAt });
+        const sealed = seal({ provider: provider.id, returnTo, ...(opts.reauthSession ? { reauthSession: opts.reauthSession } : {}), strategyState, expiresAt });
         res.cookie(OIDC_STATE_COOKIE, sealed, stateCookieOptions(deps, OIDC_STATE_TTL_MS));
       },
     });
@@ -264,7 +266,7 @@ export class OidcSignIn {
     provider: OidcProviderConfig,
     req: Request,
     res: Response,
-  ): Promise<{ staffId: string; returnTo: string } | { failure: 'expired' | 'failed' | 'no_account' }> {
+  ): Promise<{ staffId: string; returnTo: string; reauthSession?: string } | { failure: 'expired' | 'failed' | 'no_account' }> {
     const { deps } = this;
     const pending = await openPendingSignIn(deps.keys.cookieSecret, req.cookies?.[OIDC_STATE_COOKIE], deps.clock.now());
     // One use only, whatever the outcome.
@@ -276,7 +278,7 @@ export class OidcSignIn {
     const strategy = await this.strategyFor(provider);
     setSession(req, { [SESSION_KEY]: pending.strategyState });
     const outcome = await runPassport(this.passport, strategy, req, res, {});
-    if (outcome.kind === 'signed-in') return { staffId: outcome.user.staffId, returnTo: pending.returnTo };
+    if (outcome.kind === 'signed-in') return { staffId: outcome.user.staffId, returnTo: pending.returnTo, ...(pending.reauthSession ? { reauthSession: pending.reauthSession } : {}) };
     if (outcome.kind === 'failed' && (outcome.info as { message?: string } | undefined)?.message === NO_ACCOUNT)
       return { failure: 'no_account' };
     if (outcome.kind === 'responded') throw new Error('OIDC strategy answered a callback itself');

@@ -11,6 +11,7 @@ import { csrfTokenFor } from './authenticate.ts';
 import { BAD_CREDENTIALS, localStrategy } from './local.ts';
 import { OidcSignIn, runPassport } from './oidc.ts';
 import { loginRateLimiter } from './rate-limit.ts';
+import { completeReauthStage } from './reauth.ts';
 import { clearSessionCookie, startWebSession, userSummary, userSummarySchema } from './session.ts';
 import { actorForToken, deleteExpiredTokens, issueToken, revokeAllTokens, revokeToken } from './tokens.ts';
 
@@ -108,11 +109,15 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     summary: "Start signing in through an organisation's identity provider (redirects there)",
     auth: 'public',
     params: z.strictObject({ provider: z.string() }),
-    query: z.strictObject({ returnTo: returnToSchema.optional() }),
+    query: z.strictObject({
+      returnTo: returnToSchema.optional(),
+      /** A re-authentication session to confirm (Matrix UIA's SSO stage) instead of signing in. */
+      reauthSession: z.string().regex(/^[\w-]{10,64}$/).optional(),
+    }),
     handler: async ({ req, res, params, query }) => {
       const provider = oidc.provider(params.provider);
       if (!provider) throw notFound('No such identity provider');
-      await oidc.begin(provider, query.returnTo ?? '/', req, res);
+      await oidc.begin(provider, query.returnTo ?? '/', req, res, { reauthSession: query.reauthSession });
     },
   });
 
@@ -135,6 +140,17 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
       if (!provider) throw notFound('No such identity provider');
       const result = await oidc.complete(provider, req, res);
       if ('failure' in result) return signInFailure(req, res, result.failure);
+      if (result.reauthSession) {
+        // A fresh sign-in that confirms an operation: recorded on the session if it is this person's; no web session.
+        const confirmed = await completeReauthStage(deps.db, result.reauthSession, result.staffId, 'm.login.sso', deps.clock.now());
+        if (!confirmed) return signInFailure(req, res, 'failed');
+        deps.log.info({ staffId: result.staffId }, 're-authentication confirmed through the identity provider');
+        res
+          .status(200)
+          .type('html')
+          .send('<!doctype html><meta charset="utf-8"><title>Rinki</title><p>Vahvistettu. Voit sulkea ikkunan. / Bekräftat. Du kan stänga fönstret.</p><script src="/_matrix/client/v3/auth/fallback/done.js"></script>');
+        return;
+      }
       const session = await startWebSession(deps, res, result.staffId);
       if (!session) return signInFailure(req, res, 'no_account');
       res.redirect(302, result.returnTo);

@@ -6,7 +6,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z, type ZodType } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
@@ -33,6 +33,7 @@ import {
 } from './room-data.ts';
 import { sync } from './sync.ts';
 import { uploadDeviceSigning, uploadSignatures } from './cross-signing.ts';
+import { ssoFallbackTarget, uiaOperation, userInteractiveAuth } from './uia.ts';
 import { createMedia, downloadMedia, thumbnail, uploadMedia, uploadToCreated } from './media.ts';
 import { defaultPushRules } from './pushrules.ts';
 import { headPos, parseStreamToken } from './stream.ts';
@@ -548,9 +549,9 @@ export function matrixMounts(deps: Deps): Mount[] {
 
   m.on('post', `${base}/keys/upload`, {}, async ({ caller, body }) => uploadKeys(ctx, caller, body(keysUploadBody)));
   m.on('post', `${base}/keys/query`, {}, async ({ caller, body }) => queryKeys(ctx, caller, body(keysQueryBody).device_keys));
-  m.on('post', `${base}/keys/device_signing/upload`, {}, async ({ caller, body }) => {
+  m.on('post', `${base}/keys/device_signing/upload`, {}, async ({ req, caller, body }) => {
     const b = body(deviceSigningBody);
-    await uploadDeviceSigning(ctx, caller, b, () => userInteractiveAuth(ctx, caller, b.auth));
+    await uploadDeviceSigning(ctx, caller, b, () => userInteractiveAuth(ctx, caller, uiaOperation(req, b), b.auth));
     return {};
   });
   m.on('post', `${base}/keys/signatures/upload`, {}, async ({ caller, body }) => uploadSignatures(ctx, caller, body(signaturesBody)));
@@ -605,12 +606,26 @@ export function matrixMounts(deps: Deps): Mount[] {
     await renameDevice(deps.db, caller.staffId, params.deviceId, body(deviceBody).display_name);
     return {};
   });
-  m.on('delete', `${base}/devices/:deviceId`, {}, async ({ caller, params, body }) => {
+  m.on('delete', `${base}/devices/:deviceId`, {}, async ({ req, caller, params, body }) => {
     const b = body(uiaBody, { allowEmpty: true });
     if (!(await listDevices(deps.db, caller.staffId, params.deviceId)).length) throw mxNotFound('No such device');
-    await userInteractiveAuth(ctx, caller, b.auth);
+    await userInteractiveAuth(ctx, caller, uiaOperation(req, b), b.auth);
     await deleteDevice(ctx, caller.staffId, params.deviceId);
     return {};
+  });
+
+  // ---- user-interactive auth: the SSO stage's fallback page (opened in a browser window) ----
+
+  m.on('get', `${base}/auth/m.login.sso/fallback/web`, { public: true }, async ({ res, query }) => {
+    const target = query.session ? await ssoFallbackTarget(ctx, query.session) : undefined;
+    if (!target) throw mxNotFound('Unknown or expired session, or no identity provider for this account');
+    res.redirect(302, target);
+  });
+  // The page the identity provider's callback ends on calls this (a script file: the CSP allows no inline script).
+  m.on('get', `${base}/auth/fallback/done.js`, { public: true }, async ({ res }) => {
+    res.type('application/javascript').send(
+      "if (window.onAuthDone) window.onAuthDone(); else if (window.opener && window.opener.postMessage) window.opener.postMessage('authDone', '*');\n",
+    );
   });
 
   // ---- the control plane hands the web app a one-time m.login.token ----
@@ -647,16 +662,3 @@ export function matrixMounts(deps: Deps): Mount[] {
  * auth the answer is 401 with the flows; with a wrong password the same plus
  * M_FORBIDDEN, as the spec describes.
  */
-async function userInteractiveAuth(
-  ctx: MatrixContext,
-  caller: Caller,
-  auth: { type?: string; session?: string; identifier?: { user?: string }; user?: string; password?: string } | undefined,
-): Promise<void> {
-  const session = auth?.session ?? randomBytes(12).toString('base64url');
-  const flows = { flows: [{ stages: ['m.login.password'] }], params: {}, session };
-  // The first round is a plain challenge: flows and a session, no error code.
-  if (!auth || auth.type !== 'm.login.password' || auth.password === undefined) throw new MatrixError(401, '', 'Authentication required', flows);
-  const user = auth.identifier?.user ?? auth.user ?? caller.userId;
-  const staffId = await checkPassword(ctx, user, auth.password).catch(() => undefined);
-  if (staffId !== caller.staffId) throw new MatrixError(401, 'M_FORBIDDEN', 'Invalid password', { ...flows, completed: [] });
-}
