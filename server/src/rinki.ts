@@ -91,6 +91,9 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const app = createApp(deps, { authenticate: authenticate(deps), mounts });
   const server = http.createServer(app);
   const realtime = await attachRealtime(deps, server, socketCommands);
+  realtime.onPresenceChange(async (change) => {
+    if (change.status === 'offline' || change.status === 'away') await ringing.withdrawOffersOf(change.staffId, change.status);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -46,7 +46,7 @@ export type RingOfferView = z.infer<typeof ringOfferView>;
 
 export const ringEventView = z.object({
   at: z.string(),
-  kind: z.enum(['started', 'step', 'offered', 'declined', 'expired', 'accepted', 'final', 'cancelled', 'conference_failed']),
+  kind: z.enum(['started', 'step', 'offered', 'declined', 'withdrawn', 'expired', 'accepted', 'final', 'cancelled', 'conference_failed']),
   step: stepDecisionView.optional(),
   staffId: z.string().optional(),
   reason: z.string().optional(),

@@ -217,19 +217,27 @@ export class Directory {
   }
 }
 
+async function all<T extends unknown[]>(q: Queryable, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if ('tx' in q) return (await Promise.all(reads.map((r) => r()))) as T;
+  const out: unknown[] = [];
+  for (const r of reads) out.push(await r());
+  return out as T;
+}
+
 /** Reads the whole routing directory (for tests, validation and the cache). */
 export async function loadDirectory(q: Queryable): Promise<Directory> {
   // The counter first: rows read after it are at least as new, so a snapshot is never older than its version.
   const version = await q.query<{ version: string }>('SELECT version::text FROM directory_version');
-  const [organisations, municipalities, staff, roles, teams, members, contacts, absences] = await Promise.all([
-    q.query<Rows['organisations'][number]>('SELECT id, kind, parent_id, name_fi, name_sv FROM organisations'),
-    q.query<Rows['municipalities'][number]>('SELECT code, county_id, name_fi, name_sv FROM municipalities'),
-    q.query<Rows['staff'][number]>('SELECT id, display_name, organisation_id, languages, segments, active FROM staff'),
-    q.query<Rows['roles'][number]>('SELECT staff_id, role, organisation_id FROM staff_roles'),
-    q.query<Rows['teams'][number]>('SELECT id, organisation_id, segments, hours, hour_exceptions, closed_on_holidays FROM teams'),
-    q.query<Rows['members'][number]>('SELECT team_id, staff_id FROM team_members'),
-    q.query<Rows['contacts'][number]>('SELECT municipality_code, staff_id, kind FROM municipality_contacts'),
-    q.query<Rows['absences'][number]>('SELECT staff_id, starts_at, ends_at, stand_in_id, reason FROM absences'),
+  // Through a Db the reads share its pool; a transaction has one connection, so one after another.
+  const [organisations, municipalities, staff, roles, teams, members, contacts, absences] = await all(q, [
+    () => q.query<Rows['organisations'][number]>('SELECT id, kind, parent_id, name_fi, name_sv FROM organisations'),
+    () => q.query<Rows['municipalities'][number]>('SELECT code, county_id, name_fi, name_sv FROM municipalities'),
+    () => q.query<Rows['staff'][number]>('SELECT id, display_name, organisation_id, languages, segments, active FROM staff'),
+    () => q.query<Rows['roles'][number]>('SELECT staff_id, role, organisation_id FROM staff_roles'),
+    () => q.query<Rows['teams'][number]>('SELECT id, organisation_id, segments, hours, hour_exceptions, closed_on_holidays FROM teams'),
+    () => q.query<Rows['members'][number]>('SELECT team_id, staff_id FROM team_members'),
+    () => q.query<Rows['contacts'][number]>('SELECT municipality_code, staff_id, kind FROM municipality_contacts'),
+    () => q.query<Rows['absences'][number]>('SELECT staff_id, starts_at, ends_at, stand_in_id, reason FROM absences'),
   ]);
   return new Directory({ version, organisations, municipalities, staff, roles, teams, members, contacts, absences });
 }

@@ -50,6 +50,11 @@ export interface Realtime {
   getPresence(staffIds: string[]): Promise<Map<string, Presence>>;
   /** Sets a person's manual status and announces the change. Undefined when the person does not exist. */
   setManualStatus(staffId: string, status: ManualStatus, until: Date | null): Promise<PresenceChange | undefined>;
+  /**
+   * Calls `listener` with each presence change this node announces (one node
+   * announces each change), e.g. so ringing stops ringing someone who went offline.
+   */
+  onPresenceChange(listener: (change: PresenceChange) => void | Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -166,6 +171,7 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
   // Announcements for one person run one after another on this node, so a
   // quick connect-disconnect cannot reach watchers in the wrong order.
   const announcing = new Map<string, Promise<unknown>>();
+  const presenceListeners: ((change: PresenceChange) => void | Promise<void>)[] = [];
   function announce(staffId: string, rootOrganisationId?: string): Promise<PresenceChange | undefined> {
     const previous = announcing.get(staffId) ?? Promise.resolve();
     const next = previous.then(async () => {
@@ -179,6 +185,11 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
         changedAt: clock.now().toISOString(),
       };
       io.to([`presence:${staffId}`, ...(root ? [`org:${root}`] : [])]).emit('presence', change);
+      for (const listener of presenceListeners) {
+        void Promise.resolve()
+          .then(() => listener(change))
+          .catch((err: unknown) => log.error({ err, staffId }, 'presence listener failed'));
+      }
       return change;
     });
     const settled = next.catch((err) => {
@@ -369,6 +380,9 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
   });
 
   return {
+    onPresenceChange(listener) {
+      presenceListeners.push(listener);
+    },
     io,
     toUser: (staffId, event, payload) => void io.to(`user:${staffId}`).emit(event, payload),
     toTeam: (teamId, event, payload) => void io.to(`team:${teamId}`).emit(event, payload),

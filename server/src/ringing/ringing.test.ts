@@ -160,6 +160,25 @@ for (const store of STORE_KINDS) {
       expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
     });
 
+    it('stops ringing someone who goes offline or away, and moves on at once without waiting for the timeout', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker, f.staff.kelaLiaison);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.kelaHandler]);
+      const teamRings = nextEvent<RingOfferView>(sockets[f.staff.kelaWorker], 'ring:offer');
+      // The handler closes the app while it rings: the team rings next, with no clock moved.
+      offline(f.staff.kelaHandler);
+      await teamRings;
+      const view = await stateOf(f.staff.countyAWorker, started.body.requestId);
+      expect(view.ringing.map((r) => r.staffId).sort()).to.deep.equal([f.staff.kelaLiaison, f.staff.kelaWorker].sort());
+      expect(view.explanation.find((e) => e.kind === 'withdrawn')).to.deep.include({ staffId: f.staff.kelaHandler, reason: 'offline' });
+      // One of the team sets "away": only the other still rings.
+      expect((await call(f.staff.kelaWorker, 'PUT', '/api/presence/me', { status: 'away' })).status).to.be.oneOf([200, 204]);
+      await eventually(async () => (await offersOf(f.staff.kelaWorker)).length === 0, 'the worker who went away stops ringing');
+      expect((await offersOf(f.staff.kelaLiaison)).map((o) => o.requestId)).to.deep.equal([started.body.requestId]);
+      expect((await call(f.staff.kelaWorker, 'PUT', '/api/presence/me', { status: 'available' })).status).to.be.oneOf([200, 204]);
+      expect((await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`, {})).status).to.equal(200);
+    });
+
     it('rings the next step when the ring times out (durable timer), and ends with a callback when nobody answers', async () => {
       await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker);
       const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);

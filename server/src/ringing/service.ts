@@ -202,26 +202,61 @@ export class Ringing {
   }
 
   async decline(actor: Actor, offerId: string, reason: string): Promise<{ ok: true }> {
+    const ended = await this.endOffer(offerId, {
+      staffId: actor.staffId,
+      event: { kind: 'declined', staffId: actor.staffId, reason, explanation: { key: 'ringing.event.declined', params: { staffId: actor.staffId, reason } } },
+    });
+    if (ended === 'not_found') throw notFound('No such offer');
+    if (ended === 'not_ringing') throw conflict('This offer is no longer ringing');
+    return { ok: true };
+  }
+
+  /**
+   * Someone who went offline or away stops ringing at once: their open offers
+   * are withdrawn, and when nobody of the round is left the request moves on
+   * without waiting for the ring timeout ("offline people are never rung").
+   */
+  async withdrawOffersOf(staffId: string, status: 'offline' | 'away'): Promise<number> {
+    const offers = await this.deps.db.query<{ id: string }>(`SELECT id FROM ring_offers WHERE staff_id = $1 AND state = 'ringing'`, [staffId]);
+    let withdrawn = 0;
+    for (const { id } of offers) {
+      const ended = await this.endOffer(id, {
+        staffId,
+        reason: status,
+        event: { kind: 'withdrawn', staffId, reason: status, explanation: { key: 'ringing.event.withdrawn', params: { staffId, status } } },
+      });
+      if (ended === 'ended') withdrawn++;
+    }
+    return withdrawn;
+  }
+
+  /** Ends one ringing offer of `staffId` as declined, records why, and moves the request on when the round is empty. */
+  private async endOffer(
+    offerId: string,
+    end: { staffId: string; reason?: string; event: Omit<RingEventView, 'at'> },
+  ): Promise<'ended' | 'not_found' | 'not_ringing'> {
     const { db, clock } = this.deps;
     const now = clock.now();
-    const declined = await db.tx(async (q) => {
+    const reason = end.reason ?? end.event.reason ?? '';
+    const ended = await db.tx(async (q) => {
       const [offer] = await q.query<{ request_id: string; staff_id: string; round: number }>('SELECT request_id, staff_id, round FROM ring_offers WHERE id = $1', [offerId]);
-      if (!offer || offer.staff_id !== actor.staffId) throw notFound('No such offer');
+      if (!offer || offer.staff_id !== end.staffId) return 'not_found' as const;
       const req = (await this.row(q, offer.request_id, true))!;
       const [done] = await q.query(
         `UPDATE ring_offers SET state = 'declined', decline_reason = $2, ended_at = $3 WHERE id = $1 AND state = 'ringing' RETURNING id`,
         [offerId, reason, now],
       );
-      if (!done) throw conflict('This offer is no longer ringing');
-      const event: RingEventView = { at: now.toISOString(), kind: 'declined', staffId: actor.staffId, reason, explanation: { key: 'ringing.event.declined', params: { staffId: actor.staffId, reason } } };
+      if (!done) return 'not_ringing' as const;
+      const event: RingEventView = { at: now.toISOString(), ...end.event };
       await q.query('UPDATE routing_requests SET explanation = explanation || $2::jsonb WHERE id = $1', [req.id, JSON.stringify([event])]);
       const [left] = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM ring_offers WHERE request_id = $1 AND round = $2 AND state = 'ringing'`, [req.id, offer.round]);
       return { req, round: offer.round, nobodyLeft: left.n === 0 && req.round === offer.round && req.state === 'ringing' };
     });
-    // Everyone of this round said no: move on at once instead of waiting for the timeout.
-    if (declined.nobodyLeft) await this.advance(declined.req.id, declined.round);
-    else await this.progress(declined.req.id);
-    return { ok: true };
+    if (typeof ended === 'string') return ended;
+    // Everyone of this round said no (or left): move on at once instead of waiting for the timeout.
+    if (ended.nobodyLeft) await this.advance(ended.req.id, ended.round);
+    else await this.progress(ended.req.id);
+    return 'ended';
   }
 
   async cancel(actor: Actor, requestId: string): Promise<RingRequestView> {
