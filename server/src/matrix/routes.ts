@@ -428,6 +428,7 @@ export function matrixMounts(deps: Deps): Mount[] {
         timeoutMs: timeout,
       },
       abort.signal,
+      query.since,
     );
   });
 

@@ -48,14 +48,44 @@ export interface Listener {
 /** Local long-polls waiting per staff id; wake-ups arrive over the bus from any node. */
 export class Notifier {
   private listeners = new Map<string, Set<() => void>>();
+  /** Wake-ups heard per person on this node, listening or not. */
+  private heard = new Map<string, number>();
+  /** The last answer per device: its next_batch and the wake-ups heard before it was read. */
+  private answered = new Map<string, { token: string; heard: number }>();
   private unsubscribe: () => void;
 
   constructor(private bus: Bus) {
     this.unsubscribe = bus.subscribe(WAKE_CHANNEL, (message) => {
       const users = (message as { users?: unknown }).users;
       if (!Array.isArray(users)) return;
-      for (const u of users) for (const wake of this.listeners.get(String(u)) ?? []) wake();
+      for (const u of users) {
+        const id = String(u);
+        this.heard.set(id, (this.heard.get(id) ?? 0) + 1);
+        for (const wake of this.listeners.get(id) ?? []) wake();
+      }
     });
+  }
+
+  /** How many wake-ups for this person this node has heard: take it before reading the database. */
+  heardFor(staffId: string): number {
+    return this.heard.get(staffId) ?? 0;
+  }
+
+  /** Remembers what a device was answered, with heardFor() as taken before the answer was read. */
+  answeredWith(staffId: string, deviceId: string, token: string, heard: number): void {
+    this.answered.set(`${staffId}\u0000${deviceId}`, { token, heard });
+  }
+
+  /**
+   * Whether a device's next long-poll, from `since`, can start waiting without
+   * a look at the database: this node answered it exactly that token and has
+   * heard no wake-up for the person since it read that answer. Anything
+   * committed after that read wakes them, and the periodic recheck covers a
+   * lost wake-up, as it does for any waiting long-poll.
+   */
+  quietSince(staffId: string, deviceId: string, since: string): boolean {
+    const a = this.answered.get(`${staffId}\u0000${deviceId}`);
+    return !!a && a.token === since && a.heard === this.heardFor(staffId);
   }
 
   async wake(staffIds: Iterable<string>): Promise<void> {

@@ -19,21 +19,36 @@ export interface SyncOptions {
 const RECHECK_MS = 5_000;
 const MAX_TIMEOUT_MS = 120_000;
 
-export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, signal: AbortSignal) {
-  const listener = ctx.notifier.listen(caller.staffId);
+export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, signal: AbortSignal, sinceToken?: string) {
+  const { notifier } = ctx;
+  const listener = notifier.listen(caller.staffId);
   try {
     const deadline = Date.now() + Math.min(Math.max(0, opts.timeoutMs), MAX_TIMEOUT_MS);
+    // A client polling again right after its answer usually has nothing new: wait first.
+    let look = !(sinceToken !== undefined && !opts.fullState && opts.timeoutMs > 0 && notifier.quietSince(caller.staffId, caller.deviceId, sinceToken));
     for (;;) {
       listener.reset();
-      const { response, hasNews } = await buildSync(ctx, caller, opts);
-      const left = deadline - Date.now();
-      if (hasNews || opts.since === undefined || left <= 0 || signal.aborted) return response;
-      await listener.wait(Math.min(left, RECHECK_MS), signal);
-      if (signal.aborted) return response;
+      if (look) {
+        const heard = notifier.heardFor(caller.staffId);
+        const { response, hasNews } = await buildSync(ctx, caller, opts);
+        const left = deadline - Date.now();
+        if (hasNews || opts.since === undefined || left <= 0 || signal.aborted) {
+          notifier.answeredWith(caller.staffId, caller.deviceId, response.next_batch, heard);
+          return response;
+        }
+      }
+      look = true;
+      await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS), signal);
+      if (signal.aborted) return emptyAnswer(opts);
     }
   } finally {
     listener.close();
   }
+}
+
+/** The answer to a poll abandoned before anything was read: nothing new, same token. */
+function emptyAnswer(opts: SyncOptions) {
+  return { next_batch: streamToken(opts.since ?? 0), rooms: { join: {}, invite: {}, leave: {} } };
 }
 
 interface MembershipState {
