@@ -39,6 +39,9 @@ export async function uploadMedia(ctx: MatrixContext, caller: Caller, req: Reque
   return { content_uri: `mxc://${ctx.ids.serverName}/${mediaId}` };
 }
 
+/** An upload that claimed a reservation and never finished (a crash) releases it after this long. */
+const UPLOAD_CLAIM_LAPSE_MS = 10 * 60_000;
+
 /** How long a reserved mxc URI waits for its upload, and how many one person may hold. */
 const PENDING_MS = 24 * 3_600_000;
 const PENDING_MAX = 10;
@@ -67,27 +70,30 @@ export async function uploadToCreated(ctx: MatrixContext, caller: Caller, req: R
   };
   if (serverName !== ctx.ids.serverName || !MEDIA_ID.test(mediaId)) throw refuse(mxNotFound('Unknown media id'));
   const now = ctx.deps.clock.now();
-  // Claim the reservation: of two concurrent uploads, one gets it.
+  // Claim the reservation: of two concurrent uploads, one gets it. The row stays (marked) until the
+  // content is stored, so waiting downloads keep waiting; a claim left by a crashed upload lapses.
   const [claimed] = await ctx.deps.db.query<{ uploader_staff_id: string; expires_at: Date }>(
-    'DELETE FROM matrix_media_pending WHERE media_id = $1 AND uploader_staff_id = $2 AND expires_at > $3 RETURNING uploader_staff_id, expires_at',
-    [mediaId, caller.staffId, now],
+    `UPDATE matrix_media_pending SET uploading_since = $3
+      WHERE media_id = $1 AND uploader_staff_id = $2 AND expires_at > $3 AND (uploading_since IS NULL OR uploading_since < $4)
+      RETURNING uploader_staff_id, expires_at`,
+    [mediaId, caller.staffId, now, new Date(now.getTime() - UPLOAD_CLAIM_LAPSE_MS)],
   );
   if (!claimed) {
     const [uploaded] = await ctx.deps.db.query<{ uploader_staff_id: string }>('SELECT uploader_staff_id FROM matrix_media WHERE media_id = $1', [mediaId]);
     if (uploaded?.uploader_staff_id === caller.staffId) throw refuse(new MatrixError(409, 'M_CANNOT_OVERWRITE_MEDIA', 'This media id already has its content'));
     const [pending] = await ctx.deps.db.query<{ uploader_staff_id: string; expires_at: Date }>('SELECT uploader_staff_id, expires_at FROM matrix_media_pending WHERE media_id = $1', [mediaId]);
     if (pending && pending.uploader_staff_id !== caller.staffId) throw refuse(new MatrixError(403, 'M_FORBIDDEN', 'This media id was created by someone else'));
+    if (pending && pending.expires_at > now) throw refuse(new MatrixError(409, 'M_CANNOT_OVERWRITE_MEDIA', 'This media id is being uploaded'));
     throw refuse(mxNotFound('Unknown or expired media id'));
   }
   try {
     await storeUpload(ctx, caller, req, fileName, mediaId);
   } catch (err) {
     // A failed upload gives the reservation back, so the client may try again.
-    await ctx.deps.db.query('INSERT INTO matrix_media_pending (media_id, uploader_staff_id, created_at, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-      mediaId, caller.staffId, now, claimed.expires_at,
-    ]);
+    await ctx.deps.db.query('UPDATE matrix_media_pending SET uploading_since = NULL WHERE media_id = $1', [mediaId]);
     throw err;
   }
+  await ctx.deps.db.query('DELETE FROM matrix_media_pending WHERE media_id = $1', [mediaId]);
   return {};
 }
 
