@@ -6,6 +6,7 @@ import { startTestRinki, type TestRinki } from '../helpers/env.ts';
 import {
   createConference,
   decryptedBodies,
+  eventually,
   joinWhenInvited,
   loginClient,
   mx,
@@ -73,6 +74,10 @@ describe('Matrix: end-to-end encrypted conferences', function () {
     const c = track(await startClient(rinki.url, cSession));
     await a.invite(roomId, c.getUserId()!);
     await joinWhenInvited(c, roomId);
+    // A sender shares its room key with the members it knows of: wait until A and B have seen C join.
+    await eventually('A and B to see C joined', () =>
+      [a, b].every((x) => x.getRoom(roomId)?.getMember(c.getUserId()!)?.membership === 'join') || undefined,
+    );
     await sendText(a, roomId, 'late from A');
     await sendText(b, roomId, 'late from B');
     await waitForBodies(c, roomId, ['late from A', 'late from B']);
