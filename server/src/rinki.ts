@@ -33,6 +33,7 @@ import { urgentMounts, urgentSocketCommands } from './urgent/routes.ts';
 import { scheduleMounts } from './urgent/schedule-routes.ts';
 import { Concerns, concernMounts } from './urgent/concerns.ts';
 import { ringingMounts, ringingSocketCommands } from './ringing/routes.ts';
+import { adminChangeMounts } from './admin/changes.ts';
 
 export interface Rinki {
   deps: Deps;
@@ -81,6 +82,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     ...scheduleMounts(deps),
     ...concernMounts(concerns),
     ...disclosureMounts(deps),
+    ...adminChangeMounts(deps),
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
   const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers(), urgent.escalations.timerHandlers(), concerns.timerHandlers()];

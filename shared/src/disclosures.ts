@@ -134,3 +134,29 @@ export const disclosureExportInput = z
   })
   .refine((r) => Date.parse(r.from) < Date.parse(r.to), { path: ['from'], message: 'must be before to' });
 export type DisclosureExportInput = z.infer<typeof disclosureExportInput>;
+
+/** The auditor's search of the logs: by client, person, organisation and period (at least one filter). */
+export const logSearchInput = z
+  .strictObject({
+    log: z.enum(['access', 'disclosure']),
+    client: clientRef.optional(),
+    staffId: naturalId.optional(),
+    organisationId: naturalId.optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+  })
+  .refine((r) => !r.from || !r.to || Date.parse(r.from) < Date.parse(r.to), { path: ['from'], message: 'must be before to' });
+export type LogSearchInput = z.infer<typeof logSearchInput>;
+
+export const logSearchRow = z.object({
+  at: z.string(),
+  /** The client's pseudonymous id in Rinki (never the identity code). */
+  clientId: z.string(),
+  person: reportPerson,
+  recipients: z.array(reportPerson).optional(),
+  action: z.string().optional(),
+  purpose: z.string().optional(),
+  categories: z.array(z.string()).optional(),
+  basis: z.string().optional(),
+});
+export type LogSearchRow = z.infer<typeof logSearchRow>;

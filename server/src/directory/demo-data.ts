@@ -4,11 +4,14 @@
 // organisations and municipalities appear only here, as demo data.
 // Loaded through the same import path as real files; skipped when the directory
 // already has organisations.
+import { randomUUID } from 'node:crypto';
 import { fictionalHetu } from '../../../shared/src/hetu.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Deps } from '../deps.ts';
 import { hashHetu } from './client-id.ts';
 import { importDirectory, type RawBatch } from './import.ts';
+import { storePolicy, type EscalationPolicy } from '../urgent/escalation.ts';
+import { saveSchedule } from '../urgent/oncall.ts';
 import { addMunicipalityContact, clientIdByHetuHash, countOrganisations, createAbsence } from './repository.ts';
 
 export const DEMO_PASSWORD = 'rinki-demo';
@@ -19,6 +22,7 @@ export const DEMO_ACCOUNTS = [
   { username: 'kela.yhteyshenkilo', staffId: 'kela.yhteyshenkilo', organisationId: 'kela-etelainen', description: 'Kela municipal liaison (kuntayhteyshenkilö) for the Eksote municipalities' },
   { username: 'kela.ruotsi', staffId: 'kela.ruotsi', organisationId: 'kela-lantinen', description: 'Kela Swedish-language handler, western district' },
   { username: 'eksote.sosiaalityontekija', staffId: 'eksote.sosiaalityontekija', organisationId: 'eksote', description: 'Eksote social worker, named worker (omatyöntekijä) of some demo clients' },
+  { username: 'eksote.paivystaja', staffId: 'eksote.paivystaja', organisationId: 'eksote', description: 'Eksote on-call social worker (sosiaalipäivystys): works the urgent queue' },
   { username: 'eksote.admin', staffId: 'eksote.admin', organisationId: 'eksote', description: 'Admin of Eksote' },
   { username: 'keusote.sosiaalityontekija', staffId: 'keusote.sosiaalityontekija', organisationId: 'keusote', description: 'Keusote social worker' },
   { username: 'pohjanmaa.socialarbetare', staffId: 'pohjanmaa.socialarbetare', organisationId: 'pohjanmaa', description: 'Ostrobothnia social worker (Swedish)' },
@@ -150,6 +154,7 @@ function buildStaff(): Person[] {
   add({ ...account('eksote.admin'), displayName: 'Eetu Ylläpitäjä', organisationId: 'eksote', roleNames: ['admin'], titleFi: 'Pääkäyttäjä', titleSv: 'Huvudanvändare' });
   add({ id: 'eksote.esihenkilo', organisationId: 'eksote', roleNames: ['supervisor'], teamIds: ['eksote-aikuissosiaalityo'], titleFi: 'Sosiaalityön esihenkilö', titleSv: 'Förman för socialt arbete' });
   for (let i = 1; i <= 5; i++) add({ id: `eksote-${i}`, organisationId: 'eksote', roleNames: i <= 2 ? ['caseworker', 'liaison'] : ['caseworker'], teamIds: ['eksote-aikuissosiaalityo'], ...socialWorker });
+  add({ ...account('eksote.paivystaja'), displayName: 'Päivi Päivystäjä', organisationId: 'eksote', roleNames: ['caseworker', 'on_call'], teamIds: ['eksote-sosiaalipaivystys'], ...socialWorker });
   for (let i = 1; i <= 3; i++) add({ id: `eksote-paivystys-${i}`, organisationId: 'eksote', roleNames: ['caseworker', 'on_call'], teamIds: ['eksote-sosiaalipaivystys'], ...socialWorker });
   add({ ...account('keusote.sosiaalityontekija'), displayName: 'Kalle Sosiaalityöntekijä', organisationId: 'keusote', roleNames: ['caseworker'], teamIds: ['keusote-aikuissosiaalityo'], ...socialWorker });
   add({ id: 'keusote.admin', organisationId: 'keusote', roleNames: ['admin'], titleFi: 'Pääkäyttäjä', titleSv: 'Huvudanvändare' });
@@ -290,13 +295,23 @@ export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clo
       standInId: 'kela.kasittelija',
       reason: 'leave',
     });
+    // Eksote's urgent queue escalates: the on-call team is alerted at once, the supervisor after 10 minutes unclaimed.
+    const policy: EscalationPolicy = { levels: [{ targets: [{ teamId: 'eksote-sosiaalipaivystys' }], delayMinutes: 10 }, { targets: [{ staffId: 'eksote.esihenkilo' }], delayMinutes: 20 }], loops: 0 };
+    await storePolicy(q, 'eksote', policy);
+    // Eksote's on-call rota: a weekly hand-off on Mondays at 8:00 through the social on-call team.
+    await saveSchedule(q, {
+      id: 'eksote-sosiaalipaivystys',
+      organisationId: 'eksote',
+      name: 'Sosiaalipäivystys',
+      definition: { layers: [{ name: 'Viikkovuoro', priority: 1, rotation: 'weekly', handoffTime: '08:00', start: '2026-01-05', participants: ['eksote.paivystaja', 'eksote-paivystys-1', 'eksote-paivystys-2', 'eksote-paivystys-3'] }], overrides: [] },
+    });
     // A few open concern notifications from Kela to the client's county.
     for (let i = 3; i < 60; i += 6) {
       const clientId = await clientIdByHetuHash(q, await hashHetu(deps.keys.clientIdKey, demoClientHetu(i)));
       await q.query(
-        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, status, created_at)
-         VALUES ($1, $2, 'kela-etelainen', $3, $4, $5)`,
-        [`demo-concern-${i}`, clientId, COUNTIES[i % 3], i % 12 === 3 ? 'received' : 'taken_charge', new Date(now.getTime() - i * 3600_000)],
+        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, sender_id, status, created_at)
+         VALUES ($1, $2, 'kela-etelainen', $3, 'kela.kasittelija', $4, $5)`,
+        [randomUUID(), clientId, COUNTIES[Math.floor(i / 6) % 3], i % 12 === 3 ? 'received' : 'taken_charge', new Date(now.getTime() - i * 3600_000)],
       );
     }
   });

@@ -37,6 +37,7 @@ import type { Queryable } from '../store/db.ts';
 import { ImportFileError, importDirectory, readImportFile } from './import.ts';
 import * as repo from './repository.ts';
 import { lookUpClient } from './service.ts';
+import { recordChange } from '../admin/changes.ts';
 
 const TAG = 'directory';
 
@@ -94,7 +95,10 @@ export function directoryMounts(deps: Deps): Mount[] {
       const person = await repo.getStaff(db, body.staffId);
       if (!person) throw badRequest(`body.staffId: unknown staff ${body.staffId}`, [{ path: 'body.staffId', message: 'unknown staff' }]);
       await requireAdmin(db, actor, person.organisationId, 'body.staffId');
-      await repo.addMunicipalityContact(db, params.code, body.staffId, body.kind);
+      await db.tx(async (q) => {
+        await repo.addMunicipalityContact(q, params.code, body.staffId, body.kind);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'contact', target: `${params.code}:${body.staffId}`, action: 'created', details: { kind: body.kind } });
+      });
     },
   });
   route(api, {
@@ -104,7 +108,10 @@ export function directoryMounts(deps: Deps): Mount[] {
       const person = await repo.getStaff(db, params.staffId);
       if (!person) throw notFound('No such contact');
       await requireAdmin(db, actor, person.organisationId, 'staffId');
-      if (!(await repo.removeMunicipalityContact(db, params.code, params.staffId, params.kind))) throw notFound('No such contact');
+      await db.tx(async (q) => {
+        if (!(await repo.removeMunicipalityContact(q, params.code, params.staffId, params.kind))) throw notFound('No such contact');
+        await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'contact', target: `${params.code}:${params.staffId}`, action: 'deleted', details: { kind: params.kind } });
+      });
     },
   });
 
@@ -133,6 +140,7 @@ export function directoryMounts(deps: Deps): Mount[] {
         await checkTeam(q, actor, body);
         if (await repo.getTeam(q, body.id)) throw conflict(`Team ${body.id} exists; use PUT`);
         await repo.upsertTeam(q, body);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: body.organisationId, kind: 'team', target: body.id, action: 'created', details: body });
         return (await repo.getTeam(q, body.id))!;
       }),
   });
@@ -147,6 +155,7 @@ export function directoryMounts(deps: Deps): Mount[] {
         const team = { ...body, id: params.id };
         await checkTeam(q, actor, team);
         await repo.upsertTeam(q, team);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: team.organisationId, kind: 'team', target: team.id, action: 'updated', details: body });
         return (await repo.getTeam(q, params.id))!;
       }),
   });
@@ -157,7 +166,10 @@ export function directoryMounts(deps: Deps): Mount[] {
       const existing = await repo.getTeam(db, params.id);
       if (!existing) throw notFound('No such team');
       await requireAdmin(db, actor, existing.organisationId, 'id');
-      await repo.deleteTeam(db, params.id);
+      await db.tx(async (q) => {
+        await repo.deleteTeam(q, params.id);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: existing.organisationId, kind: 'team', target: params.id, action: 'deleted' });
+      });
     },
   });
 
@@ -201,6 +213,7 @@ export function directoryMounts(deps: Deps): Mount[] {
         await checkStaff(q, actor, body);
         if (await repo.getStaff(q, body.id)) throw conflict(`Staff ${body.id} exists; use PUT`);
         await repo.upsertStaff(q, body);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: body.organisationId, kind: 'staff', target: body.id, action: 'created', details: body });
         return (await repo.getStaff(q, body.id, { withPrivate: true }))!;
       }),
   });
@@ -215,6 +228,7 @@ export function directoryMounts(deps: Deps): Mount[] {
         const person = { ...body, id: params.id };
         await checkStaff(q, actor, person);
         await repo.upsertStaff(q, person);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'staff', target: person.id, action: 'updated', details: body });
         return (await repo.getStaff(q, params.id, { withPrivate: true }))!;
       }),
   });
@@ -225,7 +239,10 @@ export function directoryMounts(deps: Deps): Mount[] {
       const existing = await repo.getStaff(db, params.id);
       if (!existing) throw notFound('No such person');
       await requireAdmin(db, actor, existing.organisationId, 'id');
-      await repo.deactivateStaff(db, params.id);
+      await db.tx(async (q) => {
+        await repo.deactivateStaff(q, params.id);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: existing.organisationId, kind: 'staff', target: params.id, action: 'deleted' });
+      });
     },
   });
 
@@ -251,7 +268,9 @@ export function directoryMounts(deps: Deps): Mount[] {
         await requireAdmin(q, actor, person.organisationId, 'body.staffId');
         if (body.standInId && !(await repo.getStaff(q, body.standInId)))
           throw badRequest(`body.standInId: unknown staff ${body.standInId}`, [{ path: 'body.standInId', message: 'unknown staff' }]);
-        return repo.createAbsence(q, body);
+        const absence = await repo.createAbsence(q, body);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'absence', target: body.staffId, action: 'created', details: body });
+        return absence;
       }),
   });
   route(api, {
@@ -262,7 +281,10 @@ export function directoryMounts(deps: Deps): Mount[] {
       if (!absence) throw notFound('No such absence');
       const person = (await repo.getStaff(db, absence.staffId))!;
       await requireAdmin(db, actor, person.organisationId, 'id');
-      await repo.deleteAbsence(db, params.id);
+      await db.tx(async (q) => {
+        await repo.deleteAbsence(q, params.id);
+        await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'absence', target: absence.staffId, action: 'deleted', details: { startsAt: absence.startsAt, endsAt: absence.endsAt } });
+      });
     },
   });
 
@@ -295,6 +317,9 @@ export function directoryMounts(deps: Deps): Mount[] {
         if (!(err instanceof ImportFileError)) throw err;
         report = { dryRun: query.dryRun, ok: false, counts: {}, issues: err.issues };
       }
+      // The counts only: rows may carry passwords and client identifiers.
+      if (report.ok && !report.dryRun)
+        await recordChange(db, actor, deps.clock.now(), { organisationId: actor.organisationId, kind: 'import', target: query.kind ?? query.format, action: 'imported', details: { counts: report.counts } });
       deps.log.info({ staffId: actor.staffId, dryRun: report.dryRun, ok: report.ok, counts: report.counts, issues: report.issues.length }, 'directory import');
       if (report.ok) return report;
       res.status(400).json({ error: 'invalid_import', message: `${report.issues.length} problem(s); nothing was written`, ...report });

@@ -8,6 +8,7 @@ import { canAdministerLegalBases, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { badRequest } from '../http/errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { recordChange } from '../admin/changes.ts';
 
 /** Names of the shipped set (fi, sv). */
 const SHIPPED_NAMES: Record<string, [string, string]> = {
@@ -110,6 +111,7 @@ export async function saveLegalBasis(
          name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv, changed_by = EXCLUDED.changed_by, changed_at = now()`,
       [code, from, input.requiresConsent, [...new Set(input.allows)], input.nameFi, input.nameSv, actor.staffId],
     );
+    await recordChange(q, actor, deps.clock.now(), { organisationId: actor.rootOrganisationId, kind: 'legal_basis', target: code, action: 'updated', details: { ...input, effectiveFrom: from.toISOString() } });
     deps.log.info({ staffId: actor.staffId, code, effectiveFrom: from.toISOString() }, 'legal basis changed');
     return { code, requiresConsent: input.requiresConsent, allows: [...new Set(input.allows)], nameFi: input.nameFi, nameSv: input.nameSv, effectiveFrom: from.toISOString() };
   });
@@ -117,9 +119,12 @@ export async function saveLegalBasis(
 
 export async function saveDataCategory(deps: Deps, actor: Actor, code: string, input: { nameFi: string; nameSv: string }): Promise<{ code: string; nameFi: string; nameSv: string }> {
   require(canAdministerLegalBases(actor), 'Only a national administrator can change the data categories');
-  await deps.db.query(
-    'INSERT INTO data_categories (code, name_fi, name_sv) VALUES ($1, $2, $3) ON CONFLICT (code) DO UPDATE SET name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv',
-    [code, input.nameFi, input.nameSv],
-  );
+  await deps.db.tx(async (q) => {
+    await q.query(
+      'INSERT INTO data_categories (code, name_fi, name_sv) VALUES ($1, $2, $3) ON CONFLICT (code) DO UPDATE SET name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv',
+      [code, input.nameFi, input.nameSv],
+    );
+    await recordChange(q, actor, deps.clock.now(), { organisationId: actor.rootOrganisationId, kind: 'data_category', target: code, action: 'updated', details: input });
+  });
   return { code, ...input };
 }

@@ -2,15 +2,15 @@
 // identifiers travel in bodies only (never in a URL).
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientReportInput, clientReportView, consentInput, consentView, dataCategoryInput, disclosureExportInput, disclosureInput, legalBasisInput } from '../../../shared/src/disclosures.ts';
+import { clientReportInput, clientReportView, consentInput, consentView, dataCategoryInput, disclosureExportInput, disclosureInput, legalBasisInput, logSearchInput, logSearchRow } from '../../../shared/src/disclosures.ts';
 import { basesInForce, saveDataCategory, saveLegalBasis } from './legal-bases.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { canRunClientReport, require } from '../auth/policies.ts';
-import { exportLogLines } from './export.ts';
+import { exportLogLines, verifyDatabaseLog } from './export.ts';
 import { disclosureBundle, disclosureCsv } from './fhir.ts';
-import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, withdrawConsent } from './service.ts';
+import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, searchLogs, withdrawConsent } from './service.ts';
 
 const TAG = 'disclosures';
 const codeParams = z.strictObject({ code: z.string().regex(/^[a-z0-9_]{1,60}$/) });
@@ -91,6 +91,30 @@ export function disclosureMounts(deps: Deps): Mount[] {
       for await (const chunk of exportLogLines(deps.db, params.log, deps.keys.auditSigning.publicKey)) res.write(chunk);
       res.end();
       return undefined;
+    },
+  });
+  route(api, {
+    method: 'post', path: '/api/disclosures/logs/search', tag: TAG,
+    summary: 'Search the access or disclosure log by client, person, organisation and period, newest first, at most 500 (auditors; a search by client is logged)',
+    body: logSearchInput, response: z.array(logSearchRow),
+    handler: ({ actor, body }) => searchLogs(deps, actor, body),
+  });
+  route(api, {
+    method: 'get', path: '/api/disclosures/logs/:log/verify', tag: TAG,
+    summary: 'Check the access or disclosure log’s hash chain and signed checkpoints with the public key, as audit:verify does (auditors)',
+    params: z.strictObject({ log: z.enum(['access', 'disclosure']) }),
+    response: z.object({
+      log: z.string(),
+      ok: z.boolean(),
+      entries: z.number().optional(),
+      checkpoints: z.number().optional(),
+      unsignedTail: z.number().optional(),
+      firstBad: z.object({ seq: z.number(), reason: z.string() }).optional(),
+    }),
+    handler: async ({ actor, params }) => {
+      require(canRunClientReport(actor), 'Only an auditor can verify a log');
+      const r = await verifyDatabaseLog(deps.db, params.log, deps.keys.auditSigning.publicKey);
+      return r.ok ? { log: params.log, ok: true, entries: r.entries, checkpoints: r.checkpoints, unsignedTail: r.unsignedTail } : { log: params.log, ok: false, firstBad: r.firstBad };
     },
   });
   return [{ path: '/', router: api }];

@@ -2,7 +2,7 @@
 // client data act (asiakastietolaki 703/2023, 11 §): who processed a client's
 // data, to whom it was disclosed and on what basis, normally for two years.
 import { randomUUID } from 'node:crypto';
-import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody } from '../../../shared/src/disclosures.ts';
+import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canRunClientReport, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
@@ -82,8 +82,7 @@ export async function discloseExplicitly(deps: Deps, actor: Actor, body: Disclos
 export async function clientReport(deps: Deps, actor: Actor, input: ClientReportInput): Promise<ClientReportView> {
   require(canRunClientReport(actor), 'Only an auditor can run a client report');
   const { db } = deps;
-  const clientId = 'hetu' in input.client ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, input.client.hetu)) : await clientIdByApplicationId(db, input.client.applicationId);
-  if (!clientId) throw notFound('No such client');
+  const clientId = await clientIdOf(deps, input.client);
   const now = deps.clock.now();
   const to = input.to ? new Date(input.to) : now;
   const from = input.from ? new Date(input.from) : new Date(to.getTime() - TWO_YEARS_MS);
@@ -101,14 +100,70 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
     const view: ClientReportView = { period: { from: from.toISOString(), to: to.toISOString() }, generatedAt: now.toISOString(), accesses: [], disclosures: [] };
     for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose });
     for (const d of disclosures) {
-      const list = (typeof d.recipients === 'string' ? JSON.parse(d.recipients) : d.recipients) as { staffId?: string; organisationId: string }[];
-      const recipients = [];
-      for (const r of list) recipients.push(await people(r.staffId ?? '', r.organisationId));
-      view.disclosures.push({ at: iso(d.at)!, discloser: await people(d.discloser_id), recipients, categories: d.categories, basis: d.basis, consentId: d.consent_id });
+      view.disclosures.push({ at: iso(d.at)!, discloser: await people(d.discloser_id), recipients: await recipientsOf(people, d.recipients), categories: d.categories, basis: d.basis, consentId: d.consent_id });
     }
     await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.report', purpose: 'audit', at: now }, auditSigner(deps));
     return view;
   });
+}
+
+const SEARCH_LIMIT = 500;
+
+/** The auditor's log search; a search by client is itself written to the access log. */
+export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput): Promise<LogSearchRow[]> {
+  require(canRunClientReport(actor), 'Only an auditor can search the logs');
+  const { db } = deps;
+  const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
+  const now = deps.clock.now();
+  const to = input.to ? new Date(input.to) : new Date(now.getTime() + 1);
+  const from = input.from ? new Date(input.from) : new Date(to.getTime() - TWO_YEARS_MS);
+  return db.tx(async (q) => {
+    const people = personLookup(q);
+    const rows: LogSearchRow[] = [];
+    if (input.log === 'access') {
+      const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
+        `SELECT at, actor_id, client_id, action, purpose FROM client_access_events
+          WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) AND ($4::text IS NULL OR actor_id = $4) AND ($5::text IS NULL OR actor_organisation_id = $5)
+          ORDER BY at DESC, id DESC LIMIT ${SEARCH_LIMIT}`,
+        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null],
+      );
+      for (const r of found) rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.actor_id), action: r.action, purpose: r.purpose });
+    } else {
+      const found = await q.query<{ at: Date; discloser_id: string; client_id: string; recipients: { staffId?: string; organisationId: string }[] | string; categories: string[]; basis: string }>(
+        `SELECT at, discloser_id, client_id, recipients, categories, basis FROM disclosures
+          WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3)
+            AND ($4::text IS NULL OR discloser_id = $4 OR recipients @> jsonb_build_array(jsonb_build_object('staffId', $4::text)))
+            AND ($5::text IS NULL OR discloser_organisation_id = $5 OR recipients @> jsonb_build_array(jsonb_build_object('organisationId', $5::text)))
+          ORDER BY at DESC, chain_seq DESC LIMIT ${SEARCH_LIMIT}`,
+        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null],
+      );
+      for (const r of found)
+        rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.discloser_id), recipients: await recipientsOf(people, r.recipients), categories: r.categories, basis: r.basis });
+    }
+    if (clientId) await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'log.search', purpose: 'audit', at: now }, auditSigner(deps));
+    return rows;
+  });
+}
+
+/** The client an identity code or application id names; 404 when there is none. */
+async function clientIdOf(deps: Deps, client: { hetu: string } | { applicationId: string }): Promise<string> {
+  const id = 'hetu' in client ? await clientIdByHetuHash(deps.db, await hashHetu(deps.keys.clientIdKey, client.hetu)) : await clientIdByApplicationId(deps.db, client.applicationId);
+  if (!id) throw notFound('No such client');
+  return id;
+}
+
+type RecipientRef = { staffId?: string; organisationId: string };
+
+/** A disclosure's recipients column (jsonb; text on drivers that do not parse it). */
+function recipientList(raw: RecipientRef[] | string): RecipientRef[] {
+  return typeof raw === 'string' ? (JSON.parse(raw) as RecipientRef[]) : raw;
+}
+
+/** Recipients as the reports show them: one after another, on the transaction's connection. */
+async function recipientsOf(people: ReturnType<typeof personLookup>, raw: RecipientRef[] | string) {
+  const out = [];
+  for (const r of recipientList(raw)) out.push(await people(r.staffId ?? '', r.organisationId));
+  return out;
 }
 
 function personLookup(q: Queryable) {
@@ -177,11 +232,7 @@ export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): 
 export async function exportDisclosures(deps: Deps, actor: Actor, input: DisclosureExportInput): Promise<DisclosureRecordRow[]> {
   require(canRunClientReport(actor), 'Only an auditor can export the disclosure log');
   const { db } = deps;
-  let clientId: string | undefined;
-  if (input.client) {
-    clientId = 'hetu' in input.client ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, input.client.hetu)) : await clientIdByApplicationId(db, input.client.applicationId);
-    if (!clientId) throw notFound('No such client');
-  }
+  const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
   return db.tx(async (q) => {
     const rows = await q.query<DisclosureRecordRow>(
       `SELECT id, at, discloser_id, discloser_organisation_id, recipients, client_id, categories, basis, consent_id, chain_seq::int AS chain_seq
@@ -190,6 +241,6 @@ export async function exportDisclosures(deps: Deps, actor: Actor, input: Disclos
     );
     if (clientId)
       await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.export', purpose: 'audit', at: deps.clock.now() }, auditSigner(deps));
-    return rows.map((r) => ({ ...r, recipients: typeof r.recipients === 'string' ? JSON.parse(r.recipients) : r.recipients }));
+    return rows.map((r) => ({ ...r, recipients: recipientList(r.recipients) }));
   });
 }

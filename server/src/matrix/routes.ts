@@ -6,7 +6,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { z, type ZodType } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
@@ -636,12 +636,15 @@ export function matrixMounts(deps: Deps): Mount[] {
     method: 'post',
     path: '/api/auth/matrix-login-token',
     tag: 'auth',
-    summary: 'A one-time Matrix login token (m.login.token) for the signed-in person, valid two minutes',
+    summary: 'A one-time Matrix login token (m.login.token) for the signed-in person, valid two minutes, and the key that encrypts the browser’s crypto store',
     body: z.strictObject({}),
-    response: z.object({ loginToken: z.string(), expiresAt: z.string() }),
+    response: z.object({ loginToken: z.string(), expiresAt: z.string(), cryptoStoreKey: z.string() }),
     handler: async ({ actor }) => {
       const t = await issueMatrixLoginToken(deps.db, actor.staffId, deps.clock.now());
-      return { loginToken: t.loginToken, expiresAt: t.expiresAt.toISOString() };
+      // The browser keeps its Olm/Megolm keys in IndexedDB encrypted with this key: without a
+      // signed-in session a copy of the browser profile does not open them.
+      const cryptoStoreKey = createHmac('sha256', deps.keys.cookieSecret).update(`matrix-crypto-store:${actor.staffId}`).digest('base64');
+      return { loginToken: t.loginToken, expiresAt: t.expiresAt.toISOString(), cryptoStoreKey };
     },
   });
 

@@ -432,6 +432,20 @@ for (const store of STORE_KINDS) {
       await publish(countyARules(f.teams.kelaSouth));
     });
 
+    it('lists my own requests, newest first, and nobody else’s', async () => {
+      clock.advance(1_000);
+      const started = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+      const mine = await call<RingRequestView[]>(f.staff.countyAWorker, 'GET', '/api/ringing/requests');
+      expect(mine.status).to.equal(200);
+      expect(mine.body[0].requestId).to.equal(started.body.requestId);
+      expect(mine.body.every((r) => r.requester.staffId === f.staff.countyAWorker)).to.equal(true);
+      const times = mine.body.map((r) => r.createdAt);
+      expect(times).to.deep.equal([...times].sort().reverse());
+      const theirs = await call<RingRequestView[]>(f.staff.countyBWorker, 'GET', '/api/ringing/requests');
+      expect(theirs.body.some((r) => r.requestId === started.body.requestId)).to.equal(false);
+      await call(f.staff.countyAWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
+    });
+
     // Last: it publishes Kela district rules that would change the tests above.
     it('routes by the rules of the side being reached: a county requester by the Kela district serving the client’s municipality', async () => {
       await online(f.staff.countyAWorker, f.staff.kelaWorker, f.staff.kelaSwedish, f.staff.countyAContact);

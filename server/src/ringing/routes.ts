@@ -27,6 +27,13 @@ export function ringingMounts(_deps: Deps, ringing: Ringing): Mount[] {
   });
 
   route(api, {
+    method: 'get', path: '/api/ringing/requests', tag: TAG,
+    summary: 'My own requests of the last week, newest first, with their live state',
+    response: z.array(ringRequestView),
+    handler: ({ actor }) => ringing.mine(actor),
+  });
+
+  route(api, {
     method: 'get', path: '/api/ringing/requests/:requestId', tag: TAG,
     summary: 'A request with its live state and decision path (requester and the people it rang)',
     params: requestParams, response: ringRequestView,

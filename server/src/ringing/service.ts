@@ -7,7 +7,7 @@
 // first checks the request is still where the evaluation started (state and
 // round). A stale evaluation is simply dropped.
 import { randomUUID } from 'node:crypto';
-import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView } from '../../../shared/src/routing.ts';
+import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView, StepSelect } from '../../../shared/src/routing.ts';
 import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
@@ -308,6 +308,18 @@ export class Ringing {
     return this.view(this.deps.db, req);
   }
 
+  /** My own requests of the last week, newest first (the app's home after a reload). */
+  async mine(actor: Actor): Promise<RingRequestView[]> {
+    const since = new Date(this.deps.clock.now().getTime() - 7 * 86_400_000);
+    const rows = await this.deps.db.query<RequestRow>(
+      'SELECT * FROM routing_requests WHERE requester_id = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT 50',
+      [actor.staffId, since],
+    );
+    const out: RingRequestView[] = [];
+    for (const r of rows) out.push(await this.view(this.deps.db, r));
+    return out;
+  }
+
   /** Offers ringing for me now (the app asks after a reconnect). */
   async myOffers(actor: Actor): Promise<RingOfferView[]> {
     const rows = await this.deps.db.query<{ id: string; request_id: string; expires_at: Date; step_id: string }>(
@@ -423,7 +435,7 @@ export class Ringing {
     const step = this.stepOf(req, plan.stepIndex)!;
     const round = req.round + 1;
     const expiresAt = new Date(now.getTime() + step.ringTimeoutSeconds * 1000);
-    const offered: { id: string; staffId: string }[] = [];
+    const offered: { id: string; staffId: string; standInFor?: { displayName: string } }[] = [];
     for (const c of plan.batch) {
       const id = randomUUID();
       await q.query(
@@ -435,7 +447,7 @@ export class Ringing {
          ON CONFLICT (rotation_key, staff_id) DO UPDATE SET last_offered_at = EXCLUDED.last_offered_at`,
         [`${req.rule_set_region}:${req.filter!.id}:${step.id}`, c.staffId, now],
       );
-      offered.push({ id, staffId: c.staffId });
+      offered.push({ id, staffId: c.staffId, standInFor: c.standInFor });
     }
     const event: RingEventView = { at: now.toISOString(), kind: 'offered', explanation: { key: 'ringing.event.offered', params: { stepId: step.id, staffIds: offered.map((o) => o.staffId) } } };
     await q.query(
@@ -447,7 +459,7 @@ export class Ringing {
     effects.push(async () => {
       await wakeTimerRunners(this.deps.bus, expiresAt);
       const fresh = (await this.row(this.deps.db, req.id))!;
-      for (const o of offered) this.realtime().toUser(o.staffId, 'ring:offer', await this.offerView(this.deps.db, fresh, o.id, expiresAt, why));
+      for (const o of offered) this.realtime().toUser(o.staffId, 'ring:offer', await this.offerView(this.deps.db, fresh, o.id, expiresAt, whyThisPerson(why, step.select, o.standInFor)));
       await this.progress(req.id);
     });
   }
@@ -628,6 +640,11 @@ function splitBatch(step: Pick<StepDecisionView, 'strategy' | 'candidates'>): Pi
 
 function listedAfter(decision: DecisionView): string[] {
   return decision.steps.flatMap((s) => s.candidates.map((c) => c.staffId));
+}
+
+/** The step's explanation plus what chose this person: the step's selector, and whom they stand in for. */
+function whyThisPerson(why: RingOfferView['why'], select: StepSelect, standInFor: { displayName: string } | undefined): RingOfferView['why'] {
+  return { key: why.key, params: { ...why.params, ...select, ...(standInFor ? { standInForName: standInFor.displayName } : {}) } };
 }
 
 function lastStepWhy(req: RequestRow): RingOfferView['why'] {

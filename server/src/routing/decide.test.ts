@@ -10,7 +10,7 @@ import { DirectoryCache, loadDirectory } from '../directory/snapshot.ts';
 import type { Presence } from '../realtime/presence.ts';
 import type { Db } from '../store/db.ts';
 import { testDb } from '../../../tests/helpers/env.ts';
-import { DEFAULT_RULE_SET } from './default-rules.ts';
+import { DEFAULT_RULE_SET } from '../../../shared/src/default-rules.ts';
 import { addWorkingDays, decide as evaluate, type PresenceLookup, type RoutingRequest } from './decide.ts';
 import { diffJson } from './diff.ts';
 import { validateRuleSet } from './validate.ts';

@@ -9,7 +9,7 @@ import type { Actor } from '../auth/actor.ts';
 import { decideForClient } from './service.ts';
 import type { PresenceLookup } from './decide.ts';
 import { validateRuleSet } from './validate.ts';
-import { DEFAULT_RULE_SET } from './default-rules.ts';
+import { DEFAULT_RULE_SET } from '../../../shared/src/default-rules.ts';
 import { EXAMPLE_RULE_SET } from '../../../shared/src/routing.ts';
 
 /** Wednesday 18 November 2026, 10:00 in Helsinki. */

@@ -4,7 +4,7 @@
 // republishes an old body as a new version. Callers pass a transaction.
 import { DEFAULT_REGION, type RuleChangeView, type RuleSet, type RuleSetStatus, type RuleSetVersionView } from '../../../shared/src/routing.ts';
 import type { Queryable } from '../store/db.ts';
-import { DEFAULT_RULE_SET } from './default-rules.ts';
+import { DEFAULT_RULE_SET } from '../../../shared/src/default-rules.ts';
 import { diffJson } from './diff.ts';
 
 type Row = Record<string, unknown>;

@@ -15,6 +15,7 @@ import type { Realtime } from '../realtime/gateway.ts';
 import type { Queryable } from '../store/db.ts';
 import { scheduleTimer, type TimerHandler } from '../timers/timers.ts';
 import { loadSchedule, whoIsOnCall } from './oncall.ts';
+import { recordChange } from '../admin/changes.ts';
 
 export const ESCALATE_TIMER = 'urgent.escalate';
 
@@ -31,11 +32,27 @@ export type EscalationPolicy = z.infer<typeof escalationPolicySchema>;
 
 const policyId = (region: string) => `${region}:urgent`;
 
+/** Writes a region's (checked) escalation policy, replacing the one it had. */
+export async function storePolicy(q: Queryable, region: string, policy: EscalationPolicy): Promise<void> {
+  await q.query(
+    `INSERT INTO escalation_policies (id, organisation_id, name, definition) VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
+    [policyId(region), region, 'Urgent queue', JSON.stringify(policy)],
+  );
+}
+
 export class Escalations {
+  private readonly levelListeners: ((itemId: string) => void)[] = [];
+
   constructor(
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
   ) {}
+
+  /** Called after a level's alert is committed, so the queue can show the item's new level to everyone watching it. */
+  onLevelReached(listener: (itemId: string) => void): void {
+    this.levelListeners.push(listener);
+  }
 
   /** The region's policy for its urgent queue (admin of the region); every target must exist. */
   async savePolicy(actor: Actor, region: string, input: unknown): Promise<EscalationPolicy> {
@@ -60,12 +77,19 @@ export class Escalations {
         if (!found) throw badRequest(`${path}: unknown target`, [{ path, message: 'unknown target' }]);
       }
     }
-    await this.deps.db.query(
-      `INSERT INTO escalation_policies (id, organisation_id, name, definition) VALUES ($1, $2, $3, $4::jsonb)
-       ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
-      [policyId(region), region, 'Urgent queue', JSON.stringify(policy)],
-    );
+    await this.deps.db.tx(async (q) => {
+      await storePolicy(q, region, policy);
+      await recordChange(q, actor, this.deps.clock.now(), { organisationId: region, kind: 'escalation_policy', target: region, action: 'updated', details: policy });
+    });
     return policy;
+  }
+
+  /** The policy as its admins read it in the console. */
+  async readPolicy(actor: Actor, region: string): Promise<EscalationPolicy | undefined> {
+    const scope = await organisationScope(this.deps.db, region);
+    if (!scope || scope.kind !== 'county') throw notFound('No such region');
+    if (!canAdministerUrgencyCriteria(actor, { id: region, rootId: scope.rootId })) throw forbidden('Only an admin of the region can read its escalation policy');
+    return this.policy(this.deps.db, region);
   }
 
   async policy(q: Queryable, region: string): Promise<EscalationPolicy | undefined> {
@@ -137,7 +161,10 @@ export class Escalations {
           key: `escalation:${x.id}:${step + 1}`,
           payload: { escalationId: x.id, step: step + 1 },
         });
-        ctx.afterCommit(() => recipients.forEach((s) => this.realtime().toUser(s, 'urgent:escalation', { itemId: x.subject_id, region: x.organisation_id, level: level + 1, loop })));
+        ctx.afterCommit(() => {
+          recipients.forEach((s) => this.realtime().toUser(s, 'urgent:escalation', { itemId: x.subject_id, region: x.organisation_id, level: level + 1, loop }));
+          this.levelListeners.forEach((l) => l(x.subject_id));
+        });
       },
     };
   }

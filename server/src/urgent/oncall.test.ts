@@ -3,7 +3,7 @@ import { testDb } from '../../../tests/helpers/env.ts';
 import { FIXTURE, makeOrgFixture } from '../directory/fixtures.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Db } from '../store/db.ts';
-import { layerShiftAt, loadSchedule, parseScheduleDefinition, saveSchedule, whoIsOnCall, type ScheduleDefinition } from './oncall.ts';
+import { layerShiftAt, loadSchedule, onCallCalendar, parseScheduleDefinition, saveSchedule, whoIsOnCall, type ScheduleDefinition } from './oncall.ts';
 
 const { staff: s, orgs } = FIXTURE;
 
@@ -28,6 +28,21 @@ const daily = (over: Partial<ScheduleDefinition['layers'][number]> = {}) => ({
 });
 
 describe('on-call schedules', () => {
+  it('lays out a calendar: shifts, an override cutting into one, and a gap before the layer starts', () => {
+    const def = parseScheduleDefinition({
+      layers: [daily({ start: '2026-11-02' })],
+      overrides: [{ staffId: s.countyAAdmin, start: '2026-11-02T18:00:00Z', end: '2026-11-02T20:00:00Z', reason: 'vaihto' }],
+    });
+    const segments = onCallCalendar(def, new Date('2026-11-02T12:00:00Z'), new Date('2026-11-03T15:00:00Z')).map((x) => [x.staffId, x.source, x.start.toISOString(), x.end.toISOString()]);
+    expect(segments).to.deep.equal([
+      [null, null, '2026-11-02T12:00:00.000Z', '2026-11-02T14:00:00.000Z'], // 16:00 EET: the layer's first shift
+      [s.countyAWorker, 'layer', '2026-11-02T14:00:00.000Z', '2026-11-02T18:00:00.000Z'],
+      [s.countyAAdmin, 'override', '2026-11-02T18:00:00.000Z', '2026-11-02T20:00:00.000Z'],
+      [s.countyAWorker, 'layer', '2026-11-02T20:00:00.000Z', '2026-11-03T14:00:00.000Z'],
+      [s.countyAOnCall, 'layer', '2026-11-03T14:00:00.000Z', '2026-11-03T15:00:00.000Z'],
+    ]);
+  });
+
   it('hands off at 16:00 Helsinki time on the day DST ends (2026-10-25): the shift before lasts 25 hours', () => {
     const def = parseScheduleDefinition({ layers: [daily()] });
     // slots: 20 Oct worker, 21 on-call, 22 worker, 23 on-call, 24 worker, 25 on-call

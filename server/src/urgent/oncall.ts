@@ -191,3 +191,30 @@ export function whoIsOnCall(def: ScheduleDefinition, at: Date): OnCall | undefin
   }
   return undefined;
 }
+
+export interface CalendarSegment {
+  staffId: string | null;
+  source: 'override' | 'layer' | null;
+  detail: string | null;
+  start: Date;
+  end: Date;
+}
+
+/** Who is on call from `from` to `to`, as consecutive segments (a gap is a segment with nobody). */
+export function onCallCalendar(def: ScheduleDefinition, from: Date, to: Date): CalendarSegment[] {
+  const GAP_STEP_MS = 15 * 60_000;
+  const segments: CalendarSegment[] = [];
+  let t = from.getTime();
+  while (t < to.getTime()) {
+    const now = whoIsOnCall(def, new Date(t));
+    // A shift's end, cut short where an override begins; nobody: look again a little later.
+    const nextOverride = Math.min(...def.overrides.map((o) => Date.parse(o.start)).filter((s) => s > t));
+    const end = Math.min(to.getTime(), nextOverride, now ? now.until.getTime() : t + GAP_STEP_MS);
+    const last = segments[segments.length - 1];
+    const who = now?.staffId ?? null;
+    if (last && last.staffId === who && last.source === (now?.source ?? null) && last.end.getTime() === t) last.end = new Date(end);
+    else segments.push({ staffId: who, source: now?.source ?? null, detail: now?.detail ?? null, start: new Date(t), end: new Date(end) });
+    t = end;
+  }
+  return segments;
+}

@@ -13,6 +13,7 @@ import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import type { Queryable } from '../store/db.ts';
 import type { Escalations } from './escalation.ts';
+import { recordChange } from '../admin/changes.ts';
 
 /** Wall-clock SLAs of an urgent item: acknowledge within 15 minutes, resolve within 4 hours. */
 export const ACK_SLA_MS = 15 * 60_000;
@@ -58,7 +59,9 @@ export class UrgentQueue {
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
     readonly escalations: Escalations,
-  ) {}
+  ) {
+    escalations.onLevelReached((itemId) => void this.announce(itemId).catch((err) => this.deps.log.error({ err, itemId }, 'could not announce an escalated urgent item')));
+  }
 
   /** The criteria a region's urgent requests cite: its own, else the default set. */
   async criteria(q: Queryable, region: string): Promise<UrgencyCriterionView[]> {
@@ -95,6 +98,7 @@ export class UrgentQueue {
           [region, c.code, c.nameFi, c.nameSv],
         );
       }
+      await recordChange(q, actor, this.deps.clock.now(), { organisationId: region, kind: 'urgency_criteria', target: region, action: 'updated', details: { criteria } });
     });
     this.deps.log.info({ staffId: actor.staffId, region, count: criteria.length }, 'urgency criteria changed');
     return this.criteria(this.deps.db, region);

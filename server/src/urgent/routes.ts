@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { assessInput, criteriaInput, handOverInput, urgencyCriterionView, urgentItemView } from '../../../shared/src/urgent.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { HttpError } from '../http/errors.ts';
+import { HttpError, notFound } from '../http/errors.ts';
 import type { SocketCommand } from '../realtime/gateway.ts';
 import { escalationPolicySchema } from './escalation.ts';
 import { urgentRoom, type UrgentQueue } from './queue.ts';
@@ -25,6 +25,15 @@ export function urgentMounts(queue: UrgentQueue, deps: { db: Parameters<UrgentQu
     method: 'put', path: '/api/urgent/regions/:region/criteria', tag: TAG, summary: 'Replace the region’s urgency criteria (admin of the region)',
     params: regionParams, body: criteriaInput, response: z.array(urgencyCriterionView),
     handler: ({ actor, params, body }) => queue.setCriteria(actor, params.region, body.criteria),
+  });
+  route(api, {
+    method: 'get', path: '/api/urgent/regions/:region/escalation-policy', tag: TAG, summary: 'The region’s escalation policy, or 404 when it has none (admins of the region)',
+    params: regionParams, response: escalationPolicySchema,
+    handler: async ({ actor, params }) => {
+      const policy = await queue.escalations.readPolicy(actor, params.region);
+      if (!policy) throw notFound('No escalation policy');
+      return policy;
+    },
   });
   route(api, {
     method: 'put', path: '/api/urgent/regions/:region/escalation-policy', tag: TAG,

@@ -10,7 +10,8 @@ import { organisationScope } from '../directory/repository.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { badRequest, forbidden, notFound } from '../http/errors.ts';
-import { loadSchedule, saveSchedule, whoIsOnCall } from './oncall.ts';
+import { loadSchedule, onCallCalendar, saveSchedule, whoIsOnCall } from './oncall.ts';
+import { recordChange } from '../admin/changes.ts';
 
 const TAG = 'urgent';
 const params = z.strictObject({ id: naturalId });
@@ -32,7 +33,11 @@ export function scheduleMounts(deps: Deps): Mount[] {
       if (!canAdministerOrganisation(actor, { id: scope.id, rootId: scope.rootId })) throw forbidden('Only an admin of the organisation can change its schedules');
       const existing = await loadSchedule(db, p.id);
       if (existing && existing.organisationId !== body.organisationId) throw forbidden('This schedule belongs to another organisation');
-      return db.tx((q) => saveSchedule(q, { id: p.id, organisationId: body.organisationId, name: body.name, definition: body.definition }));
+      return db.tx(async (q) => {
+        const saved = await saveSchedule(q, { id: p.id, organisationId: body.organisationId, name: body.name, definition: body.definition });
+        await recordChange(q, actor, deps.clock.now(), { organisationId: body.organisationId, kind: 'oncall_schedule', target: p.id, action: existing ? 'updated' : 'created', details: { name: body.name, definition: saved.definition } });
+        return saved;
+      });
     },
   });
   route(api, {
@@ -49,6 +54,34 @@ export function scheduleMounts(deps: Deps): Mount[] {
         at: at.toISOString(),
         onCall: onCall ? { staffId: onCall.staffId, displayName: person?.display_name ?? onCall.staffId, source: onCall.source, detail: onCall.detail ?? null, until: onCall.until.toISOString() } : null,
       };
+    },
+  });
+  route(api, {
+    method: 'get', path: '/api/urgent/schedules', tag: TAG, summary: 'The on-call schedules of an organisation (its people, and on-call staff of the other side)',
+    query: z.strictObject({ organisationId: naturalId }), response: z.array(scheduleView),
+    handler: async ({ actor, query }) => {
+      const scope = await organisationScope(db, query.organisationId);
+      if (!scope || !canReadOnCallSchedule(actor, { rootId: scope.rootId })) throw notFound('No such organisation');
+      const rows = await db.query<{ id: string; organisation_id: string; name: string; definition: unknown }>(
+        'SELECT id, organisation_id, name, definition FROM oncall_schedules WHERE organisation_id = $1 ORDER BY name',
+        [query.organisationId],
+      );
+      return rows.map((r) => ({ id: r.id, organisationId: r.organisation_id, name: r.name, definition: r.definition }));
+    },
+  });
+  route(api, {
+    method: 'get', path: '/api/urgent/schedules/:id/calendar', tag: TAG, summary: 'Who is on call over the coming days (default: 28 days from now), as consecutive segments',
+    params, query: z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), days: z.coerce.number().int().min(1).max(62).default(28) }),
+    response: z.array(z.object({ staffId: z.string().nullable(), displayName: z.string().nullable(), source: z.enum(['override', 'layer']).nullable(), detail: z.string().nullable(), start: z.string(), end: z.string() })),
+    handler: async ({ actor, params: p, query }) => {
+      const schedule = await loadSchedule(db, p.id);
+      const scope = schedule && (await organisationScope(db, schedule.organisationId));
+      if (!schedule || !scope || !canReadOnCallSchedule(actor, { rootId: scope.rootId })) throw notFound('No such schedule');
+      const from = query.from ? new Date(query.from) : deps.clock.now();
+      const segments = onCallCalendar(schedule.definition, from, new Date(from.getTime() + query.days * 86_400_000));
+      const ids = [...new Set(segments.map((s) => s.staffId).filter((s): s is string => !!s))];
+      const names = new Map((await db.query<{ id: string; display_name: string }>('SELECT id, display_name FROM staff WHERE id = ANY($1::text[])', [ids])).map((r) => [r.id, r.display_name]));
+      return segments.map((s) => ({ ...s, displayName: s.staffId ? (names.get(s.staffId) ?? s.staffId) : null, start: s.start.toISOString(), end: s.end.toISOString() }));
     },
   });
   return [{ path: '/', router: api }];

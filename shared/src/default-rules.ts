@@ -11,7 +11,7 @@
 //   county's named contact persons, then the county's social work (Swedish
 //   speakers first for a Swedish-speaking client);
 // - then a callback request due the next working day.
-import type { RuleSet, Step } from '../../../shared/src/routing.ts';
+import type { RuleSet, Step } from './routing.ts';
 
 const ring = (id: string, select: Step['select'], extra: Partial<Step> = {}): Step => ({
   id, select, strategy: 'simultaneous', ringTimeoutSeconds: 30, ...extra,
