@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { STORE_KINDS, startTestRinki, type TestRinki } from './helpers/env.ts';
+import { ensureClientBuilt } from './helpers/browser.ts';
 
 for (const store of STORE_KINDS) {
   describe(`foundation on ${store}`, () => {
     let rinki: TestRinki;
     before(async () => {
+      ensureClientBuilt();
       rinki = await startTestRinki({ store });
     });
     after(() => rinki.cleanup());
@@ -21,6 +23,16 @@ for (const store of STORE_KINDS) {
         expect(res.status, path).to.equal(404);
         expect(await res.json()).to.have.property('error', 'not_found');
       }
+    });
+
+    it('serves the browser app to a browser navigating to any page path, and never for API paths', async () => {
+      const page = await fetch(`${rinki.url}/some/view`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(page.status).to.equal(200);
+      expect(page.headers.get('content-type')).to.match(/text\/html/);
+      expect(page.headers.get('content-security-policy')).to.match(/script-src 'self' 'wasm-unsafe-eval'/);
+      expect(await page.text()).to.match(/<div id="app">/);
+      const api = await fetch(`${rinki.url}/api/nothing`, { headers: { accept: 'text/html' } });
+      expect(api.status).to.equal(404);
     });
   });
 }

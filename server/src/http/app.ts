@@ -8,6 +8,7 @@ import cookieParser from 'cookie-parser';
 import type { Deps } from '../deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { openApiDocument } from './api.ts';
+import { serveWebApp } from './web-app.ts';
 
 export interface Mount {
   path: string;
@@ -70,15 +71,13 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
     res.json(openapi);
   });
 
+  // Static files of the browser app need no session look-up.
+  serveWebApp(app);
   app.use(opts.authenticate);
   for (const m of opts.mounts.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
   for (const m of opts.mounts.filter((m) => !m.ownBodyParsing)) app.use(m.path, m.router);
 
-  // Until the browser app is served here, the root says where the APIs are.
-  app.get('/', (_req, res) => {
-    res.json({ name: 'Rinki', api: '/api/openapi.json', matrix: '/_matrix/client/versions', health: '/healthz' });
-  });
   app.use((_req, _res, next) => next(notFound('No such endpoint')));
   app.use(errorHandler(log));
   return app;
