@@ -153,10 +153,17 @@ export async function waitUntilEncrypted(client: sdk.MatrixClient, roomId: strin
   await eventually('room known as encrypted', async () => (client.getRoom(roomId) && (await client.getCrypto()!.isEncryptionEnabledInRoom(roomId))) || undefined);
 }
 
-export async function joinWhenInvited(client: sdk.MatrixClient, roomId: string): Promise<void> {
+/**
+ * Joins on invite, then waits until the members already there (`seenBy`) see the join: a sender
+ * shares its room key only with the members it knows of, so sending earlier leaves the newcomer
+ * unable to decrypt.
+ */
+export async function joinWhenInvited(client: sdk.MatrixClient, roomId: string, seenBy: sdk.MatrixClient[]): Promise<void> {
   await eventually('invite to arrive', () => client.getRoom(roomId)?.getMyMembership() === 'invite' || undefined);
   await client.joinRoom(roomId);
   await waitJoined(client, roomId);
+  const me = client.getUserId()!;
+  await eventually('the other members to see the join', () => seenBy.every((x) => x.getRoom(roomId)?.getMember(me)?.membership === 'join') || undefined);
 }
 
 /** Waits until this client (e.g. another device of a member) sees the room as joined and encrypted. */

@@ -75,7 +75,7 @@ for (const store of STORE_KINDS) {
       a = await loginClient(rinki.url, 'anna');
       b = await loginClient(rinki.url, 'antti');
       const roomId = await createConference(a, [b.getUserId()!]);
-      await joinWhenInvited(b, roomId);
+      await joinWhenInvited(b, roomId, [a]);
       await sendText(a, roomId, `first ${canary}`);
       await sendText(b, roomId, `reply ${canary}`);
       await waitForBodies(b, roomId, [`first ${canary}`]);
@@ -118,7 +118,7 @@ describe('Matrix: a restart loses nothing (PGlite, same data directory)', functi
     a = await loginClient(rinki.url, 'anna');
     b = await loginClient(rinki.url, 'antti');
     const roomId = await createConference(a, [b.getUserId()!]);
-    await joinWhenInvited(b, roomId);
+    await joinWhenInvited(b, roomId, [a]);
     await sendText(a, roomId, 'before restart');
     await waitForBodies(b, roomId, ['before restart']);
 

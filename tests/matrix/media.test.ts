@@ -82,7 +82,7 @@ describe('Matrix media: an encrypted attachment through matrix-js-sdk', function
     const b = await loginClient(rinki.url, 'antti');
     clients.push(a, b);
     const roomId = await createConference(a, [b.getUserId()!]);
-    await joinWhenInvited(b, roomId);
+    await joinWhenInvited(b, roomId, [a]);
 
     const canary = `MEDIA-CANARY-${Date.now()}`;
     const plain = new Uint8Array(Buffer.from(`${canary}\n`.repeat(2_000)));

@@ -55,7 +55,7 @@ describe('Matrix across two nodes (PostgreSQL + Redis)', function () {
     a = await loginClient(nodes[0].url, 'anna');
     b = await loginClient(nodes[1].url, 'antti');
     const roomId = await createConference(a, [b.getUserId()!]);
-    await joinWhenInvited(b, roomId);
+    await joinWhenInvited(b, roomId, [a]);
     await sendText(a, roomId, 'from node 1');
     await waitForBodies(b, roomId, ['from node 1']);
     await sendText(b, roomId, 'from node 2');

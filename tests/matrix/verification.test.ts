@@ -72,7 +72,7 @@ describe('Matrix: cross-signing and emoji verification with matrix-js-sdk', func
     const b = await loginClient(rinki.url, 'antti');
     clients.push(a, b);
     const roomId = await createConference(a, [b.getUserId()!]);
-    await joinWhenInvited(b, roomId);
+    await joinWhenInvited(b, roomId, [a]);
 
     await bootstrap(a, 'anna');
     await bootstrap(b, 'antti');
