@@ -113,6 +113,8 @@ export async function uploadKeys(ctx: MatrixContext, caller: Caller, body: KeysU
         [caller.staffId, caller.deviceId, algorithm, keyId, JSON.stringify(key)],
       );
     }
+    // New key counts: the device's next /sync must read them, not repeat the counts it was last told.
+    if (otks.length || fallbacks.length) wake.add(caller.staffId);
     return { one_time_key_counts: await oneTimeKeyCounts(q, caller.staffId, caller.deviceId) };
   });
 }
@@ -158,6 +160,7 @@ export async function claimKeys(ctx: MatrixContext, caller: Caller, wanted: Reco
   const q = ctx.deps.db;
   const visible = await sharingUsers(q, caller.staffId);
   const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  const owners = new Set<string>();
   for (const [userId, devices] of Object.entries(wanted)) {
     const staffId = ctx.ids.staffId(userId);
     if (!staffId || !visible.has(staffId)) continue;
@@ -180,9 +183,14 @@ export async function claimKeys(ctx: MatrixContext, caller: Caller, wanted: Reco
         );
         key = fb[0];
       }
-      if (key) ((out[userId] ??= {})[deviceId] ??= {})[`${algorithm}:${key.key_id}`] = key.key_json;
+      if (key) {
+        ((out[userId] ??= {})[deviceId] ??= {})[`${algorithm}:${key.key_id}`] = key.key_json;
+        owners.add(staffId);
+      }
     }
   }
+  // Fewer keys left: the owners' next /sync must read the counts again.
+  await ctx.notifier.wake(owners).catch((err: unknown) => ctx.deps.log.warn({ err }, 'matrix wake-up not published'));
   return { one_time_keys: out, failures: {} };
 }
 

@@ -8,6 +8,7 @@ import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, canonica
 import { MatrixError, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { lockStream, nextPos } from './stream.ts';
+import type { MessageBatch, RecentEvent } from './recent.ts';
 
 export const MEGOLM = 'm.megolm.v1.aes-sha2';
 export const ROOM_VERSION = '10';
@@ -297,12 +298,11 @@ export async function sendMessageEvent(
   // only the position is taken and the event inserted, with the membership
   // re-checked in that statement (it sees everything committed before the lock).
   const q0 = ctx.deps.db;
-  const [pre] = await q0.query<{ earlier: string | null; membership: Membership | null; power_levels: PowerLevels | null; members: string[] }>(
+  const [pre] = await q0.query<{ earlier: string | null; membership: Membership | null; power_levels: PowerLevels | null }>(
     `SELECT (SELECT event_id FROM matrix_events WHERE sender_staff_id = $1 AND device_id = $2 AND txn_id = $3) AS earlier,
             (SELECT membership FROM matrix_memberships WHERE room_id = $4 AND staff_id = $1) AS membership,
             (SELECT e.content FROM matrix_room_state s JOIN matrix_events e ON e.stream_pos = s.stream_pos
-              WHERE s.room_id = $4 AND s.type = 'm.room.power_levels' AND s.state_key = '') AS power_levels,
-            ARRAY(SELECT staff_id FROM matrix_memberships WHERE room_id = $4 AND membership IN ('join', 'invite')) AS members`,
+              WHERE s.room_id = $4 AND s.type = 'm.room.power_levels' AND s.state_key = '') AS power_levels`,
     [caller.staffId, caller.deviceId, txnId, roomId],
   );
   if (pre.earlier) return { event_id: pre.earlier };
@@ -310,10 +310,9 @@ export async function sendMessageEvent(
   if (type !== ENCRYPTED) throw mxForbidden('A case conference accepts only encrypted messages (m.room.encrypted)');
   const pl = pre.power_levels ?? {};
   requireLevel(pl, caller.userId, eventLevel(pl, type, false), `send ${type}`);
-  const wakeUp = pre.members;
   const eventId = newEventId();
   try {
-    await appendBatched(ctx, { caller, roomId, type, txnId, content, eventId, wakeUp });
+    await appendBatched(ctx, { caller, roomId, type, txnId, content, eventId });
     return { event_id: eventId };
   } catch (err) {
     // The same transaction sent twice at once: the unique index let one in; both answer its event.
@@ -330,7 +329,6 @@ interface PendingSend {
   txnId: string;
   content: Record<string, unknown>;
   eventId: string;
-  wakeUp: string[];
   done?: (err?: unknown) => void;
 }
 
@@ -360,19 +358,21 @@ function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<void> {
 }
 
 async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void> {
-  let inserted: Set<string>;
+  let stored: MessageBatch;
   try {
-    inserted = await ctx.deps.db.tx(async (q) => {
+    stored = await ctx.deps.db.tx(async (q) => {
       const [{ pos }] = await q.query<{ pos: number }>('UPDATE matrix_stream_head SET pos = pos + $1 WHERE id = 1 RETURNING pos', [batch.length]);
       const first = Number(pos) - batch.length + 1;
       const now = ctx.deps.clock.now().getTime();
-      const rows = await q.query<{ event_id: string }>(
+      // Who is joined is read here, under the stream lock, so it is exact for each event's position.
+      const rows = await q.query<RecentEvent>(
         `INSERT INTO matrix_events (stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id)
          SELECT u.pos, u.event_id, u.room_id, u.sender, u.type, NULL, u.content::jsonb, $6, u.staff_id, u.device_id, u.txn_id
            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[], $8::text[], $9::text[], $10::text[])
                 AS u(pos, event_id, room_id, sender, type, content, staff_id, device_id, txn_id)
           WHERE EXISTS (SELECT 1 FROM matrix_memberships m WHERE m.room_id = u.room_id AND m.staff_id = u.staff_id AND m.membership = 'join')
-         RETURNING event_id`,
+         RETURNING stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id,
+           ARRAY(SELECT j.staff_id FROM matrix_memberships j WHERE j.room_id = matrix_events.room_id AND j.membership = 'join') AS joined`,
         [
           batch.map((_, i) => first + i),
           batch.map((x) => x.eventId),
@@ -386,7 +386,7 @@ async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void>
           batch.map((x) => x.txnId),
         ],
       );
-      return new Set(rows.map((r) => r.event_id));
+      return { first, last: first + batch.length - 1, events: rows.map((r) => ({ ...r, stream_pos: Number(r.stream_pos), origin_server_ts: Number(r.origin_server_ts) })) };
     });
   } catch (err) {
     // One bad row (a transaction id sent twice at once) must not fail the others: retry them one by one.
@@ -394,15 +394,13 @@ async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void>
     else batch[0].done!(err);
     return;
   }
-  const wake = new Set<string>();
+  const inserted = new Set(stored.events.map((e) => e.event_id));
   for (const item of batch) {
-    if (inserted.has(item.eventId)) {
-      for (const s of item.wakeUp) wake.add(s);
-      item.done!();
-    } else item.done!(mxForbidden('You are not a member of this room'));
+    if (inserted.has(item.eventId)) item.done!();
+    else item.done!(mxForbidden('You are not a member of this room'));
   }
   // Not awaited: the next batch need not wait for Redis.
-  if (wake.size) void ctx.notifier.wake(wake).catch((err: unknown) => ctx.deps.log.warn({ err }, 'matrix wake-up not published'));
+  void ctx.notifier.announce(stored).catch((err: unknown) => ctx.deps.log.warn({ err }, 'matrix wake-up not published'));
 }
 
 async function eventForTxn(q: Queryable, caller: Caller, txnId: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@
 // /sync on any node look again sooner.
 import type { Bus } from '../bus/bus.ts';
 import type { Queryable } from '../store/db.ts';
+import { type MessageBatch, RecentMessages } from './recent.ts';
 
 const WAKE_CHANNEL = 'matrix:wake';
 
@@ -38,54 +39,69 @@ export function parseStreamToken(token: string): number | undefined {
 
 /** A long-poll's ear: a wake-up between two looks is remembered, never lost. */
 export interface Listener {
-  /** Forget earlier wake-ups; call right before looking at the database. */
+  /** Forget earlier wake-ups; call right before looking. */
   reset(): void;
-  /** Resolves at once if woken since reset, else on a wake-up, after `ms`, or on abort. */
-  wait(ms: number, signal: AbortSignal): Promise<void>;
+  /** Resolves at once if woken since reset, else on a wake-up, after `ms`, or on abort; true when woken. */
+  wait(ms: number, signal: AbortSignal): Promise<boolean>;
   close(): void;
 }
 
-/** Local long-polls waiting per staff id; wake-ups arrive over the bus from any node. */
+/** What a device was last answered by this node, for its next long-poll. */
+export interface Answered {
+  token: string;
+  /** heardFor() as taken before the answer was read. */
+  heard: number;
+  /** The key counts that answer carried, repeated by answers from memory. */
+  oneTimeKeyCounts: Record<string, number>;
+  unusedFallbackKeyTypes: string[];
+}
+
+/**
+ * Local long-polls waiting per staff id; wake-ups arrive over the bus from any
+ * node. A wake-up for stored message events carries the batch itself, which
+ * goes into `recent`; every other wake-up counts as "heard" for its people.
+ */
 export class Notifier {
+  readonly recent = new RecentMessages();
   private listeners = new Map<string, Set<() => void>>();
-  /** Wake-ups heard per person on this node, listening or not. */
+  /** Wake-ups other than message batches heard per person on this node, listening or not. */
   private heard = new Map<string, number>();
-  /** The last answer per device: its next_batch and the wake-ups heard before it was read. */
-  private answered = new Map<string, { token: string; heard: number }>();
+  private answered = new Map<string, Answered>();
   private unsubscribe: () => void;
 
   constructor(private bus: Bus) {
     this.unsubscribe = bus.subscribe(WAKE_CHANNEL, (message) => {
-      const users = (message as { users?: unknown }).users;
+      const { users, batch } = message as { users?: unknown; batch?: MessageBatch };
       if (!Array.isArray(users)) return;
+      if (batch) this.recent.add(batch);
       for (const u of users) {
         const id = String(u);
-        this.heard.set(id, (this.heard.get(id) ?? 0) + 1);
+        if (!batch) this.heard.set(id, (this.heard.get(id) ?? 0) + 1);
         for (const wake of this.listeners.get(id) ?? []) wake();
       }
     });
   }
 
-  /** How many wake-ups for this person this node has heard: take it before reading the database. */
+  /** How many wake-ups other than message batches this node has heard for the person: take it before reading. */
   heardFor(staffId: string): number {
     return this.heard.get(staffId) ?? 0;
   }
 
-  /** Remembers what a device was answered, with heardFor() as taken before the answer was read. */
-  answeredWith(staffId: string, deviceId: string, token: string, heard: number): void {
-    this.answered.set(`${staffId}\u0000${deviceId}`, { token, heard });
+  /** Remembers what a device was answered. */
+  answeredWith(staffId: string, deviceId: string, answer: Answered): void {
+    this.answered.set(`${staffId}\u0000${deviceId}`, answer);
   }
 
   /**
-   * Whether a device's next long-poll, from `since`, can start waiting without
-   * a look at the database: this node answered it exactly that token and has
-   * heard no wake-up for the person since it read that answer. Anything
-   * committed after that read wakes them, and the periodic recheck covers a
+   * The device's last answer, when its long-poll from `since` continues it:
+   * this node answered it exactly that token and has heard nothing for the
+   * person since but message batches, which `recent` holds. Anything else
+   * committed after that answer wakes them, and the periodic recheck covers a
    * lost wake-up, as it does for any waiting long-poll.
    */
-  quietSince(staffId: string, deviceId: string, since: string): boolean {
+  quietSince(staffId: string, deviceId: string, since: string): Answered | undefined {
     const a = this.answered.get(`${staffId}\u0000${deviceId}`);
-    return !!a && a.token === since && a.heard === this.heardFor(staffId);
+    return a && a.token === since && a.heard === this.heardFor(staffId) ? a : undefined;
   }
 
   async wake(staffIds: Iterable<string>): Promise<void> {
@@ -93,12 +109,18 @@ export class Notifier {
     if (users.length) await this.bus.publish(WAKE_CHANNEL, { users });
   }
 
+  /** Announces a committed batch of message events to every node, waking the rooms' joined members. */
+  async announce(batch: MessageBatch): Promise<void> {
+    const users = [...new Set(batch.events.flatMap((e) => e.joined))];
+    await this.bus.publish(WAKE_CHANNEL, { users, batch });
+  }
+
   listen(staffId: string): Listener {
     let woken = false;
-    let release: (() => void) | undefined;
+    let release: ((woke: boolean) => void) | undefined;
     const onWake = () => {
       woken = true;
-      release?.();
+      release?.(true);
     };
     let set = this.listeners.get(staffId);
     if (!set) this.listeners.set(staffId, (set = new Set()));
@@ -108,21 +130,21 @@ export class Notifier {
         woken = false;
       },
       wait: (ms, signal) =>
-        new Promise<void>((resolve) => {
-          if (woken || signal.aborted) return resolve();
-          const timer = setTimeout(() => release?.(), ms);
+        new Promise<boolean>((resolve) => {
+          if (woken || signal.aborted) return resolve(woken);
+          const timer = setTimeout(() => release?.(false), ms);
           timer.unref();
-          const onAbort = () => release?.();
+          const onAbort = () => release?.(false);
           signal.addEventListener('abort', onAbort);
-          release = () => {
+          release = (woke) => {
             release = undefined;
             clearTimeout(timer);
             signal.removeEventListener('abort', onAbort);
-            resolve();
+            resolve(woke);
           };
         }),
       close: () => {
-        release?.();
+        release?.(false);
         set.delete(onWake);
         if (set.size === 0) this.listeners.delete(staffId);
       },

@@ -1,11 +1,14 @@
 // /sync: everything after `since` that the caller may see, read from the
 // database at one stream position. With nothing new it waits (long-poll) for a
 // wake-up from any node, looking again now and then in case one was missed.
+// A long-poll continuing this node's last answer, when only message events
+// came since, is answered from the batches the node heard (recent.ts).
 import type { Queryable } from '../store/db.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, clientEvent } from './context.ts';
 import { oneTimeKeyCounts, sharingUsers, unusedFallbackKeyTypes } from './keys.ts';
 import { currentState, type Membership } from './rooms.ts';
-import { headPos, streamToken } from './stream.ts';
+import type { RecentAnswer } from './recent.ts';
+import { type Answered, headPos, streamToken } from './stream.ts';
 
 export interface SyncOptions {
   since?: number;
@@ -24,22 +27,41 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
   const listener = notifier.listen(caller.staffId);
   try {
     const deadline = Date.now() + Math.min(Math.max(0, opts.timeoutMs), MAX_TIMEOUT_MS);
-    // A client polling again right after its answer usually has nothing new: wait first.
-    let look = !(sinceToken !== undefined && !opts.fullState && opts.timeoutMs > 0 && notifier.quietSince(caller.staffId, caller.deviceId, sinceToken));
+    // A long-poll continuing this node's last answer to the device may be answered from memory.
+    const continues = sinceToken !== undefined && opts.since !== undefined && !opts.fullState && opts.timeoutMs > 0;
+    let recheck = false;
     for (;;) {
       listener.reset();
-      if (look) {
-        const heard = notifier.heardFor(caller.staffId);
+      const heard = notifier.heardFor(caller.staffId);
+      const late = Date.now() >= deadline || signal.aborted;
+      const last = continues && !late && !recheck ? notifier.quietSince(caller.staffId, caller.deviceId, sinceToken) : undefined;
+      let fromDb = true;
+      if (last) {
+        const recent = notifier.recent.after(opts.since!, caller.staffId);
+        const answer = recent.events.length ? memoryAnswer(caller, recent, last, ctx.deps.clock.now().getTime(), opts.timelineLimit) : undefined;
+        if (answer) {
+          notifier.answeredWith(caller.staffId, caller.deviceId, { ...last, token: answer.next_batch });
+          return answer;
+        }
+        // Nothing for this person in what this node heard, and no position it cannot account for: keep waiting.
+        fromDb = !!recent.events.length || recent.beyond;
+      }
+      if (fromDb) {
         const { response, hasNews } = await buildSync(ctx, caller, opts);
-        const left = deadline - Date.now();
-        if (hasNews || opts.since === undefined || left <= 0 || signal.aborted) {
-          notifier.answeredWith(caller.staffId, caller.deviceId, response.next_batch, heard);
+        if (hasNews || opts.since === undefined || Date.now() >= deadline || signal.aborted) {
+          notifier.answeredWith(caller.staffId, caller.deviceId, {
+            token: response.next_batch,
+            heard,
+            oneTimeKeyCounts: response.device_one_time_keys_count,
+            unusedFallbackKeyTypes: response.device_unused_fallback_key_types,
+          });
           return response;
         }
       }
-      look = true;
-      await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS), signal);
+      const woken = await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS), signal);
       if (signal.aborted) return emptyAnswer(opts);
+      // No wake-up for a while: look in the database, in case one was lost.
+      recheck = !woken;
     }
   } finally {
     listener.close();
@@ -49,6 +71,18 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
 /** The answer to a poll abandoned before anything was read: nothing new, same token. */
 function emptyAnswer(opts: SyncOptions) {
   return { next_batch: streamToken(opts.since ?? 0), rooms: { join: {}, invite: {}, leave: {} } };
+}
+
+/** New message events from memory, shaped as the database's timeline-only answer; undefined when a room has more than the limit. */
+function memoryAnswer(caller: Caller, recent: RecentAnswer, last: Answered, now: number, limit: number) {
+  const byRoom = new Map<string, EventRow[]>();
+  for (const e of recent.events) {
+    let list = byRoom.get(e.room_id);
+    if (!list) byRoom.set(e.room_id, (list = []));
+    list.push(e);
+  }
+  if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
+  return timelineAnswer(caller, byRoom, recent.head, now, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes);
 }
 
 interface MembershipState {
@@ -175,6 +209,12 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
     list.push(r);
   }
   if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
+  const response = timelineAnswer(caller, byRoom, head, now, { signed_curve25519: 0, ...(flags.otk ?? {}) }, flags.fallback);
+  return { response, hasNews: byRoom.size > 0 };
+}
+
+/** The answer when only timeline events are new: those events, grouped by room. */
+function timelineAnswer(caller: Caller, byRoom: Map<string, EventRow[]>, head: number, now: number, otk: Record<string, number>, fallback: string[]) {
   const join: Record<string, unknown> = {};
   for (const [roomId, list] of byRoom)
     join[roomId] = {
@@ -185,17 +225,16 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
       unread_notifications: {},
       summary: {},
     };
-  const response = {
+  return {
     next_batch: streamToken(head),
     rooms: { join, invite: {}, leave: {} },
     to_device: { events: [] },
     device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: { signed_curve25519: 0, ...(flags.otk ?? {}) },
-    device_unused_fallback_key_types: flags.fallback,
+    device_one_time_keys_count: otk,
+    device_unused_fallback_key_types: fallback,
     account_data: { events: [] },
     presence: { events: [] },
   };
-  return { response, hasNews: byRoom.size > 0 };
 }
 
 async function joinedRoom(
