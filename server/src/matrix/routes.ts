@@ -12,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { hashToken } from '../crypto/sodium.ts';
+import { tokenOwners } from './access-tokens.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, matrixErrorHandler, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown, unrecognized } from './errors.ts';
 import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession } from './login.ts';
@@ -83,6 +84,7 @@ function firstQuery(req: Request): Record<string, string | undefined> {
 
 /** Resolves the caller from a Matrix access token (Authorization header or the deprecated access_token parameter). */
 function matrixAuth(ctx: MatrixContext): RequestHandler {
+  const owner = tokenOwners(ctx.deps);
   return async (req, res, next) => {
     try {
       const header = req.headers.authorization;
@@ -93,20 +95,13 @@ function matrixAuth(ctx: MatrixContext): RequestHandler {
       const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
       if (!token || token.length > 200) throw unknownToken();
       const tokenHash = await hashToken(token);
-      // One query per request (every /sync wake-up pays it): the token, its device and the person.
-      const rows = await ctx.deps.db.query<{ staff_id: string; device_id: string | null; root_organisation_id: string }>(
-        `SELECT t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id
-           FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
-          WHERE t.token_hash = $1 AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-        [tokenHash, ctx.deps.clock.now()],
-      );
-      const row = rows[0];
-      if (!row?.device_id) throw unknownToken();
+      const row = await owner(tokenHash);
+      if (!row?.deviceId) throw unknownToken();
       const caller: Caller = {
-        staffId: row.staff_id,
-        userId: ctx.ids.userId(row.staff_id),
-        deviceId: row.device_id,
-        rootOrganisationId: row.root_organisation_id,
+        staffId: row.staffId,
+        userId: ctx.ids.userId(row.staffId),
+        deviceId: row.deviceId,
+        rootOrganisationId: row.rootOrganisationId,
         tokenHash,
       };
       res.locals.caller = caller;
