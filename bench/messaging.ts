@@ -61,7 +61,11 @@ function startChild(script: string, env: Record<string, string>): { child: Child
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr!.on('data', (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+    // BENCH_STDERR: pass the node's own diagnostics through while measuring.
+    if (process.env.BENCH_STDERR) process.stderr.write(d);
+  });
   return { child, output: () => out };
 }
 
@@ -209,6 +213,9 @@ interface Result {
   p50: number;
   p99: number;
   max: number;
+  /** How long a send took to be answered: the part of the latency spent storing. */
+  sendP50: number;
+  sendP99: number;
   eventsPerS: number;
   deliveredPerS: number;
 }
@@ -220,6 +227,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function runLoad(target: Target, users: User[], members: Map<string, User[]>): Promise<Result> {
   const sendAt = new Map<string, number>();
+  const sendMs: number[] = [];
   const eventSender = new Map<string, string>();
   const arrivals: { id: string; user: string; at: number }[] = [];
   const aborts: AbortController[] = [];
@@ -271,6 +279,7 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
         const p = target
           .send(sender, `b${i}`, fakeCiphertext(sender.deviceId))
           .then((id) => {
+            sendMs.push(performance.now() - start);
             sendAt.set(id, start);
             eventSender.set(id, sender.userId);
           })
@@ -317,6 +326,7 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
     lastArrival = Math.max(lastArrival, a.at);
   }
   latencies.sort((x, y) => x - y);
+  sendMs.sort((x, y) => x - y);
   const okSends = sendAt.size;
   const expected = okSends * (ROOM_SIZE - 1);
   return {
@@ -332,6 +342,8 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies[latencies.length - 1] ?? NaN,
+    sendP50: percentile(sendMs, 50),
+    sendP99: percentile(sendMs, 99),
     eventsPerS: okSends / sendSeconds,
     deliveredPerS: latencies.length / ((lastArrival - t0) / 1000),
   };
@@ -339,7 +351,7 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
 
 function report(r: Result): void {
   log(
-    `[${r.name}] events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ` +
+    `[${r.name}] events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; send answered p50 ${r.sendP50.toFixed(1)} ms, p99 ${r.sendP99.toFixed(1)} ms; ` +
       `sent ${r.sent} (errors ${r.sendErrors}), expected ${r.expected} deliveries, lost ${r.lost}, duplicates ${r.duplicates}, limited timelines ${r.limited}, poll errors ${r.pollErrors}`,
   );
 }
