@@ -6,7 +6,7 @@ import { connectRealtime, disconnectRealtime } from './api/realtime.ts';
 import type { SignedIn } from './api/types.ts';
 import { t } from './i18n/index.ts';
 import { matrixError, matrixState, startMatrix, stopMatrix } from './matrix/session.ts';
-import { callbacks, concerns, connection, myRequests, navigate, notices, offers, session, view } from './state.ts';
+import { callbacks, concerns, connection, escalationAlerts, myRequests, navigate, notices, offers, session, view } from './state.ts';
 import { Header } from './components/Header.tsx';
 import { IncomingRings } from './components/IncomingRings.tsx';
 import { UrgentNotices } from './components/UrgentNotices.tsx';
@@ -43,6 +43,7 @@ export async function signOut(): Promise<void> {
   myRequests.value = [];
   callbacks.value = [];
   notices.value = [];
+  escalationAlerts.value = [];
   concerns.value = [];
   clearDirectoryCache();
   session.value = null;
