@@ -7,8 +7,7 @@ import type { Queryable } from '../store/db.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, clientEvent } from './context.ts';
 import { oneTimeKeyCounts, sharingUsers, unusedFallbackKeyTypes } from './keys.ts';
 import { currentState, type Membership } from './rooms.ts';
-import type { RecentAnswer } from './recent.ts';
-import { type Answered, headPos, streamToken } from './stream.ts';
+import { headPos, streamToken } from './stream.ts';
 
 export interface SyncOptions {
   since?: number;
@@ -38,7 +37,9 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
       let fromDb = true;
       if (last) {
         const recent = notifier.recent.after(opts.since!, caller.staffId);
-        const answer = recent.events.length ? memoryAnswer(caller, recent, last, ctx.deps.clock.now().getTime(), opts.timelineLimit) : undefined;
+        const answer = recent.events.length
+          ? timelineAnswer(caller, recent.events, recent.head, ctx.deps.clock.now().getTime(), opts.timelineLimit, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes)
+          : undefined;
         if (answer) {
           notifier.answeredWith(caller.staffId, caller.deviceId, { ...last, token: answer.next_batch });
           return answer;
@@ -71,18 +72,6 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
 /** The answer to a poll abandoned before anything was read: nothing new, same token. */
 function emptyAnswer(opts: SyncOptions) {
   return { next_batch: streamToken(opts.since ?? 0), rooms: { join: {}, invite: {}, leave: {} } };
-}
-
-/** New message events from memory, shaped as the database's timeline-only answer; undefined when a room has more than the limit. */
-function memoryAnswer(caller: Caller, recent: RecentAnswer, last: Answered, now: number, limit: number) {
-  const byRoom = new Map<string, EventRow[]>();
-  for (const e of recent.events) {
-    let list = byRoom.get(e.room_id);
-    if (!list) byRoom.set(e.room_id, (list = []));
-    list.push(e);
-  }
-  if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
-  return timelineAnswer(caller, byRoom, recent.head, now, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes);
 }
 
 interface MembershipState {
@@ -202,19 +191,19 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
   const head = Number(flags.head);
   if (flags.other) return undefined;
   const events = rows.filter((r) => r.event_id !== null);
-  const byRoom = new Map<string, EventRow[]>();
-  for (const r of events) {
-    let list = byRoom.get(r.room_id);
-    if (!list) byRoom.set(r.room_id, (list = []));
-    list.push(r);
-  }
-  if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
-  const response = timelineAnswer(caller, byRoom, head, now, { signed_curve25519: 0, ...(flags.otk ?? {}) }, flags.fallback);
-  return { response, hasNews: byRoom.size > 0 };
+  const response = timelineAnswer(caller, events, head, now, limit, { signed_curve25519: 0, ...(flags.otk ?? {}) }, flags.fallback);
+  return response && { response, hasNews: events.length > 0 };
 }
 
-/** The answer when only timeline events are new: those events, grouped by room. */
-function timelineAnswer(caller: Caller, byRoom: Map<string, EventRow[]>, head: number, now: number, otk: Record<string, number>, fallback: string[]) {
+/** The answer when only timeline events are new: those events, grouped by room; undefined when a room has more than the limit. */
+function timelineAnswer(caller: Caller, events: EventRow[], head: number, now: number, limit: number, otk: Record<string, number>, fallback: string[]) {
+  const byRoom = new Map<string, EventRow[]>();
+  for (const e of events) {
+    let list = byRoom.get(e.room_id);
+    if (!list) byRoom.set(e.room_id, (list = []));
+    list.push(e);
+  }
+  if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
   const join: Record<string, unknown> = {};
   for (const [roomId, list] of byRoom)
     join[roomId] = {
