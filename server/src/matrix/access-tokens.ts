@@ -2,7 +2,7 @@
 // needs one, so the requests that arrive together share one query. Each
 // answer still comes from the database at the time of the request: a token
 // revoked or a person deactivated is refused at once, as without batching.
-import DataLoader from 'dataloader';
+import { batchedLookup } from '../store/batched.ts';
 import type { Deps } from '../deps.ts';
 
 export interface TokenOwner {
@@ -13,25 +13,16 @@ export interface TokenOwner {
 
 /** Returns the owner of a live Matrix access token (by its hash), or undefined. */
 export function tokenOwners(deps: Deps): (tokenHash: Buffer) => Promise<TokenOwner | undefined> {
-  // One batch at a time: while one is in the database the next one gathers.
-  let previous: Promise<unknown> = Promise.resolve();
-  const loader = new DataLoader<string, TokenOwner | undefined>(
-    (hashes) => {
-      const batch = (async () => {
-        const rows = await deps.db.query<{ hash: string; staff_id: string; device_id: string | null; root_organisation_id: string }>(
-          `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id
-             FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
-            WHERE t.token_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)
-              AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-          [hashes, deps.clock.now()],
-        );
-        const byHash = new Map(rows.map((r) => [r.hash, { staffId: r.staff_id, deviceId: r.device_id, rootOrganisationId: r.root_organisation_id }]));
-        return hashes.map((h) => byHash.get(h));
-      })();
-      previous = batch.catch(() => undefined);
-      return batch;
-    },
-    { cache: false, maxBatchSize: 500, batchScheduleFn: (dispatch) => void previous.then(() => setImmediate(dispatch)) },
-  );
-  return (tokenHash) => loader.load(tokenHash.toString('hex'));
+  const load = batchedLookup<string, TokenOwner | undefined>(async (hashes) => {
+    const rows = await deps.db.query<{ hash: string; staff_id: string; device_id: string | null; root_organisation_id: string }>(
+      `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id
+         FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
+        WHERE t.token_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)
+          AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+      [hashes, deps.clock.now()],
+    );
+    const byHash = new Map(rows.map((r) => [r.hash, { staffId: r.staff_id, deviceId: r.device_id, rootOrganisationId: r.root_organisation_id }]));
+    return hashes.map((h) => byHash.get(h));
+  });
+  return (tokenHash) => load(tokenHash.toString('hex'));
 }

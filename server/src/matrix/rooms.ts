@@ -4,6 +4,7 @@
 // weaken those settings, and asks the control-plane policy who may be invited.
 import { canInviteToConference } from '../auth/policies.ts';
 import type { Queryable } from '../store/db.ts';
+import { batchedLookup } from '../store/batched.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, canonicalJson, write } from './context.ts';
 import { MatrixError, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { newEventId } from './ids.ts';
@@ -297,14 +298,8 @@ export async function sendMessageEvent(
   // Checks run before the stream lock, which orders every writer: under it
   // only the position is taken and the event inserted, with the membership
   // re-checked in that statement (it sees everything committed before the lock).
-  const q0 = ctx.deps.db;
-  const [pre] = await q0.query<{ earlier: string | null; membership: Membership | null; power_levels: PowerLevels | null }>(
-    `SELECT (SELECT event_id FROM matrix_events WHERE sender_staff_id = $1 AND device_id = $2 AND txn_id = $3) AS earlier,
-            (SELECT membership FROM matrix_memberships WHERE room_id = $4 AND staff_id = $1) AS membership,
-            (SELECT e.content FROM matrix_room_state s JOIN matrix_events e ON e.stream_pos = s.stream_pos
-              WHERE s.room_id = $4 AND s.type = 'm.room.power_levels' AND s.state_key = '') AS power_levels`,
-    [caller.staffId, caller.deviceId, txnId, roomId],
-  );
+  // The checks of the sends waiting on this node share one query.
+  const pre = await sendPrechecks(ctx)({ caller, roomId, txnId });
   if (pre.earlier) return { event_id: pre.earlier };
   if (pre.membership !== 'join') throw mxForbidden('You are not a member of this room');
   if (type !== ENCRYPTED) throw mxForbidden('A case conference accepts only encrypted messages (m.room.encrypted)');
@@ -316,10 +311,40 @@ export async function sendMessageEvent(
     return { event_id: eventId };
   } catch (err) {
     // The same transaction sent twice at once: the unique index let one in; both answer its event.
-    const again = (err as { code?: string }).code === '23505' ? await eventForTxn(q0, caller, txnId) : undefined;
+    const again = (err as { code?: string }).code === '23505' ? await eventForTxn(ctx.deps.db, caller, txnId) : undefined;
     if (again) return { event_id: again };
     throw err;
   }
+}
+
+interface SendPrecheck {
+  /** The event an earlier send of this transaction id stored. */
+  earlier: string | null;
+  membership: Membership | null;
+  power_levels: PowerLevels | null;
+}
+
+const prechecks = new WeakMap<MatrixContext, (s: { caller: Caller; roomId: string; txnId: string }) => Promise<SendPrecheck>>();
+
+function sendPrechecks(ctx: MatrixContext) {
+  let load = prechecks.get(ctx);
+  if (!load) {
+    load = batchedLookup(async (sends) => {
+      const rows = await ctx.deps.db.query<SendPrecheck & { i: number }>(
+        `SELECT u.i,
+                (SELECT event_id FROM matrix_events WHERE sender_staff_id = u.staff_id AND device_id = u.device_id AND txn_id = u.txn_id) AS earlier,
+                (SELECT membership FROM matrix_memberships WHERE room_id = u.room_id AND staff_id = u.staff_id) AS membership,
+                (SELECT e.content FROM matrix_room_state s JOIN matrix_events e ON e.stream_pos = s.stream_pos
+                  WHERE s.room_id = u.room_id AND s.type = 'm.room.power_levels' AND s.state_key = '') AS power_levels
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(staff_id, device_id, txn_id, room_id, i)`,
+        [sends.map((x) => x.caller.staffId), sends.map((x) => x.caller.deviceId), sends.map((x) => x.txnId), sends.map((x) => x.roomId)],
+      );
+      const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+      return sends.map((_, k) => byIndex.get(k + 1)!);
+    });
+    prechecks.set(ctx, load);
+  }
+  return load;
 }
 
 interface PendingSend {
@@ -336,7 +361,7 @@ const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: b
 
 /**
  * Group commit for message events: sends waiting on this node go into one
- * transaction that takes the stream lock once, so the lock (which orders every
+ * statement that takes the stream lock once, so the lock (which orders every
  * writer on every node) is held once per batch, not once per event. The
  * membership is re-checked per row under the lock.
  */
@@ -358,47 +383,40 @@ function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<void> {
 }
 
 async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void> {
-  let stored: MessageBatch;
+  let rows: (RecentEvent & { batch_first: number; batch_last: number })[];
   try {
-    stored = await ctx.deps.db.tx(async (q) => {
-      const [{ pos }] = await q.query<{ pos: number }>('UPDATE matrix_stream_head SET pos = pos + $1 WHERE id = 1 RETURNING pos', [batch.length]);
-      const first = Number(pos) - batch.length + 1;
-      const now = ctx.deps.clock.now().getTime();
-      // Who is joined is read here, under the stream lock, so it is exact for each event's position.
-      const rows = await q.query<RecentEvent>(
-        `INSERT INTO matrix_events (stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id)
-         SELECT u.pos, u.event_id, u.room_id, u.sender, u.type, NULL, u.content::jsonb, $6, u.staff_id, u.device_id, u.txn_id
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-                AS u(pos, event_id, room_id, sender, type, content, staff_id, device_id, txn_id)
-          WHERE EXISTS (SELECT 1 FROM matrix_memberships m WHERE m.room_id = u.room_id AND m.staff_id = u.staff_id AND m.membership = 'join')
-         RETURNING stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id,
-           ARRAY(SELECT j.staff_id FROM matrix_memberships j WHERE j.room_id = matrix_events.room_id AND j.membership = 'join') AS joined`,
-        [
-          batch.map((_, i) => first + i),
-          batch.map((x) => x.eventId),
-          batch.map((x) => x.roomId),
-          batch.map((x) => x.caller.userId),
-          batch.map((x) => x.type),
-          now,
-          batch.map((x) => JSON.stringify(x.content)),
-          batch.map((x) => x.caller.staffId),
-          batch.map((x) => x.caller.deviceId),
-          batch.map((x) => x.txnId),
-        ],
-      );
-      return { first, last: first + batch.length - 1, events: rows.map((r) => ({ ...r, stream_pos: Number(r.stream_pos), origin_server_ts: Number(r.origin_server_ts) })) };
-    });
+    // matrix_append_messages (migration 0025): lock the stream head, take the positions, insert, in one statement.
+    rows = await ctx.deps.db.query(
+      `SELECT * FROM matrix_append_messages($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9)`,
+      [
+        batch.map((x) => x.eventId),
+        batch.map((x) => x.roomId),
+        batch.map((x) => x.caller.userId),
+        batch.map((x) => x.type),
+        batch.map((x) => JSON.stringify(x.content)),
+        batch.map((x) => x.caller.staffId),
+        batch.map((x) => x.caller.deviceId),
+        batch.map((x) => x.txnId),
+        ctx.deps.clock.now().getTime(),
+      ],
+    );
   } catch (err) {
     // One bad row (a transaction id sent twice at once) must not fail the others: retry them one by one.
     if (batch.length > 1) for (const item of batch) await runBatch(ctx, [item]);
     else batch[0].done!(err);
     return;
   }
-  const inserted = new Set(stored.events.map((e) => e.event_id));
+  const inserted = new Set(rows.map((e) => e.event_id));
   for (const item of batch) {
     if (inserted.has(item.eventId)) item.done!();
     else item.done!(mxForbidden('You are not a member of this room'));
   }
+  if (!rows.length) return;
+  const stored: MessageBatch = {
+    first: Number(rows[0].batch_first),
+    last: Number(rows[0].batch_last),
+    events: rows.map(({ batch_first: _f, batch_last: _l, ...r }) => ({ ...r, stream_pos: Number(r.stream_pos), origin_server_ts: Number(r.origin_server_ts) })),
+  };
   // Not awaited: the next batch need not wait for Redis.
   void ctx.notifier.announce(stored).catch((err: unknown) => ctx.deps.log.warn({ err }, 'matrix wake-up not published'));
 }
