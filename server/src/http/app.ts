@@ -11,14 +11,19 @@ import { errorHandler, notFound } from './errors.ts';
 import { openApiDocument } from './api.ts';
 import { serveWebApp } from './web-app.ts';
 
-export interface Mount {
-  path: string;
-  router: Router;
-  /** Parses its own bodies (imports, media): mounted before the JSON parser and its limit. */
-  ownBodyParsing?: boolean;
-}
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createApp(deps: Deps, opts: { authenticate: express.RequestHandler; mounts: Mount[] }) {
+export type Mount =
+  | {
+      path: string;
+      router: Router;
+      /** Parses its own bodies (imports, media): mounted before the JSON parser and its limit. */
+      ownBodyParsing?: boolean;
+    }
+  /** Served by node's HTTP server before the Express app sees it (the Matrix API's own front). */
+  | { path: string; serve: NodeHandler };
+
+export function createApp(deps: Deps, opts: { authenticate: express.RequestHandler; mounts: Mount[] }): NodeHandler {
   const { config, log, db } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -86,11 +91,18 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   // Static files of the browser app need no session look-up.
   serveWebApp(app);
   app.use(opts.authenticate);
-  for (const m of opts.mounts.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
+  const routers = opts.mounts.filter((m) => 'router' in m);
+  for (const m of routers.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
-  for (const m of opts.mounts.filter((m) => !m.ownBodyParsing)) app.use(m.path, m.router);
+  for (const m of routers.filter((m) => !m.ownBodyParsing)) app.use(m.path, m.router);
 
   app.use((_req, _res, next) => next(notFound('No such endpoint')));
   app.use(errorHandler(log));
-  return app;
+
+  const served = opts.mounts.filter((m) => 'serve' in m).map((m) => ({ prefix: `${m.path}/`, serve: m.serve }));
+  return (req, res) => {
+    const url = req.url ?? '';
+    for (const s of served) if (url.startsWith(s.prefix)) return s.serve(req, res);
+    app(req, res);
+  };
 }

@@ -1,7 +1,5 @@
 // Matrix endpoints answer errors in the spec's shape: {errcode, error, ...}.
-import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import type { Logger } from '../log.ts';
 
 export class MatrixError extends Error {
   constructor(
@@ -31,22 +29,3 @@ export function badShape(err: ZodError): MatrixError {
   const fields = err.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
   return mxBadJson(`Invalid body: ${fields.join('; ')}`);
 }
-
-export function matrixErrorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    let e: MatrixError;
-    if (err instanceof MatrixError) e = err;
-    else if (err instanceof ZodError) e = badShape(err);
-    else if (err?.type === 'entity.too.large') e = new MatrixError(413, 'M_TOO_LARGE', `Body larger than ${err.limit} bytes`);
-    else {
-      log.error({ err, reqId: req.id }, 'unhandled error in Matrix API');
-      e = new MatrixError(500, 'M_UNKNOWN', 'Internal error');
-    }
-    if (res.headersSent) return;
-    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-    res.status(e.status).json(e.errcode ? { errcode: e.errcode, error: e.message, ...e.extra } : e.extra);
-  };
-}
-
-export const unrecognized: RequestHandler = (_req, _res, next) =>
-  next(new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request'));

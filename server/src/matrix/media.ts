@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import type { Caller, MatrixContext } from './context.ts';
 import { MatrixError, mxNotFound } from './errors.ts';
 import { sharingUsers } from './keys.ts';
@@ -223,7 +223,7 @@ export async function downloadMedia(
     throw mxNotFound('Media not found');
   }
   const name = fileName ?? row.file_name;
-  res.status(200);
+  res.statusCode = 200;
   res.setHeader('Content-Type', row.content_type ?? 'application/octet-stream');
   res.setHeader('Content-Length', String(row.size_bytes));
   res.setHeader('Content-Disposition', name ? `attachment; filename*=UTF-8''${encodeURIComponent(name)}` : 'attachment');

@@ -3,7 +3,7 @@
 // {errcode, error} shape, unknown endpoints are M_UNRECOGNIZED (404, or 405 for
 // a known path with another method). Handlers stay thin: rooms.ts, keys.ts,
 // room-data.ts and sync.ts hold the rules.
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { createHash, createHmac } from 'node:crypto';
@@ -14,7 +14,8 @@ import { route } from '../http/api.ts';
 import { hashToken } from '../crypto/sodium.ts';
 import { tokenOwners } from './access-tokens.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
-import { MatrixError, badShape, matrixErrorHandler, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown, unrecognized } from './errors.ts';
+import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
+import { MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step } from './http.ts';
 import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession } from './login.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
 import { createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
@@ -41,11 +42,9 @@ import { headPos, parseStreamToken } from './stream.ts';
 
 export const SPEC_VERSIONS = ['v1.11', 'v1.12'];
 
-type Method = 'get' | 'post' | 'put' | 'delete';
-
 interface HandlerArgs {
-  req: Request;
-  res: Response;
+  req: MatrixRequest;
+  res: MatrixResponse;
   caller: Caller;
   /** The request body as a JSON object (M_NOT_JSON / M_BAD_JSON otherwise); `{}` when empty and allowed. */
   body<T>(schema: ZodType<T>, opts?: { allowEmpty?: boolean }): T;
@@ -57,7 +56,7 @@ type Handler = (a: HandlerArgs) => Promise<unknown>;
 
 const obj = z.record(z.string(), z.unknown());
 
-function parseBody<T>(req: Request, schema: ZodType<T>, allowEmpty: boolean): T {
+function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolean): T {
   const raw = req.body as unknown;
   let value: unknown;
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
@@ -76,19 +75,13 @@ function parseBody<T>(req: Request, schema: ZodType<T>, allowEmpty: boolean): T 
   return r.data;
 }
 
-function firstQuery(req: Request): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.query)) out[k] = Array.isArray(v) ? String(v[0]) : typeof v === 'string' ? v : undefined;
-  return out;
-}
-
 /** Resolves the caller from a Matrix access token (Authorization header or the deprecated access_token parameter). */
-function matrixAuth(ctx: MatrixContext): RequestHandler {
+function matrixAuth(ctx: MatrixContext): Step {
   const owner = tokenOwners(ctx.deps);
-  return async (req, res, next) => {
-    try {
+  return async (req, res) => {
+    {
       const header = req.headers.authorization;
-      const fromQuery = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+      const fromQuery = req.query.access_token;
       const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : fromQuery;
       if (!token && !header) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
       // Built only when needed: an Error's stack trace costs on every request otherwise.
@@ -105,22 +98,22 @@ function matrixAuth(ctx: MatrixContext): RequestHandler {
         tokenHash,
       };
       res.locals.caller = caller;
-      next();
-    } catch (err) {
-      next(err);
     }
   };
 }
 
-function limiter(deps: Deps, name: string, opts: { max: number; windowMs: number }, key: (req: Request, res: Response) => string, failedOnly: boolean): RequestHandler {
+/** A rate limit as a step of the Matrix front (express-rate-limit's counting and stores, node's request and response). */
+function limiter(deps: Deps, name: string, opts: { max: number; windowMs: number }, key: (req: MatrixRequest, res: MatrixResponse) => string, failedOnly: boolean): Step {
   const redis = deps.bus.redis;
-  return rateLimit({
+  const middleware = rateLimit({
     windowMs: opts.windowMs,
     limit: opts.max,
     skipSuccessfulRequests: failedOnly,
     standardHeaders: false,
     legacyHeaders: false,
-    keyGenerator: (req, res) => key(req, res),
+    // Its checks are of Express's request; the front hands it node's, with ip set.
+    validate: false,
+    keyGenerator: (req, res) => key(req as unknown as MatrixRequest, res as unknown as MatrixResponse),
     ...(redis
       ? {
           store: new RedisStore({
@@ -134,10 +127,14 @@ function limiter(deps: Deps, name: string, opts: { max: number; windowMs: number
       next(mxLimitExceeded(Math.max(1, (reset ?? Date.now() + opts.windowMs) - Date.now())));
     },
   });
+  return (req, res) =>
+    new Promise<void>((resolve, reject) => {
+      void middleware(req as unknown as Request, res as unknown as Parameters<RequestHandler>[1], (err?: unknown) => (err ? reject(err) : resolve()));
+    });
 }
 
 /** Hashed, so no usernames end up in Redis keys. */
-function loginUserKey(req: Request): string {
+function loginUserKey(req: MatrixRequest): string {
   let user = '';
   try {
     const b = JSON.parse((req.body as Buffer).toString('utf8')) as { identifier?: { user?: unknown }; user?: unknown };
@@ -158,49 +155,32 @@ const cors: RequestHandler = (req, res, next) => {
 };
 
 class MatrixRoutes {
-  private table = new Map<string, Map<Method, RequestHandler[]>>();
-  readonly auth: RequestHandler;
+  readonly front: MatrixFront;
+  readonly auth: Step;
 
   constructor(readonly ctx: MatrixContext) {
     this.auth = matrixAuth(ctx);
+    this.front = new MatrixFront(ctx.deps.log, { bodyLimitBytes: ctx.deps.config.bodyLimitBytes, trustProxy: ctx.deps.config.trustProxy });
   }
 
-  on(method: Method, path: string, opts: { public?: boolean; before?: RequestHandler[] }, handler: Handler): void {
-    let methods = this.table.get(path);
-    if (!methods) this.table.set(path, (methods = new Map()));
-    const run: RequestHandler = async (req, res) => {
-      const caller = res.locals.caller as Caller;
-      const result = await handler({
-        req,
-        res,
-        caller,
-        body: (schema, o) => parseBody(req, schema, o?.allowEmpty ?? false),
-        params: req.params as Record<string, string>,
-        query: firstQuery(req),
-      });
-      if (!res.headersSent) res.status(200).json(result ?? {});
-    };
-    methods.set(method, [...(opts.public ? [] : [this.auth]), ...(opts.before ?? []), run]);
-  }
-
-  router(): Router {
-    const router = express.Router();
-    router.use(cors);
-    // Media uploads stream to disk under their own limit; every other body is buffered.
-    router.use(express.raw({ type: (req) => !MEDIA_UPLOAD.test((req as Request).path), limit: this.ctx.deps.config.bodyLimitBytes }));
-    for (const [path, methods] of this.table) {
-      const r = router.route(path);
-      for (const [method, handlers] of methods) r[method](...handlers);
-      r.all((_req, _res, next) => next(new MatrixError(405, 'M_UNRECOGNIZED', 'Unrecognized request: method not allowed')));
-    }
-    router.use(unrecognized);
-    router.use(matrixErrorHandler(this.ctx.deps.log));
-    return router;
+  on(method: Method, path: string, opts: { public?: boolean; before?: Step[]; streamsBody?: boolean }, handler: Handler): void {
+    this.front.add(
+      method,
+      path,
+      [...(opts.public ? [] : [this.auth]), ...(opts.before ?? [])],
+      (req, res) =>
+        handler({
+          req,
+          res,
+          caller: res.locals.caller as Caller,
+          body: (schema, o) => parseBody(req, schema, o?.allowEmpty ?? false),
+          params: req.params,
+          query: req.query,
+        }),
+      opts.streamsBody,
+    );
   }
 }
-
-// Both the direct upload and the upload to an id from /media/v1/create.
-const MEDIA_UPLOAD = /^\/media\/v3\/upload(?:\/[^/]+\/[^/]+)?\/?$/;
 
 function requireSelf(caller: Caller, userId: string): void {
   if (userId !== caller.userId) throw mxForbidden('You can only do this for yourself');
@@ -571,9 +551,9 @@ export function matrixMounts(deps: Deps): Mount[] {
 
   // ---- media (authenticated, spec v1.11) ----
 
-  m.on('post', '/media/v3/upload', {}, async ({ req, caller, query }) => uploadMedia(ctx, caller, req, query.filename));
+  m.on('post', '/media/v3/upload', { streamsBody: true }, async ({ req, caller, query }) => uploadMedia(ctx, caller, req, query.filename));
   m.on('post', '/media/v1/create', {}, async ({ caller }) => createMedia(ctx, caller));
-  m.on('put', '/media/v3/upload/:serverName/:mediaId', {}, async ({ req, caller, params, query }) =>
+  m.on('put', '/media/v3/upload/:serverName/:mediaId', { streamsBody: true }, async ({ req, caller, params, query }) =>
     uploadToCreated(ctx, caller, req, params.serverName, params.mediaId, query.filename),
   );
   m.on('get', '/client/v1/media/config', {}, async () => ({ 'm.upload.size': config.mediaMaxBytes }));
@@ -615,13 +595,13 @@ export function matrixMounts(deps: Deps): Mount[] {
   m.on('get', `${base}/auth/m.login.sso/fallback/web`, { public: true }, async ({ res, query }) => {
     const target = query.session ? await ssoFallbackTarget(ctx, query.session) : undefined;
     if (!target) throw mxNotFound('Unknown or expired session, or no identity provider for this account');
-    res.redirect(302, target);
+    res.writeHead(302, { Location: target }).end();
   });
   // The page the identity provider's callback ends on calls this (a script file: the CSP allows no inline script).
   m.on('get', `${base}/auth/fallback/done.js`, { public: true }, async ({ res }) => {
-    res.type('application/javascript').send(
-      "if (window.onAuthDone) window.onAuthDone(); else if (window.opener && window.opener.postMessage) window.opener.postMessage('authDone', '*');\n",
-    );
+    res
+      .writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8' })
+      .end("if (window.onAuthDone) window.onAuthDone(); else if (window.opener && window.opener.postMessage) window.opener.postMessage('authDone', '*');\n");
   });
 
   // ---- the control plane hands the web app a one-time m.login.token ----
@@ -650,7 +630,7 @@ export function matrixMounts(deps: Deps): Mount[] {
   });
 
   return [
-    { path: '/_matrix', router: m.router(), ownBodyParsing: true },
+    { path: '/_matrix', serve: m.front.handle },
     { path: '/.well-known/matrix', router: wellKnown, ownBodyParsing: true },
     { path: '/', router: api },
   ];

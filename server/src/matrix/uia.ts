@@ -6,7 +6,6 @@
 // the fresh sign-in on the session). A session is bound to one person and one
 // operation and is used once.
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
 import { completeReauthStage, endReauth, findReauth, startReauth } from '../auth/reauth.ts';
 import { canonicalJson, type Caller, type MatrixContext } from './context.ts';
 import { MatrixError, mxForbidden } from './errors.ts';
@@ -24,9 +23,9 @@ const PASSWORD = 'm.login.password';
 const SSO = 'm.login.sso';
 
 /** What the session is bound to: the method, the path and the body without its auth part. */
-export function uiaOperation(req: Request, body: Record<string, unknown>): string {
+export function uiaOperation(req: { method?: string; path: string }, body: Record<string, unknown>): string {
   const { auth: _auth, ...rest } = body;
-  return createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${canonicalJson(rest)}`).digest('hex');
+  return createHash('sha256').update(`${req.method} ${req.path}\n${canonicalJson(rest)}`).digest('hex');
 }
 
 async function stagesFor(ctx: MatrixContext, staffId: string): Promise<string[]> {
