@@ -84,4 +84,23 @@ describe('Matrix across two nodes (PostgreSQL + Redis)', function () {
     const r = await waiting;
     expect((r.body.to_device as { events: { sender: string }[] }).events.map((e) => e.sender)).to.deep.equal([anna.user_id]);
   });
+
+  it('a token signed out on node 1 is refused on node 2 at once, though node 2 had just accepted it', async () => {
+    const s = await passwordLogin(nodes[0].url, 'arto');
+    // Both nodes have looked the token up (and keep the answer for a few seconds).
+    expect((await mx(nodes[0].url, 'GET', `${C}/account/whoami`, s.access_token)).status).to.equal(200);
+    expect((await mx(nodes[1].url, 'GET', `${C}/account/whoami`, s.access_token)).status).to.equal(200);
+    const heard = new Promise<void>((resolve) => {
+      const off = nodes[1].deps.bus.subscribe('auth:access-revoked', () => {
+        off();
+        resolve();
+      });
+    });
+    expect((await mx(nodes[0].url, 'POST', `${C}/logout`, s.access_token, {})).status).to.equal(200);
+    expect((await mx(nodes[0].url, 'GET', `${C}/account/whoami`, s.access_token)).body.errcode).to.equal('M_UNKNOWN_TOKEN');
+    await heard;
+    const after = await mx(nodes[1].url, 'GET', `${C}/account/whoami`, s.access_token);
+    expect(after.status).to.equal(401);
+    expect(after.body.errcode).to.equal('M_UNKNOWN_TOKEN');
+  });
 });

@@ -2,7 +2,8 @@
 // refusals that write nothing, membership as the policy decides, exactly-once
 // keys and to-device messages, rate limits.
 import { expect } from 'chai';
-import { STORE_KINDS, startTestRinki, type TestRinki } from '../helpers/env.ts';
+import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../helpers/env.ts';
+import { FIXTURE } from '../../server/src/directory/fixtures.ts';
 import { grantConferenceAccess } from '../../server/src/matrix/index.ts';
 import { MX_PEOPLE, MX_PASSWORD, mx, passwordLogin, seedMatrixPeople, type Session } from '../helpers/matrix.ts';
 
@@ -76,6 +77,33 @@ describe(`Matrix Client-Server API: spec errors and policy (${store})`, function
       const wrongMethod = await call('DELETE', `${C}/sync`, anna);
       expect(wrongMethod.status).to.equal(405);
       expect(wrongMethod.body.errcode).to.equal('M_UNRECOGNIZED');
+    });
+
+    it('answers with open CORS and headers that keep answers from being sniffed, framed or cached', async () => {
+      const res = await fetch(`${rinki.url}${C}/account/whoami`, { headers: { authorization: `Bearer ${anna.access_token}` } });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('access-control-allow-origin')).to.equal('*');
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(res.headers.get('x-frame-options')).to.equal('DENY');
+      expect(res.headers.get('cache-control')).to.equal('no-store');
+      expect(res.headers.get('content-security-policy')).to.include("default-src 'none'");
+      expect(res.headers.get('x-request-id')).to.match(/^[0-9a-f-]{36}$/);
+      const preflight = await fetch(`${rinki.url}${C}/sync`, { method: 'OPTIONS' });
+      expect(preflight.status).to.equal(204);
+      expect(preflight.headers.get('access-control-allow-headers')).to.include('Authorization');
+    });
+
+    it('refuses the Matrix token of a person an admin deactivates, at once', async () => {
+      const s = await passwordLogin(rinki.url, 'arto');
+      expect((await call('GET', `${C}/account/whoami`, s)).status).to.equal(200);
+      const admin = await apiTokenFor(rinki, FIXTURE.staff.countyAAdmin);
+      const res = await fetch(`${rinki.url}/api/staff/${MX_PEOPLE.arto}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+      expect(res.status).to.equal(204);
+      try {
+        expect((await call('GET', `${C}/account/whoami`, s)).body.errcode).to.equal('M_UNKNOWN_TOKEN');
+      } finally {
+        await rinki.deps.db.query('UPDATE staff SET active = true WHERE id = $1', [MX_PEOPLE.arto]);
+      }
     });
 
     it('logs out: the token stops working and the device is gone', async () => {

@@ -29,6 +29,18 @@ export async function issueToken(
   return { token, tokenHash, expiresAt };
 }
 
+/**
+ * The bus channel that tells every node a person's access changed: Matrix
+ * tokens removed, the person deactivated or moved. Nodes that keep token
+ * look-ups in memory drop that person's entries.
+ */
+export const ACCESS_REVOKED_CHANNEL = 'auth:access-revoked';
+
+/** Announces, after the change committed, that these people's tokens must be looked up again. */
+export async function announceAccessRevoked(bus: { publish(channel: string, message: unknown): Promise<void> }, staffIds: string[]): Promise<void> {
+  if (staffIds.length) await bus.publish(ACCESS_REVOKED_CHANNEL, { staffIds });
+}
+
 export async function revokeToken(q: Queryable, tokenHash: Buffer): Promise<void> {
   await q.query('DELETE FROM access_tokens WHERE token_hash = $1', [tokenHash]);
 }

@@ -1,6 +1,7 @@
 // Fan-out between the parts of Rinki, and between nodes when REDIS_URL is set.
 // Correctness never depends on the bus: it only makes things happen sooner
 // (wake a long-poll, push a change); the database stays the source of truth.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 
@@ -39,6 +40,8 @@ class RedisBus implements Bus {
   readonly kind = 'redis' as const;
   private local = new EventEmitter().setMaxListeners(0);
   private subscriber: Redis;
+  /** Marks this node's own messages: its subscribers heard them at once and skip the echo from Redis. */
+  private readonly origin = randomUUID();
 
   constructor(
     readonly redis: Redis,
@@ -46,12 +49,15 @@ class RedisBus implements Bus {
   ) {
     this.subscriber = redis.duplicate();
     this.subscriber.on('message', (channel: string, raw: string) => {
-      this.local.emit(channel.slice(prefix.length), JSON.parse(raw));
+      const { o, m } = JSON.parse(raw) as { o: string; m: unknown };
+      if (o !== this.origin) this.local.emit(channel.slice(prefix.length), m);
     });
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
-    await this.redis.publish(this.prefix + channel, JSON.stringify(message));
+    // This node's subscribers without the round trip through Redis, asynchronously as from Redis.
+    queueMicrotask(() => this.local.emit(channel, message));
+    await this.redis.publish(this.prefix + channel, JSON.stringify({ o: this.origin, m: message }));
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {

@@ -28,6 +28,7 @@ import {
   type TeamInput,
 } from '../../../shared/src/directory.ts';
 import type { Actor } from '../auth/actor.ts';
+import { announceAccessRevoked } from '../auth/tokens.ts';
 import { canAdministerOrganisation, hasRole, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
@@ -220,8 +221,8 @@ export function directoryMounts(deps: Deps): Mount[] {
   route(api, {
     method: 'put', path: '/api/staff/:id', tag: TAG, summary: 'Replace a person’s directory entry, roles and teams (admin)',
     params: idParams, body: staffUpdate, response: staffView,
-    handler: ({ actor, params, body }) =>
-      db.tx(async (q) => {
+    handler: async ({ actor, params, body }) => {
+      const updated = await db.tx(async (q) => {
         const existing = await repo.getStaff(q, params.id);
         if (!existing) throw notFound('No such person');
         await requireAdmin(q, actor, existing.organisationId, 'id');
@@ -230,7 +231,11 @@ export function directoryMounts(deps: Deps): Mount[] {
         await repo.upsertStaff(q, person);
         await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'staff', target: person.id, action: 'updated', details: body });
         return (await repo.getStaff(q, params.id, { withPrivate: true }))!;
-      }),
+      });
+      // A deactivation or a move to another organisation reaches Matrix token look-ups on every node now.
+      await announceAccessRevoked(deps.bus, [params.id]);
+      return updated;
+    },
   });
   route(api, {
     method: 'delete', path: '/api/staff/:id', tag: TAG, summary: 'Deactivate a person (admin); history keeps referring to them',
@@ -243,6 +248,8 @@ export function directoryMounts(deps: Deps): Mount[] {
         await repo.deactivateStaff(q, params.id);
         await recordChange(q, actor, deps.clock.now(), { organisationId: existing.organisationId, kind: 'staff', target: params.id, action: 'deleted' });
       });
+      // Their Matrix tokens stop working on every node now, not when a node's look-up expires.
+      await announceAccessRevoked(deps.bus, [params.id]);
     },
   });
 

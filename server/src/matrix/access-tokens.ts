@@ -1,9 +1,13 @@
-// Matrix access-token look-ups, batched: every /sync wake-up and every send
-// needs one, so the requests that arrive together share one query. Each
-// answer still comes from the database at the time of the request: a token
-// revoked or a person deactivated is refused at once, as without batching.
-import { batchedLookup } from '../store/batched.ts';
+// Matrix access-token look-ups: every /sync wake-up and every send needs one.
+// Requests that arrive together share one query, and a live token's owner is
+// kept in memory for a few seconds. Whatever removes a token or changes its
+// owner's access (logout, device removal, a new login on the same device,
+// deactivation) drops that person's entries on this node at once and on every
+// other node through the bus; should a bus message be lost, an entry still
+// lives at most TOKEN_CACHE_MS.
 import type { Deps } from '../deps.ts';
+import { ACCESS_REVOKED_CHANNEL, announceAccessRevoked } from '../auth/tokens.ts';
+import { batchedLookup } from '../store/batched.ts';
 
 export interface TokenOwner {
   staffId: string;
@@ -11,18 +15,73 @@ export interface TokenOwner {
   rootOrganisationId: string;
 }
 
-/** Returns the owner of a live Matrix access token (by its hash), or undefined. */
-export function tokenOwners(deps: Deps): (tokenHash: Buffer) => Promise<TokenOwner | undefined> {
-  const load = batchedLookup<string, TokenOwner | undefined>(async (hashes) => {
-    const rows = await deps.db.query<{ hash: string; staff_id: string; device_id: string | null; root_organisation_id: string }>(
-      `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id
-         FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
-        WHERE t.token_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)
-          AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-      [hashes, deps.clock.now()],
-    );
-    const byHash = new Map(rows.map((r) => [r.hash, { staffId: r.staff_id, deviceId: r.device_id, rootOrganisationId: r.root_organisation_id }]));
-    return hashes.map((h) => byHash.get(h));
-  });
-  return (tokenHash) => load(tokenHash.toString('hex'));
+export const TOKEN_CACHE_MS = 5_000;
+
+interface Row {
+  hash: string;
+  staff_id: string;
+  device_id: string | null;
+  root_organisation_id: string;
+  expires_at: Date | null;
+}
+
+export class TokenOwners {
+  private known = new Map<string, { owner: TokenOwner; until: number }>();
+  /** Moves on every revocation: a look-up that began before one does not fill the cache. */
+  private generation = 0;
+  private readonly load: (hash: string) => Promise<{ row?: Row; generation: number }>;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly deps: Deps) {
+    this.load = batchedLookup(async (hashes) => {
+      const generation = this.generation;
+      const rows = await deps.db.query<Row>(
+        `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id, t.expires_at
+           FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
+          WHERE t.token_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)
+            AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+        [hashes, deps.clock.now()],
+      );
+      const byHash = new Map(rows.map((r) => [r.hash, r]));
+      return hashes.map((h) => ({ row: byHash.get(h), generation }));
+    });
+    this.unsubscribe = deps.bus.subscribe(ACCESS_REVOKED_CHANNEL, (message) => {
+      const { staffIds } = message as { staffIds?: unknown };
+      if (Array.isArray(staffIds)) this.forget(staffIds.map(String));
+    });
+  }
+
+  /** The owner of a live Matrix access token (by its hash), or undefined. */
+  async owner(tokenHash: Buffer): Promise<TokenOwner | undefined> {
+    const hash = tokenHash.toString('hex');
+    const now = this.deps.clock.now().getTime();
+    const hit = this.known.get(hash);
+    if (hit && hit.until > now) return hit.owner;
+    if (hit) this.known.delete(hash);
+    const { row, generation } = await this.load(hash);
+    if (!row) return undefined;
+    const owner = { staffId: row.staff_id, deviceId: row.device_id, rootOrganisationId: row.root_organisation_id };
+    if (generation === this.generation) {
+      const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+      if (this.known.size >= 50_000) for (const [h, e] of this.known) if (e.until <= now) this.known.delete(h);
+      this.known.set(hash, { owner, until: Math.min(now + TOKEN_CACHE_MS, expires) });
+    }
+    return owner;
+  }
+
+  /** Call after the change committed: drops the people's entries here, then tells the other nodes. */
+  async revoked(staffIds: string[]): Promise<void> {
+    this.forget(staffIds);
+    await announceAccessRevoked(this.deps.bus, staffIds).catch((err: unknown) => this.deps.log.warn({ err }, 'access revocation not published'));
+  }
+
+  private forget(staffIds: string[]): void {
+    this.generation++;
+    const gone = new Set(staffIds);
+    for (const [hash, entry] of this.known) if (gone.has(entry.owner.staffId)) this.known.delete(hash);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
 }

@@ -1,5 +1,6 @@
 // What every Matrix handler works with: the dependencies, identifiers, the
 // notifier, and the caller (a staff member on one of their devices).
+import { TokenOwners } from './access-tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Queryable } from '../store/db.ts';
 import { MatrixIds } from './ids.ts';
@@ -9,10 +10,11 @@ export interface MatrixContext {
   deps: Deps;
   ids: MatrixIds;
   notifier: Notifier;
+  tokens: TokenOwners;
 }
 
 export function createMatrixContext(deps: Deps): MatrixContext {
-  return { deps, ids: new MatrixIds(deps.config.matrixServerName), notifier: new Notifier(deps.bus) };
+  return { deps, ids: new MatrixIds(deps.config.matrixServerName), notifier: new Notifier(deps.bus), tokens: new TokenOwners(deps) };
 }
 
 export interface Caller {

@@ -35,7 +35,7 @@ export async function ensureDevice(q: Queryable, staffId: string, deviceId: stri
 
 /** Removes a device: its access tokens, keys, pending to-device messages; peers learn its keys are gone. */
 export async function deleteDevice(ctx: MatrixContext, staffId: string, deviceId: string): Promise<boolean> {
-  return write(ctx, async (q, wake) => {
+  const deleted = await write(ctx, async (q, wake) => {
     await lockStream(q);
     await q.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND kind = 'matrix' AND device_id = $2`, [staffId, deviceId]);
     await q.query('DELETE FROM matrix_to_device WHERE staff_id = $1 AND device_id = $2', [staffId, deviceId]);
@@ -45,6 +45,8 @@ export async function deleteDevice(ctx: MatrixContext, staffId: string, deviceId
     if (gone.length) await deviceListChanged(q, staffId, wake);
     return gone.length > 0;
   });
+  await ctx.tokens.revoked([staffId]);
+  return deleted;
 }
 
 export async function oneTimeKeyCounts(q: Queryable, staffId: string, deviceId: string): Promise<Record<string, number>> {

@@ -69,6 +69,8 @@ export async function openSession(ctx: MatrixContext, staffId: string, deviceId:
     await q.query('UPDATE matrix_devices SET last_seen_at = $3 WHERE staff_id = $1 AND device_id = $2', [staffId, device, ctx.deps.clock.now()]);
     return issueToken(q, { staffId, kind: 'matrix', deviceId: device, label: 'matrix', now: ctx.deps.clock.now() });
   });
+  // The device's earlier token, if any, is gone.
+  await ctx.tokens.revoked([staffId]);
   return {
     user_id: ctx.ids.userId(staffId),
     access_token: token.token,

@@ -12,7 +12,6 @@ import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { hashToken } from '../crypto/sodium.ts';
-import { tokenOwners } from './access-tokens.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
 import { MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step } from './http.ts';
@@ -77,7 +76,6 @@ function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolea
 
 /** Resolves the caller from a Matrix access token (Authorization header or the deprecated access_token parameter). */
 function matrixAuth(ctx: MatrixContext): Step {
-  const owner = tokenOwners(ctx.deps);
   return async (req, res) => {
     {
       const header = req.headers.authorization;
@@ -88,7 +86,7 @@ function matrixAuth(ctx: MatrixContext): Step {
       const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
       if (!token || token.length > 200) throw unknownToken();
       const tokenHash = await hashToken(token);
-      const row = await owner(tokenHash);
+      const row = await ctx.tokens.owner(tokenHash);
       if (!row?.deviceId) throw unknownToken();
       const caller: Caller = {
         staffId: row.staffId,
@@ -324,6 +322,7 @@ export function matrixMounts(deps: Deps): Mount[] {
     body(obj, { allowEmpty: true });
     for (const d of await listDevices(deps.db, caller.staffId)) await deleteDevice(ctx, caller.staffId, d.device_id);
     await deps.db.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND kind = 'matrix'`, [caller.staffId]);
+    await ctx.tokens.revoked([caller.staffId]);
     return {};
   });
 

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { openBus, type Bus } from '../server/src/bus/bus.ts';
+import { TEST_REDIS_URL } from './helpers/env.ts';
+
+describe('bus over Redis: two nodes', () => {
+  let one: Bus;
+  let two: Bus;
+  before(async () => {
+    const prefix = `rinki-bus-${randomBytes(4).toString('hex')}:`;
+    one = await openBus(TEST_REDIS_URL, prefix);
+    two = await openBus(TEST_REDIS_URL, prefix);
+  });
+  after(async () => {
+    await one.close();
+    await two.close();
+  });
+
+  it('delivers a message once to the publishing node, before Redis echoes it, and once to the other node', async () => {
+    const heardOne: unknown[] = [];
+    const heardTwo: unknown[] = [];
+    const offOne = one.subscribe('t', (m) => heardOne.push(m));
+    const offTwo = two.subscribe('t', (m) => heardTwo.push(m));
+    await new Promise((r) => setTimeout(r, 100)); // the SUBSCRIBEs reach Redis
+    const sent = one.publish('t', { n: 1 });
+    await Promise.resolve();
+    expect(heardOne).to.deep.equal([{ n: 1 }]); // local subscribers need no round trip
+    await sent;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(heardOne).to.deep.equal([{ n: 1 }]); // and skip their own echo
+    expect(heardTwo).to.deep.equal([{ n: 1 }]);
+    offOne();
+    offTwo();
+  });
+});
