@@ -310,6 +310,8 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
   await Promise.all(loops);
 
   const latencies: number[] = [];
+  // Latency by the 5-second window the event was sent in: shows whether a tail is a warm-up or recurs.
+  const windows: number[][] = [];
   const seen = new Set<string>();
   let duplicates = 0;
   let lastArrival = t0;
@@ -323,9 +325,16 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
     const s = sendAt.get(a.id);
     if (s === undefined) continue;
     latencies.push(a.at - s);
+    const w = Math.floor((s - t0) / 5_000);
+    (windows[w] ??= []).push(a.at - s);
     lastArrival = Math.max(lastArrival, a.at);
   }
   latencies.sort((x, y) => x - y);
+  log(
+    `[${target.name}] p99 by 5 s window: ${windows
+      .map((w) => percentile(w.sort((x, y) => x - y), 99).toFixed(0))
+      .join(' ')} ms`,
+  );
   sendMs.sort((x, y) => x - y);
   const okSends = sendAt.size;
   const expected = okSends * (ROOM_SIZE - 1);

@@ -176,6 +176,24 @@ describe(`Matrix Client-Server API: spec errors and policy (${store})`, function
       expect(ev.body).to.include({ type: 'm.room.encrypted', sender: anna.user_id });
     });
 
+    it('checks each send against membership and power levels, storing nothing refused', async () => {
+      const room = (await call('POST', `${C}/createRoom`, anna, { invite: [antti.user_id] })).body.room_id as string;
+      expect((await call('POST', `${C}/join/${enc(room)}`, antti, {})).status).to.equal(200);
+      const pl = (await call('GET', `${C}/rooms/${enc(room)}/state/m.room.power_levels`, anna)).body;
+      const raised = { ...pl, events: { ...(pl.events as object), 'm.room.encrypted': 50 } };
+      expect((await call('PUT', `${C}/rooms/${enc(room)}/state/m.room.power_levels/`, anna, raised)).status).to.equal(200);
+      const events = await count('matrix_events');
+      const low = await call('PUT', `${C}/rooms/${enc(room)}/send/m.room.encrypted/pl-1`, antti, ciphertext(1));
+      expect(low.status).to.equal(403);
+      expect(low.body).to.include({ errcode: 'M_FORBIDDEN' });
+      expect(low.body.error).to.match(/power level/);
+      const outsider = await call('PUT', `${C}/rooms/${enc(room)}/send/m.room.encrypted/pl-2`, bertta, ciphertext(1));
+      expect(outsider.status).to.equal(403);
+      expect(outsider.body.error).to.match(/not a member/);
+      expect(await count('matrix_events')).to.equal(events);
+      expect((await call('PUT', `${C}/rooms/${enc(room)}/send/m.room.encrypted/pl-3`, anna, ciphertext(1))).status).to.equal(200);
+    });
+
     it('refuses to invite someone the policy does not allow (another county) until routing grants access', async () => {
       const r = await call('POST', `${C}/rooms/${enc(roomId)}/invite`, anna, { user_id: bertta.user_id });
       expect(r.status).to.equal(403);

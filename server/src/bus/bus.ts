@@ -47,7 +47,7 @@ class RedisBus implements Bus {
     readonly redis: Redis,
     private prefix: string,
   ) {
-    this.subscriber = redis.duplicate();
+    this.subscriber = redis.duplicate({ enableAutoPipelining: false });
     this.subscriber.on('message', (channel: string, raw: string) => {
       const { o, m } = JSON.parse(raw) as { o: string; m: unknown };
       if (o !== this.origin) this.local.emit(channel.slice(prefix.length), m);
@@ -78,7 +78,8 @@ class RedisBus implements Bus {
 
 export async function openBus(redisUrl: string | undefined, prefix = 'rinki:'): Promise<Bus> {
   if (!redisUrl) return new MemoryBus();
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+  // Commands issued in the same tick (wake-ups, rate-limit counts) go out in one write.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
   await redis.connect();
   return new RedisBus(redis, prefix);
 }

@@ -4,7 +4,6 @@
 // weaken those settings, and asks the control-plane policy who may be invited.
 import { canInviteToConference } from '../auth/policies.ts';
 import type { Queryable } from '../store/db.ts';
-import { batchedLookup } from '../store/batched.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, canonicalJson, write } from './context.ts';
 import { MatrixError, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { newEventId } from './ids.ts';
@@ -295,56 +294,15 @@ export async function sendMessageEvent(
   txnId: string,
   content: Record<string, unknown>,
 ): Promise<{ event_id: string }> {
-  // Checks run before the stream lock, which orders every writer: under it
-  // only the position is taken and the event inserted, with the membership
-  // re-checked in that statement (it sees everything committed before the lock).
-  // The checks of the sends waiting on this node share one query.
-  const pre = await sendPrechecks(ctx)({ caller, roomId, txnId });
-  if (pre.earlier) return { event_id: pre.earlier };
-  if (pre.membership !== 'join') throw mxForbidden('You are not a member of this room');
   if (type !== ENCRYPTED) throw mxForbidden('A case conference accepts only encrypted messages (m.room.encrypted)');
-  const pl = pre.power_levels ?? {};
-  requireLevel(pl, caller.userId, eventLevel(pl, type, false), `send ${type}`);
-  const eventId = newEventId();
   try {
-    await appendBatched(ctx, { caller, roomId, type, txnId, content, eventId });
-    return { event_id: eventId };
+    return { event_id: await appendBatched(ctx, { caller, roomId, type, txnId, content, eventId: newEventId() }) };
   } catch (err) {
     // The same transaction sent twice at once: the unique index let one in; both answer its event.
     const again = (err as { code?: string }).code === '23505' ? await eventForTxn(ctx.deps.db, caller, txnId) : undefined;
     if (again) return { event_id: again };
     throw err;
   }
-}
-
-interface SendPrecheck {
-  /** The event an earlier send of this transaction id stored. */
-  earlier: string | null;
-  membership: Membership | null;
-  power_levels: PowerLevels | null;
-}
-
-const prechecks = new WeakMap<MatrixContext, (s: { caller: Caller; roomId: string; txnId: string }) => Promise<SendPrecheck>>();
-
-function sendPrechecks(ctx: MatrixContext) {
-  let load = prechecks.get(ctx);
-  if (!load) {
-    load = batchedLookup(async (sends) => {
-      const rows = await ctx.deps.db.query<SendPrecheck & { i: number }>(
-        `SELECT u.i,
-                (SELECT event_id FROM matrix_events WHERE sender_staff_id = u.staff_id AND device_id = u.device_id AND txn_id = u.txn_id) AS earlier,
-                (SELECT membership FROM matrix_memberships WHERE room_id = u.room_id AND staff_id = u.staff_id) AS membership,
-                (SELECT e.content FROM matrix_room_state s JOIN matrix_events e ON e.stream_pos = s.stream_pos
-                  WHERE s.room_id = u.room_id AND s.type = 'm.room.power_levels' AND s.state_key = '') AS power_levels
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(staff_id, device_id, txn_id, room_id, i)`,
-        [sends.map((x) => x.caller.staffId), sends.map((x) => x.caller.deviceId), sends.map((x) => x.txnId), sends.map((x) => x.roomId)],
-      );
-      const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
-      return sends.map((_, k) => byIndex.get(k + 1)!);
-    });
-    prechecks.set(ctx, load);
-  }
-  return load;
 }
 
 interface PendingSend {
@@ -354,7 +312,7 @@ interface PendingSend {
   txnId: string;
   content: Record<string, unknown>;
   eventId: string;
-  done?: (err?: unknown) => void;
+  done?: (err: unknown, eventId?: string) => void;
 }
 
 const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: boolean }>();
@@ -362,15 +320,17 @@ const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: b
 /**
  * Group commit for message events: sends waiting on this node go into one
  * statement that takes the stream lock once, so the lock (which orders every
- * writer on every node) is held once per batch, not once per event. The
- * membership is re-checked per row under the lock.
+ * writer on every node) is held once per batch, not once per event. Each send
+ * is checked under the lock: its transaction id, the sender's membership and
+ * power level. Resolves to the event's id (an earlier one for a repeated
+ * transaction id).
  */
-function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<void> {
+function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<string> {
   let b = batchers.get(ctx);
   if (!b) batchers.set(ctx, (b = { pending: [], running: false }));
   const batcher = b;
-  return new Promise<void>((resolve, reject) => {
-    item.done = (err) => (err ? reject(err) : resolve());
+  return new Promise<string>((resolve, reject) => {
+    item.done = (err, eventId) => (err ? reject(err) : resolve(eventId!));
     batcher.pending.push(item);
     if (!batcher.running) {
       batcher.running = true;
@@ -382,11 +342,13 @@ function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<void> {
   });
 }
 
+type AppendRow = RecentEvent & { i: number; outcome: 'stored' | 'earlier' | 'not_member' | 'power'; batch_first: number; batch_last: number };
+
 async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void> {
-  let rows: (RecentEvent & { batch_first: number; batch_last: number })[];
+  let rows: AppendRow[];
   try {
-    // matrix_append_messages (migration 0025): lock the stream head, take the positions, insert, in one statement.
-    rows = await ctx.deps.db.query(
+    // matrix_append_messages (migration 0025): lock the stream head, check, take the positions, insert, in one statement.
+    rows = await ctx.deps.db.query<AppendRow>(
       `SELECT * FROM matrix_append_messages($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9)`,
       [
         batch.map((x) => x.eventId),
@@ -406,17 +368,19 @@ async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void>
     else batch[0].done!(err);
     return;
   }
-  const inserted = new Set(rows.map((e) => e.event_id));
-  for (const item of batch) {
-    if (inserted.has(item.eventId)) item.done!();
-    else item.done!(mxForbidden('You are not a member of this room'));
+  const events: RecentEvent[] = [];
+  for (const r of rows) {
+    const item = batch[Number(r.i) - 1];
+    if (r.outcome === 'stored') {
+      const { i: _i, outcome: _o, batch_first: _f, batch_last: _l, ...event } = r;
+      events.push({ ...event, stream_pos: Number(event.stream_pos), origin_server_ts: Number(event.origin_server_ts) });
+      item.done!(undefined, r.event_id);
+    } else if (r.outcome === 'earlier') item.done!(undefined, r.event_id);
+    else if (r.outcome === 'not_member') item.done!(mxForbidden('You are not a member of this room'));
+    else item.done!(mxForbidden(`Your power level is too low to send ${item.type}`));
   }
   if (!rows.length) return;
-  const stored: MessageBatch = {
-    first: Number(rows[0].batch_first),
-    last: Number(rows[0].batch_last),
-    events: rows.map(({ batch_first: _f, batch_last: _l, ...r }) => ({ ...r, stream_pos: Number(r.stream_pos), origin_server_ts: Number(r.origin_server_ts) })),
-  };
+  const stored: MessageBatch = { first: Number(rows[0].batch_first), last: Number(rows[0].batch_last), events };
   // Not awaited: the next batch need not wait for Redis.
   void ctx.notifier.announce(stored).catch((err: unknown) => ctx.deps.log.warn({ err }, 'matrix wake-up not published'));
 }

@@ -389,7 +389,10 @@ export function matrixMounts(deps: Deps): Mount[] {
     const timeout = query.timeout === undefined ? 0 : Number(query.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw mxInvalidParam('timeout must be a non-negative number');
     const abort = new AbortController();
-    res.on('close', () => abort.abort());
+    // Only a client that went away aborts: 'close' also follows every answer sent, and an abort costs an exception object.
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     void req;
     return sync(
       ctx,

@@ -134,7 +134,7 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
   let live: LiveSockets;
   if (bus.redis) {
     const pub = bus.redis.duplicate();
-    const sub = bus.redis.duplicate();
+    const sub = bus.redis.duplicate({ enableAutoPipelining: false });
     adapterClients = [pub, sub];
     await Promise.all(adapterClients.map((c) => (c.status === 'wait' ? c.connect() : undefined)));
     io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }));

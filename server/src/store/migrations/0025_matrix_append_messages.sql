@@ -1,13 +1,22 @@
--- Group commit of message events in one statement: one round trip per batch
--- instead of BEGIN, UPDATE, INSERT, COMMIT. Inside a PL/pgSQL function each
--- statement takes a fresh snapshot, so the INSERT runs after the stream head is
--- locked and sees every change committed before: the membership check and the
--- joined members it returns are exact for each event's position, as before.
+-- Group commit of message events in one statement: one round trip per batch of
+-- sends for the checks, the stream position and the insert. Inside a PL/pgSQL
+-- function each statement takes a fresh snapshot, so everything below runs
+-- after the stream head is locked and sees every change committed before it:
+-- the membership, the power levels and the joined members returned are exact
+-- for each event's position.
+
+-- A power level as the spec reads one: a JSON number, else the fallback.
+CREATE FUNCTION matrix_power_level(v jsonb, fallback numeric) RETURNS numeric
+  LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN jsonb_typeof(v) = 'number' THEN v::text::numeric ELSE fallback END $$;
+
+-- One row per send, in order (i), with its outcome: 'stored' (the new event and
+-- who was joined), 'earlier' (the transaction id was used: that event's id),
+-- 'not_member' or 'power' (refused, nothing written).
 CREATE FUNCTION matrix_append_messages(
   event_ids text[], room_ids text[], senders text[], types text[], contents text[],
   staff_ids text[], device_ids text[], txn_ids text[], ts bigint
 ) RETURNS TABLE (
-  batch_first bigint, batch_last bigint,
+  i bigint, outcome text, batch_first bigint, batch_last bigint,
   stream_pos bigint, event_id text, room_id text, sender text, type text, state_key text, content jsonb,
   origin_server_ts bigint, sender_staff_id text, device_id text, txn_id text, joined text[]
 ) LANGUAGE plpgsql AS $$
@@ -18,13 +27,34 @@ DECLARE
 BEGIN
   UPDATE matrix_stream_head SET pos = pos + n WHERE id = 1 RETURNING pos INTO last_pos;
   RETURN QUERY
-  INSERT INTO matrix_events AS e (stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id)
-  SELECT last_pos - n + u.i, u.event_id, u.room_id, u.sender, u.type, NULL, u.content::jsonb, ts, u.staff_id, u.device_id, u.txn_id
-    FROM unnest(event_ids, room_ids, senders, types, contents, staff_ids, device_ids, txn_ids) WITH ORDINALITY
-         AS u(event_id, room_id, sender, type, content, staff_id, device_id, txn_id, i)
-   WHERE EXISTS (SELECT 1 FROM matrix_memberships m WHERE m.room_id = u.room_id AND m.staff_id = u.staff_id AND m.membership = 'join')
-  RETURNING last_pos - n + 1, last_pos,
-    e.stream_pos, e.event_id, e.room_id, e.sender, e.type, e.state_key, e.content, e.origin_server_ts, e.sender_staff_id, e.device_id, e.txn_id,
-    ARRAY(SELECT j.staff_id FROM matrix_memberships j WHERE j.room_id = e.room_id AND j.membership = 'join');
+  WITH u AS (
+    SELECT * FROM unnest(event_ids, room_ids, senders, types, contents, staff_ids, device_ids, txn_ids) WITH ORDINALITY
+      AS u(event_id, room_id, sender, type, content, staff_id, device_id, txn_id, i)
+  ), checked AS (
+    SELECT u.*,
+      (SELECT e.event_id FROM matrix_events e WHERE e.sender_staff_id = u.staff_id AND e.device_id = u.device_id AND e.txn_id = u.txn_id) AS earlier,
+      EXISTS (SELECT 1 FROM matrix_memberships m WHERE m.room_id = u.room_id AND m.staff_id = u.staff_id AND m.membership = 'join') AS member,
+      (SELECT e.content FROM matrix_room_state s JOIN matrix_events e ON e.stream_pos = s.stream_pos
+        WHERE s.room_id = u.room_id AND s.type = 'm.room.power_levels' AND s.state_key = '') AS pl
+      FROM u
+  ), decided AS (
+    SELECT c.*, CASE
+      WHEN c.earlier IS NOT NULL THEN 'earlier'
+      WHEN NOT c.member THEN 'not_member'
+      WHEN matrix_power_level(c.pl -> 'users' -> c.sender, matrix_power_level(c.pl -> 'users_default', 0))
+         < matrix_power_level(c.pl -> 'events' -> c.type, matrix_power_level(c.pl -> 'events_default', 0)) THEN 'power'
+      ELSE 'stored' END AS outcome
+      FROM checked c
+  ), ins AS (
+    INSERT INTO matrix_events AS e (stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id)
+    SELECT last_pos - n + d.i, d.event_id, d.room_id, d.sender, d.type, NULL, d.content::jsonb, ts, d.staff_id, d.device_id, d.txn_id
+      FROM decided d WHERE d.outcome = 'stored'
+    RETURNING e.*, ARRAY(SELECT j.staff_id FROM matrix_memberships j WHERE j.room_id = e.room_id AND j.membership = 'join') AS joined
+  )
+  SELECT d.i, d.outcome, last_pos - n + 1, last_pos,
+         ins.stream_pos, COALESCE(ins.event_id, d.earlier), ins.room_id, ins.sender, ins.type, ins.state_key, ins.content,
+         ins.origin_server_ts, ins.sender_staff_id, ins.device_id, ins.txn_id, ins.joined
+    FROM decided d LEFT JOIN ins ON ins.event_id = d.event_id
+   ORDER BY d.i;
 END
 $$;
