@@ -26,7 +26,7 @@ interface Row {
 }
 
 export class TokenOwners {
-  private known = new Map<string, { owner: TokenOwner; until: number }>();
+  private known = new Map<string, { owner: TokenOwner; until: number; renewing?: boolean }>();
   /** Moves on every revocation: a look-up that began before one does not fill the cache. */
   private generation = 0;
   private readonly load: (hash: string) => Promise<{ row?: Row; generation: number }>;
@@ -56,10 +56,24 @@ export class TokenOwners {
     const hash = tokenHash.toString('hex');
     const now = this.deps.clock.now().getTime();
     const hit = this.known.get(hash);
-    if (hit && hit.until > now) return hit.owner;
+    if (hit && hit.until > now) {
+      // In use and soon due: looked up again in the background, so a busy token never waits for its renewal.
+      if (hit.until - now < TOKEN_CACHE_MS / 2 && !hit.renewing) {
+        hit.renewing = true;
+        void this.fetch(hash, now).catch(() => undefined);
+      }
+      return hit.owner;
+    }
     if (hit) this.known.delete(hash);
+    return this.fetch(hash, now);
+  }
+
+  private async fetch(hash: string, now: number): Promise<TokenOwner | undefined> {
     const { row, generation } = await this.load(hash);
-    if (!row) return undefined;
+    if (!row) {
+      this.known.delete(hash);
+      return undefined;
+    }
     const owner = { staffId: row.staff_id, deviceId: row.device_id, rootOrganisationId: row.root_organisation_id };
     if (generation === this.generation) {
       const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;

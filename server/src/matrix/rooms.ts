@@ -315,7 +315,19 @@ interface PendingSend {
   done?: (err: unknown, eventId?: string) => void;
 }
 
-const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: boolean }>();
+interface Batcher {
+  pending: PendingSend[];
+  inFlight: number;
+}
+
+const batchers = new WeakMap<MatrixContext, Batcher>();
+
+/**
+ * Two batches at a time: the second already waits at the stream lock in the
+ * database while the first commits, instead of leaving only after the first
+ * one's answer came back.
+ */
+const BATCHES_IN_FLIGHT = 1;
 
 /**
  * Group commit for message events: sends waiting on this node go into one
@@ -327,19 +339,23 @@ const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: b
  */
 function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<string> {
   let b = batchers.get(ctx);
-  if (!b) batchers.set(ctx, (b = { pending: [], running: false }));
+  if (!b) batchers.set(ctx, (b = { pending: [], inFlight: 0 }));
   const batcher = b;
   return new Promise<string>((resolve, reject) => {
     item.done = (err, eventId) => (err ? reject(err) : resolve(eventId!));
     batcher.pending.push(item);
-    if (!batcher.running) {
-      batcher.running = true;
-      void (async () => {
-        while (batcher.pending.length) await runBatch(ctx, batcher.pending.splice(0, 200));
-        batcher.running = false;
-      })();
-    }
+    pump(ctx, batcher);
   });
+}
+
+function pump(ctx: MatrixContext, b: Batcher): void {
+  while (b.inFlight < BATCHES_IN_FLIGHT && b.pending.length) {
+    b.inFlight++;
+    void runBatch(ctx, b.pending.splice(0, 200)).finally(() => {
+      b.inFlight--;
+      pump(ctx, b);
+    });
+  }
 }
 
 type AppendRow = RecentEvent & { i: number; outcome: 'stored' | 'earlier' | 'not_member' | 'power'; batch_first: number; batch_last: number };

@@ -101,12 +101,18 @@ function matrixAuth(ctx: MatrixContext): Step {
 }
 
 /** A rate limit as a step of the Matrix front (express-rate-limit's counting and stores, node's request and response). */
-function limiter(deps: Deps, name: string, opts: { max: number; windowMs: number }, key: (req: MatrixRequest, res: MatrixResponse) => string, failedOnly: boolean): Step {
-  const redis = deps.bus.redis;
+function limiter(
+  deps: Deps,
+  name: string,
+  opts: { max: number; windowMs: number },
+  key: (req: MatrixRequest, res: MatrixResponse) => string,
+  o: { failedOnly: boolean; acrossNodes: boolean },
+): Step {
+  const redis = o.acrossNodes ? deps.bus.redis : undefined;
   const middleware = rateLimit({
     windowMs: opts.windowMs,
     limit: opts.max,
-    skipSuccessfulRequests: failedOnly,
+    skipSuccessfulRequests: o.failedOnly,
     standardHeaders: false,
     legacyHeaders: false,
     // Its checks are of Express's request; the front hands it node's, with ip set.
@@ -286,8 +292,14 @@ export function matrixMounts(deps: Deps): Mount[] {
   const m = new MatrixRoutes(ctx);
   const base = '/client/v3';
 
-  const loginLimit = limiter(deps, 'mxlogin', config.loginRateLimit, (req) => `${ipKeyGenerator(req.ip ?? 'unknown')}|${loginUserKey(req)}`, true);
-  const sendLimit = limiter(deps, 'mxsend', config.sendRateLimit, (_req, res) => (res.locals.caller as Caller).staffId, false);
+  // Failed sign-ins are counted across nodes (Redis): guessing passwords must not scale with the node count.
+  const loginLimit = limiter(deps, 'mxlogin', config.loginRateLimit, (req) => `${ipKeyGenerator(req.ip ?? 'unknown')}|${loginUserKey(req)}`, {
+    failedOnly: true,
+    acrossNodes: true,
+  });
+  // Sends are counted on the node that takes them, in memory, as Synapse's event creators do: a client
+  // flooding a room is held back without a Redis round trip on every message.
+  const sendLimit = limiter(deps, 'mxsend', config.sendRateLimit, (_req, res) => (res.locals.caller as Caller).staffId, { failedOnly: false, acrossNodes: false });
 
   // ---- discovery, login, session ----
 
