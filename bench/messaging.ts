@@ -28,6 +28,7 @@ const ROOM_SIZE = 4;
 const ROOMS = USERS / ROOM_SIZE;
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const DRAIN_MS = 10_000;
 const POLL_TIMEOUT_MS = 30_000;
 
@@ -261,40 +262,52 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
   // Let every long-poll reach the server before the first event.
   await new Promise((r) => setTimeout(r, 2_000));
 
-  log(`[${target.name}] sending ${RATE} events/s for ${SECONDS} s`);
-  const total = RATE * SECONDS;
   const rooms = [...members.keys()];
-  let sent = 0;
   let sendErrors = 0;
   const inflight = new Set<Promise<void>>();
+  /** Sends `total` events at RATE per second; `measured` ones are timed, the others only warm the target up. */
+  const sendAtRate = (total: number, prefix: string, measured: boolean) => {
+    let sent = 0;
+    const t0 = performance.now();
+    return new Promise<number>((resolve) => {
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
+        while (sent < due) {
+          const i = sent++;
+          const room = rooms[i % rooms.length];
+          const sender = members.get(room)![Math.floor(i / rooms.length) % ROOM_SIZE];
+          const start = performance.now();
+          const p = target
+            .send(sender, `${prefix}${i}`, fakeCiphertext(sender.deviceId))
+            .then((id) => {
+              if (!measured) return;
+              sendMs.push(performance.now() - start);
+              sendAt.set(id, start);
+              eventSender.set(id, sender.userId);
+            })
+            .catch((err: Error) => {
+              sendErrors++;
+              if (sendErrors <= 5) log(`[${target.name}] send error: ${err.message}`);
+            })
+            .finally(() => inflight.delete(p));
+          inflight.add(p);
+        }
+        if (sent >= total) resolve(sent);
+        else setTimeout(tick, 5);
+      };
+      tick();
+    });
+  };
+  // The same warm-up for every target (JIT, connection pools, caches), not measured.
+  if (WARMUP_SECONDS > 0) {
+    log(`[${target.name}] warming up: ${RATE} events/s for ${WARMUP_SECONDS} s, not measured`);
+    await sendAtRate(RATE * WARMUP_SECONDS, 'w', false);
+    await Promise.all(inflight);
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  log(`[${target.name}] sending ${RATE} events/s for ${SECONDS} s`);
   const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
-      while (sent < due) {
-        const i = sent++;
-        const room = rooms[i % rooms.length];
-        const sender = members.get(room)![Math.floor(i / rooms.length) % ROOM_SIZE];
-        const start = performance.now();
-        const p = target
-          .send(sender, `b${i}`, fakeCiphertext(sender.deviceId))
-          .then((id) => {
-            sendMs.push(performance.now() - start);
-            sendAt.set(id, start);
-            eventSender.set(id, sender.userId);
-          })
-          .catch((err: Error) => {
-            sendErrors++;
-            if (sendErrors <= 5) log(`[${target.name}] send error: ${err.message}`);
-          })
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-      }
-      if (sent >= total) resolve();
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
+  const sent = await sendAtRate(RATE * SECONDS, 'b', true);
   const sendSeconds = (performance.now() - t0) / 1000;
   await Promise.all(inflight);
   log(`[${target.name}] sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting ${DRAIN_MS / 1000} s for deliveries`);
@@ -460,6 +473,8 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: 'messaging',
         clients: USERS,
+        seconds: SECONDS,
+        warmup_s: WARMUP_SECONDS,
         events_per_s: round(rinkiResult.eventsPerS),
         delivered_per_s: round(rinkiResult.deliveredPerS),
         p50_ms: round(rinkiResult.p50),

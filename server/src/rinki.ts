@@ -92,6 +92,9 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
   const app = createApp(deps, { authenticate: authenticate(deps), mounts });
   const server = http.createServer(app);
+  // Clients and proxies keep their connections between requests (a Matrix client re-polls /sync at once);
+  // node's 5 s default closes idle ones sooner than the proxies in front expect.
+  server.keepAliveTimeout = 65_000;
   const realtime = await attachRealtime(deps, server, socketCommands);
   realtime.onPresenceChange(async (change) => {
     if (change.status === 'offline' || change.status === 'away') await ringing.withdrawOffersOf(change.staffId, change.status);
