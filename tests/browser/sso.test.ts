@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { ManualClock } from '../helpers/api.ts';
 import { startTestRinki, type TestRinki } from '../helpers/env.ts';
-import { ensureClientBuilt, expectAccessible, launchChromium, openApp } from '../helpers/browser.ts';
+import { BROWSER_SESSION_ENV, ensureClientBuilt, expectAccessible, launchChromium, openApp } from '../helpers/browser.ts';
 import { freePort, startOidcProvider, type TestOidcProvider } from '../helpers/oidc-provider.ts';
 
 const OPEN_AT = Date.parse('2026-11-25T08:00:00Z');
@@ -34,6 +34,7 @@ describe('browser app: single sign-on', function () {
         PORT: String(port),
         PUBLIC_URL: base,
         DEMO_DATA: 'true',
+        ...BROWSER_SESSION_ENV,
         OIDC_PROVIDERS: JSON.stringify([{ id: 'eksote-idp', name: 'Eksote', issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, organisationId: 'eksote' }]),
       },
     });

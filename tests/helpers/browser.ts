@@ -17,13 +17,21 @@ import { ManualClock } from './api.ts';
 export const DEMO_OPEN_AT = Date.parse('2026-11-25T08:00:00Z');
 
 /**
+ * The server runs on the test's clock, but Chromium judges a cookie's expiry by
+ * the real one: a session cookie issued "on 25 November" for 12 hours would be
+ * expired on arrival once that day is past. Browser suites give sessions a
+ * lifetime that outlasts any real date the suites run on.
+ */
+export const BROWSER_SESSION_ENV = { SESSION_TTL_HOURS: String(24 * 365 * 5) };
+
+/**
  * A server for the browser suites: PostgreSQL, the demo directory, a clock the
  * test moves, and a PUBLIC_URL known before start (the socket checks the origin).
  */
 export async function startDemoRinki(clock = new ManualClock(DEMO_OPEN_AT), env: Record<string, string> = {}): Promise<TestRinki> {
   ensureClientBuilt();
   const port = await freePort();
-  return startTestRinki({ store: 'postgres', clock, env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_DATA: 'true', ...env } });
+  return startTestRinki({ store: 'postgres', clock, env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_DATA: 'true', ...BROWSER_SESSION_ENV, ...env } });
 }
 
 const require = createRequire(import.meta.url);
