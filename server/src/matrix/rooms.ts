@@ -315,7 +315,19 @@ interface PendingSend {
   done?: (err: unknown, eventId?: string) => void;
 }
 
-const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: boolean }>();
+interface Batcher {
+  pending: PendingSend[];
+  inFlight: number;
+}
+
+const batchers = new WeakMap<MatrixContext, Batcher>();
+
+/**
+ * Batches stored at once. One: the stream lock is held through a batch's
+ * commit, so a second batch in flight only waits at that lock (bench:messaging
+ * measured it slower); while one batch is stored the next one gathers.
+ */
+const BATCHES_IN_FLIGHT = 1;
 
 /**
  * Group commit for message events: sends waiting on this node go into one
@@ -323,25 +335,27 @@ const batchers = new WeakMap<MatrixContext, { pending: PendingSend[]; running: b
  * writer on every node) is held once per batch, not once per event. Each send
  * is checked under the lock: its transaction id, the sender's membership and
  * power level. Resolves to the event's id (an earlier one for a repeated
- * transaction id). One batch at a time: the lock is held through a batch's
- * commit, so a second batch in flight would only wait at it (bench:messaging
- * measured that slower); while one is stored the next one gathers.
+ * transaction id).
  */
 function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<string> {
   let b = batchers.get(ctx);
-  if (!b) batchers.set(ctx, (b = { pending: [], running: false }));
+  if (!b) batchers.set(ctx, (b = { pending: [], inFlight: 0 }));
   const batcher = b;
   return new Promise<string>((resolve, reject) => {
     item.done = (err, eventId) => (err ? reject(err) : resolve(eventId!));
     batcher.pending.push(item);
-    if (!batcher.running) {
-      batcher.running = true;
-      void (async () => {
-        while (batcher.pending.length) await runBatch(ctx, batcher.pending.splice(0, 200));
-        batcher.running = false;
-      })();
-    }
+    pump(ctx, batcher);
   });
+}
+
+function pump(ctx: MatrixContext, b: Batcher): void {
+  while (b.inFlight < BATCHES_IN_FLIGHT && b.pending.length) {
+    b.inFlight++;
+    void runBatch(ctx, b.pending.splice(0, 200)).finally(() => {
+      b.inFlight--;
+      pump(ctx, b);
+    });
+  }
 }
 
 type AppendRow = RecentEvent & { i: number; outcome: 'stored' | 'earlier' | 'not_member' | 'power'; batch_first: number; batch_last: number };
