@@ -33,13 +33,16 @@ export class TokenOwners {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: Deps) {
+    // Driven by the hashes asked for: as a filter on the join, a planner short of
+    // statistics joined every token to its owner first (bench:messaging saw 16 ms a look-up).
     this.load = batchedLookup(async (hashes) => {
       const generation = this.generation;
       const rows = await deps.db.query<Row>(
         `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id, t.expires_at
-           FROM access_tokens t JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
-          WHERE t.token_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)
-            AND t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+           FROM unnest($1::text[]) AS h(hex)
+           JOIN access_tokens t ON t.token_hash = decode(h.hex, 'hex')
+           JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
+          WHERE t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
         [hashes, deps.clock.now()],
       );
       const byHash = new Map(rows.map((r) => [r.hash, r]));
