@@ -369,26 +369,46 @@ export function matrixMounts(deps: Deps): Mount[] {
     return filter;
   });
 
+  /** Stored filters never change, and a client names its filter on every long-poll: kept once read. */
+  const storedFilters = new Map<string, FilterJson>();
   async function storedFilter(caller: Caller, filterId: string): Promise<FilterJson | undefined> {
+    const key = `${caller.staffId}\u0000${filterId}`;
+    const known = storedFilters.get(key);
+    if (known) return known;
     const rows = await deps.db.query<{ filter: FilterJson }>('SELECT filter FROM matrix_filters WHERE filter_id = $1 AND staff_id = $2', [
       Number(filterId),
       caller.staffId,
     ]);
-    return rows[0]?.filter;
+    const filter = rows[0]?.filter;
+    if (filter) {
+      if (storedFilters.size >= 10_000) storedFilters.clear();
+      storedFilters.set(key, filter);
+    }
+    return filter;
+  }
+
+  /** Inline filters as clients repeat them on every long-poll, checked once. */
+  const inlineFilters = new Map<string, FilterJson>();
+  function inlineFilter(text: string): FilterJson {
+    const known = inlineFilters.get(text);
+    if (known) return known;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new MatrixError(400, 'M_NOT_JSON', 'filter is not JSON');
+    }
+    const r = filterBody.safeParse(parsed);
+    if (!r.success) throw badShape(r.error);
+    if (inlineFilters.size >= 1_000) inlineFilters.clear();
+    inlineFilters.set(text, r.data);
+    return r.data;
   }
 
   m.on('get', `${base}/sync`, {}, async ({ req, res, caller, query }) => {
     let filter: FilterJson = {};
     if (query.filter?.trimStart().startsWith('{')) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(query.filter);
-      } catch {
-        throw new MatrixError(400, 'M_NOT_JSON', 'filter is not JSON');
-      }
-      const r = filterBody.safeParse(parsed);
-      if (!r.success) throw badShape(r.error);
-      filter = r.data;
+      filter = inlineFilter(query.filter);
     } else if (query.filter) {
       const stored = /^\d{1,15}$/.test(query.filter) ? await storedFilter(caller, query.filter) : undefined;
       if (!stored) throw mxInvalidParam('No such filter');
