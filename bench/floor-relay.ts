@@ -1,7 +1,8 @@
 // The benchmark's floor: the least a durable relay must do per event. POST
 // inserts the event with one PostgreSQL INSERT, then hands it to the waiting
 // long-polls of the room's members in memory. GET long-polls return a room's
-// events after a position. Nothing else: no auth, no sync state, no Redis.
+// events after a position, each with its content, as a relay must deliver
+// them. Nothing else: no auth, no sync state, no Redis.
 //
 // Env: DATABASE_URL, ROOMS_FILE (JSON: {room: [user, ...]}), PORT (0 = any).
 /* eslint-disable no-console */
@@ -14,9 +15,12 @@ const rooms = JSON.parse(fs.readFileSync(process.env.ROOMS_FILE!, 'utf8')) as Re
 const roomOf = new Map<string, string>();
 for (const [room, members] of Object.entries(rooms)) for (const m of members) roomOf.set(m, room);
 
+/** An event as its room's members receive it: its id, sender, type and content. */
 interface Ev {
   id: string;
   sender: string;
+  type: string;
+  content: unknown;
 }
 // Events in the order their INSERTs committed; a poll's `since` is an index here.
 const log = new Map<string, Ev[]>(Object.keys(rooms).map((r) => [r, []]));
@@ -39,11 +43,18 @@ const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      let content: unknown;
+      try {
+        content = JSON.parse(body);
+      } catch {
+        return json(res, 400, { error: 'not JSON' });
+      }
       pool
-        .query<{ id: string }>('INSERT INTO floor_events (room, sender, body) VALUES ($1, $2, $3::jsonb) RETURNING id', [room, user, Buffer.concat(chunks).toString()])
+        .query<{ id: string }>('INSERT INTO floor_events (room, sender, body) VALUES ($1, $2, $3::jsonb) RETURNING id', [room, user, body])
         .then((r) => {
           const id = String(r.rows[0].id);
-          log.get(room)!.push({ id, sender: user });
+          log.get(room)!.push({ id, sender: user, type: 'm.room.encrypted', content });
           for (const m of rooms[room]) for (const wake of waiting.get(m) ?? []) wake();
           json(res, 200, { event_id: id });
         })

@@ -219,6 +219,32 @@ interface Result {
   sendP99: number;
   eventsPerS: number;
   deliveredPerS: number;
+  /** CPU used while the measured events were sent, in % of one core: the server under test, this load generator, PostgreSQL. */
+  cpu: { server: number; load: number; postgres: number };
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux); with `reaped`, also that of its children that ended. */
+function cpuMsOf(pid: number, reaped = false): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').map(Number);
+    // utime, stime (and cutime, cstime), in USER_HZ (100 a second)
+    return ((f[11] + f[12] + (reaped ? f[13] + f[14] : 0)) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (ms) of PostgreSQL: every live process, and the backends that ended (counted with the postmaster that reaped them). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) total += cpuMsOf(Number(pid), true);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -226,7 +252,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function runLoad(target: Target, users: User[], members: Map<string, User[]>): Promise<Result> {
+async function runLoad(target: Target, serverPid: number, users: User[], members: Map<string, User[]>): Promise<Result> {
   const sendAt = new Map<string, number>();
   const sendMs: number[] = [];
   const eventSender = new Map<string, string>();
@@ -307,8 +333,15 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
   }
   log(`[${target.name}] sending ${RATE} events/s for ${SECONDS} s`);
   const t0 = performance.now();
+  const cpu0 = { server: cpuMsOf(serverPid), load: cpuMsOf(process.pid), postgres: postgresCpuMs() };
   const sent = await sendAtRate(RATE * SECONDS, 'b', true);
   const sendSeconds = (performance.now() - t0) / 1000;
+  const share = (ms: number) => Math.round(ms / sendSeconds / 10);
+  const cpu = {
+    server: share(cpuMsOf(serverPid) - cpu0.server),
+    load: share(cpuMsOf(process.pid) - cpu0.load),
+    postgres: share(postgresCpuMs() - cpu0.postgres),
+  };
   await Promise.all(inflight);
   log(`[${target.name}] sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting ${DRAIN_MS / 1000} s for deliveries`);
   // Wait for the deliveries to stop coming (at most DRAIN_MS).
@@ -368,13 +401,15 @@ async function runLoad(target: Target, users: User[], members: Map<string, User[
     sendP99: percentile(sendMs, 99),
     eventsPerS: okSends / sendSeconds,
     deliveredPerS: latencies.length / ((lastArrival - t0) / 1000),
+    cpu,
   };
 }
 
 function report(r: Result): void {
   log(
     `[${r.name}] events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; send answered p50 ${r.sendP50.toFixed(1)} ms, p99 ${r.sendP99.toFixed(1)} ms; ` +
-      `sent ${r.sent} (errors ${r.sendErrors}), expected ${r.expected} deliveries, lost ${r.lost}, duplicates ${r.duplicates}, limited timelines ${r.limited}, poll errors ${r.pollErrors}`,
+      `sent ${r.sent} (errors ${r.sendErrors}), expected ${r.expected} deliveries, lost ${r.lost}, duplicates ${r.duplicates}, limited timelines ${r.limited}, poll errors ${r.pollErrors}; ` +
+      `CPU (% of one core) server ${r.cpu.server}, load generator ${r.cpu.load}, PostgreSQL ${r.cpu.postgres}`,
   );
 }
 
@@ -451,8 +486,12 @@ async function main(): Promise<void> {
       members.set(roomId, group);
     };
     for (let r = 0; r < ROOMS; r += 10) await Promise.all(Array.from({ length: Math.min(10, ROOMS - r) }, (_, k) => create(r + k)));
+    // Statistics as a database in service has them (autovacuum would take a minute to gather them).
+    const stats = await openDb({ databaseUrl: fresh.url, dataDir, poolSize: 1 });
+    await stats.query('ANALYZE');
+    await stats.close();
 
-    const rinkiResult = await runLoad(rinkiTarget(base), users, members);
+    const rinkiResult = await runLoad(rinkiTarget(base), rinki.child.pid!, users, members);
     report(rinkiResult);
     await stop(rinki.child);
 
@@ -464,7 +503,7 @@ async function main(): Promise<void> {
     children.push(floor.child);
     const floorBase = `http://127.0.0.1:${floorPort}`;
     await waitFor(`${floorBase}/`, 'floor relay', floor.output);
-    const floorResult = await runLoad(floorTarget(floorBase), users, members);
+    const floorResult = await runLoad(floorTarget(floorBase), floor.child.pid!, users, members);
     report(floorResult);
     await stop(floor.child);
 
@@ -489,7 +528,9 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const c of children) await stop(c);
-    await fresh.drop();
+    // BENCH_KEEP_DB: leave the database behind, to look at its plans and statistics afterwards.
+    if (!process.env.BENCH_KEEP_DB) await fresh.drop();
+    else log(`kept database ${fresh.url}`);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
