@@ -16,6 +16,8 @@ export interface TokenOwner {
 }
 
 export const TOKEN_CACHE_MS = 5_000;
+/** Well inside the half of TOKEN_CACHE_MS left when a renewal starts. */
+const RENEWAL_GATHER_MS = 250;
 
 interface Row {
   hash: string;
@@ -30,12 +32,14 @@ export class TokenOwners {
   /** Moves on every revocation: a look-up that began before one does not fill the cache. */
   private generation = 0;
   private readonly load: (hash: string) => Promise<{ row?: Row; generation: number }>;
+  /** Renewals of entries still valid: nobody waits for them, so they gather for a while and share a query. */
+  private readonly renew: (hash: string) => Promise<{ row?: Row; generation: number }>;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: Deps) {
     // Driven by the hashes asked for: as a filter on the join, a planner short of
     // statistics joined every token to its owner first (bench:messaging saw 16 ms a look-up).
-    this.load = batchedLookup(async (hashes) => {
+    const lookUp = async (hashes: readonly string[]) => {
       const generation = this.generation;
       const rows = await deps.db.query<Row>(
         `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id, t.expires_at
@@ -47,7 +51,9 @@ export class TokenOwners {
       );
       const byHash = new Map(rows.map((r) => [r.hash, r]));
       return hashes.map((h) => ({ row: byHash.get(h), generation }));
-    });
+    };
+    this.load = batchedLookup(lookUp);
+    this.renew = batchedLookup(lookUp, { gatherMs: RENEWAL_GATHER_MS });
     this.unsubscribe = deps.bus.subscribe(ACCESS_REVOKED_CHANNEL, (message) => {
       const { staffIds } = message as { staffIds?: unknown };
       if (Array.isArray(staffIds)) this.forget(staffIds.map(String));
@@ -63,7 +69,7 @@ export class TokenOwners {
       // In use and soon due: looked up again in the background, so a busy token never waits for its renewal.
       if (hit.until - now < TOKEN_CACHE_MS / 2 && !hit.renewing) {
         hit.renewing = true;
-        void this.fetch(hash, now).catch(() => undefined);
+        void this.fetch(hash, now, this.renew).catch(() => undefined);
       }
       return hit.owner;
     }
@@ -71,8 +77,8 @@ export class TokenOwners {
     return this.fetch(hash, now);
   }
 
-  private async fetch(hash: string, now: number): Promise<TokenOwner | undefined> {
-    const { row, generation } = await this.load(hash);
+  private async fetch(hash: string, now: number, load = this.load): Promise<TokenOwner | undefined> {
+    const { row, generation } = await load(hash);
     if (!row) {
       this.known.delete(hash);
       return undefined;
