@@ -29,6 +29,8 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
     // A long-poll continuing this node's last answer to the device may be answered from memory.
     const continues = sinceToken !== undefined && opts.since !== undefined && !opts.fullState && opts.timeoutMs > 0;
     let recheck = false;
+    // Where the look at the batches heard resumes: those up to here held nothing for the caller.
+    let lookedTo = opts.since ?? 0;
     for (;;) {
       listener.reset();
       const heard = notifier.heardFor(caller.staffId);
@@ -36,7 +38,7 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
       const last = continues && !late && !recheck ? notifier.quietSince(caller.staffId, caller.deviceId, sinceToken) : undefined;
       let fromDb = true;
       if (last) {
-        const recent = notifier.recent.after(opts.since!, caller.staffId);
+        const recent = notifier.recent.after(lookedTo, caller.staffId);
         const answer = recent.events.length
           ? timelineAnswer(caller, recent.events, recent.head, ctx.deps.clock.now().getTime(), opts.timelineLimit, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes)
           : undefined;
@@ -46,6 +48,7 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
         }
         // Nothing for this person in what this node heard, and no position it cannot account for: keep waiting.
         fromDb = !!recent.events.length || recent.beyond;
+        if (!fromDb) lookedTo = recent.head;
       }
       if (fromDb) {
         const { response, hasNews } = await buildSync(ctx, caller, opts);

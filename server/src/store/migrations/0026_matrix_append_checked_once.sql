@@ -1,7 +1,9 @@
 -- matrix_append_messages again, with its checks looked up once per send.
 -- Without MATERIALIZED the planner folds `checked` into the CASE below and
 -- runs the power-levels look-up once per reference (five per send), and it
--- cannot inline matrix_power_level over a sub-select. Same rows, same order.
+-- cannot inline matrix_power_level over a sub-select. The membership check is
+-- a look-up by key (as EXISTS it was planned as a hash of every membership,
+-- built per batch). Same rows, same order.
 
 -- One row per send, in order (i), with its outcome: 'stored' (the new event and
 -- who was joined), 'earlier' (the transaction id was used: that event's id),
@@ -27,7 +29,7 @@ BEGIN
   ), checked AS MATERIALIZED (
     SELECT u.*,
       (SELECT e.event_id FROM matrix_events e WHERE e.sender_staff_id = u.staff_id AND e.device_id = u.device_id AND e.txn_id = u.txn_id) AS earlier,
-      EXISTS (SELECT 1 FROM matrix_memberships m WHERE m.room_id = u.room_id AND m.staff_id = u.staff_id AND m.membership = 'join') AS member,
+      COALESCE((SELECT true FROM matrix_memberships m WHERE m.room_id = u.room_id AND m.staff_id = u.staff_id AND m.membership = 'join'), false) AS member,
       (SELECT e.content FROM matrix_room_state s JOIN matrix_events e ON e.stream_pos = s.stream_pos
         WHERE s.room_id = u.room_id AND s.type = 'm.room.power_levels' AND s.state_key = '') AS pl
       FROM u
