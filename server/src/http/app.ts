@@ -11,6 +11,12 @@ import { errorHandler, notFound } from './errors.ts';
 import { openApiDocument } from './api.ts';
 import { serveWebApp } from './web-app.ts';
 
+/** The caller's X-Request-Id when it is a plain token, else a new one (the Express app and the Matrix front alike). */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+}
+
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export type Mount =
@@ -45,8 +51,7 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   // A request id on every answer; per-request loggers only when request logs are written
   // (info and below): building one per request costs about a tenth of a busy node's CPU.
   const requestId = (req: IncomingMessage, res: ServerResponse) => {
-    const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const id = requestIdOf(req);
     res.setHeader('x-request-id', id);
     return id;
   };

@@ -4,11 +4,11 @@
 // web app and /api: routes in Express's path syntax (path-to-regexp), bodies
 // buffered under the configured limit, CORS open as the spec asks, a short
 // fixed set of security headers, errors in the spec's {errcode, error} shape.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import proxyAddr from 'proxy-addr';
 import { match, type MatchFunction } from 'path-to-regexp';
 import { ZodError } from 'zod';
+import { requestIdOf } from '../http/app.ts';
 import type { Logger } from '../log.ts';
 import type { Caller } from './context.ts';
 import { MatrixError, badShape } from './errors.ts';
@@ -42,12 +42,17 @@ interface Route {
   methods: Map<Method, { steps: Step[]; endpoint: Endpoint; streamsBody: boolean }>;
 }
 
-// API answers are JSON for programs: nothing in them is to be rendered, framed or cached.
-// Media downloads set their own Content-Security-Policy (sandboxed).
-const FIXED_HEADERS: Record<string, string> = {
+/** The spec asks for open CORS: tokens travel in headers, never in cookies. */
+export const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
   'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization',
+};
+
+// API answers are JSON for programs: nothing in them is to be rendered, framed or cached.
+// Media downloads set their own Content-Security-Policy (sandboxed).
+const FIXED_HEADERS: Record<string, string> = {
+  ...CORS_HEADERS,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
@@ -78,8 +83,7 @@ export class MatrixFront {
     const req = raw as MatrixRequest;
     const res = rawRes as MatrixResponse;
     res.locals = {};
-    const incomingId = req.headers['x-request-id'];
-    req.id = typeof incomingId === 'string' && /^[\w-]{1,64}$/.test(incomingId) ? incomingId : randomUUID();
+    req.id = requestIdOf(req);
     for (const [k, v] of Object.entries(FIXED_HEADERS)) res.setHeader(k, v);
     res.setHeader('X-Request-Id', req.id);
     // Request logs (info and below) as the Express app writes them: the path only, since a query may carry a token.

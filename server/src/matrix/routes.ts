@@ -14,7 +14,7 @@ import { route } from '../http/api.ts';
 import { hashToken } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
-import { MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step } from './http.ts';
+import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step } from './http.ts';
 import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession } from './login.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
 import { createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
@@ -77,26 +77,24 @@ function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolea
 /** Resolves the caller from a Matrix access token (Authorization header or the deprecated access_token parameter). */
 function matrixAuth(ctx: MatrixContext): Step {
   return async (req, res) => {
-    {
-      const header = req.headers.authorization;
-      const fromQuery = req.query.access_token;
-      const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : fromQuery;
-      if (!token && !header) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
-      // Built only when needed: an Error's stack trace costs on every request otherwise.
-      const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
-      if (!token || token.length > 200) throw unknownToken();
-      const tokenHash = await hashToken(token);
-      const row = await ctx.tokens.owner(tokenHash);
-      if (!row?.deviceId) throw unknownToken();
-      const caller: Caller = {
-        staffId: row.staffId,
-        userId: ctx.ids.userId(row.staffId),
-        deviceId: row.deviceId,
-        rootOrganisationId: row.rootOrganisationId,
-        tokenHash,
-      };
-      res.locals.caller = caller;
-    }
+    const header = req.headers.authorization;
+    const fromQuery = req.query.access_token;
+    const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : fromQuery;
+    if (!token && !header) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
+    // Built only when needed: an Error's stack trace costs on every request otherwise.
+    const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
+    if (!token || token.length > 200) throw unknownToken();
+    const tokenHash = await hashToken(token);
+    const row = await ctx.tokens.owner(tokenHash);
+    if (!row?.deviceId) throw unknownToken();
+    const caller: Caller = {
+      staffId: row.staffId,
+      userId: ctx.ids.userId(row.staffId),
+      deviceId: row.deviceId,
+      rootOrganisationId: row.rootOrganisationId,
+      tokenHash,
+    };
+    res.locals.caller = caller;
   };
 }
 
@@ -149,11 +147,9 @@ function loginUserKey(req: MatrixRequest): string {
   return createHash('sha256').update(user).digest('base64url').slice(0, 22);
 }
 
+/** CORS for /.well-known/matrix, which stays on Express. */
 const cors: RequestHandler = (req, res, next) => {
-  // The spec asks for open CORS: tokens travel in headers, never in cookies.
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', 'X-Requested-With, Content-Type, Authorization');
+  for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v);
   if (req.method === 'OPTIONS') res.status(204).end();
   else next();
 };
