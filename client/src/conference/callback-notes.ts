@@ -38,13 +38,29 @@ export async function deliverCallbackNotes(c: MatrixClient): Promise<void> {
 }
 const listening = new WeakSet<MatrixClient>();
 
+/** Tries after a failed send (a key share or the network failing for a moment), in ms; then the note waits for the next join or start. */
+const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000];
+
+/** Notes being sent now: a second join event meanwhile does not send one twice. */
+const sending = new Set<string>();
+
+/** Sends the room's held note; it leaves the pending store only once sent, so a reload meanwhile keeps it. */
 async function flush(c: MatrixClient, roomId: string): Promise<void> {
   const note = pending().notes[roomId];
-  if (!note) return;
-  await updatePending((p) => delete p.notes[roomId]);
+  if (!note || sending.has(roomId)) return;
+  sending.add(roomId);
   try {
-    await c.sendEvent(roomId, EventType.RoomMessage, { msgtype: MsgType.Text, body: note });
-  } catch {
-    await updatePending((p) => (p.notes[roomId] = note));
+    for (let attempt = 0; ; attempt++) {
+      const sent = await c.sendEvent(roomId, EventType.RoomMessage, { msgtype: MsgType.Text, body: note }).then(
+        () => true,
+        () => false,
+      );
+      if (sent) break;
+      if (attempt >= RETRY_DELAYS_MS.length) return; // held: the next join or start sends it
+      await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
+    }
+    await updatePending((p) => delete p.notes[roomId]);
+  } finally {
+    sending.delete(roomId);
   }
 }
