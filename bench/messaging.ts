@@ -17,6 +17,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openDb } from '../server/src/store/db.ts';
 import { migrate } from '../server/src/store/migrate.ts';
 import { makeOrgFixture, FIXTURE } from '../server/src/directory/fixtures.ts';
@@ -228,6 +229,8 @@ interface Result {
   deliveredPerS: number;
   /** CPU used while the measured events were sent, in % of one core: the server under test, this load generator, PostgreSQL. */
   cpu: { server: number; load: number; postgres: number };
+  /** The load generator's event-loop delay p99 (ms) while sending. */
+  loadLoopP99: number;
 }
 
 /** CPU time (ms) a process has used so far, from /proc (Linux); with `reaped`, also that of its children that ended. */
@@ -341,7 +344,11 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
   log(`[${target.name}] sending ${RATE} events/s for ${SECONDS} s`);
   const t0 = performance.now();
   const cpu0 = { server: cpuMsOf(serverPid), load: cpuMsOf(process.pid), postgres: postgresCpuMs() };
+  // The load generator's own event-loop delay: how late it may have stamped sends and arrivals.
+  const loadDelay = monitorEventLoopDelay({ resolution: 1 });
+  loadDelay.enable();
   const sent = await sendAtRate(RATE * SECONDS, 'b', true);
+  loadDelay.disable();
   const sendSeconds = (performance.now() - t0) / 1000;
   const share = (ms: number) => Math.round(ms / sendSeconds / 10);
   const cpu = {
@@ -349,6 +356,7 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
     load: share(cpuMsOf(process.pid) - cpu0.load),
     postgres: share(postgresCpuMs() - cpu0.postgres),
   };
+  const loadLoopP99 = loadDelay.percentile(99) / 1e6;
   await Promise.all(inflight);
   log(`[${target.name}] sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting ${DRAIN_MS / 1000} s for deliveries`);
   // Wait for the deliveries to stop coming (at most DRAIN_MS).
@@ -409,6 +417,7 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
     eventsPerS: okSends / sendSeconds,
     deliveredPerS: latencies.length / ((lastArrival - t0) / 1000),
     cpu,
+    loadLoopP99,
   };
 }
 
@@ -416,7 +425,7 @@ function report(r: Result): void {
   log(
     `[${r.name}] events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; send answered p50 ${r.sendP50.toFixed(1)} ms, p99 ${r.sendP99.toFixed(1)} ms; ` +
       `sent ${r.sent} (errors ${r.sendErrors}), expected ${r.expected} deliveries, lost ${r.lost}, duplicates ${r.duplicates}, limited timelines ${r.limited}, poll errors ${r.pollErrors}; ` +
-      `CPU (% of one core) server ${r.cpu.server}, load generator ${r.cpu.load}, PostgreSQL ${r.cpu.postgres}`,
+      `CPU (% of one core) server ${r.cpu.server}, load generator ${r.cpu.load}, PostgreSQL ${r.cpu.postgres}; load generator's event-loop delay p99 ${r.loadLoopP99.toFixed(1)} ms`,
   );
 }
 

@@ -38,6 +38,8 @@ export type Endpoint = (req: MatrixRequest, res: MatrixResponse) => Promise<unkn
 
 interface Route {
   path: string;
+  /** The route's literal start (up to its first parameter): paths without it are not tried against the pattern. */
+  prefix: string;
   match: MatchFunction<Record<string, string>>;
   methods: Map<Method, { steps: Step[]; endpoint: Endpoint; streamsBody: boolean }>;
 }
@@ -58,6 +60,7 @@ const FIXED_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
 };
+const FIXED_HEADER_ENTRIES = Object.entries(FIXED_HEADERS);
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 export class MatrixFront {
@@ -74,7 +77,7 @@ export class MatrixFront {
   /** `path` is under /_matrix; `streamsBody`: the endpoint reads the request itself (media uploads). */
   add(method: Method, path: string, steps: Step[], endpoint: Endpoint, streamsBody = false): void {
     let route = this.routes.find((r) => r.path === path);
-    if (!route) this.routes.push((route = { path, match: match(path), methods: new Map() }));
+    if (!route) this.routes.push((route = { path, prefix: path.split(/[:{*]/)[0], match: match(path), methods: new Map() }));
     route.methods.set(method, { steps, endpoint, streamsBody });
   }
 
@@ -84,7 +87,7 @@ export class MatrixFront {
     const res = rawRes as MatrixResponse;
     res.locals = {};
     req.id = requestIdOf(req);
-    for (const [k, v] of Object.entries(FIXED_HEADERS)) res.setHeader(k, v);
+    for (const [k, v] of FIXED_HEADER_ENTRIES) res.setHeader(k, v);
     res.setHeader('X-Request-Id', req.id);
     // Request logs (info and below) as the Express app writes them: the path only, since a query may carry a token.
     if (this.log.isLevelEnabled('info')) {
@@ -114,6 +117,7 @@ export class MatrixFront {
     const path = fullPath.slice('/_matrix'.length);
     let found: Route | undefined;
     for (const r of this.routes) {
+      if (!path.startsWith(r.prefix)) continue;
       let m: ReturnType<Route['match']>;
       try {
         m = r.match(path);
