@@ -336,15 +336,14 @@ function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<string> {
     batcher.pending.push(item);
     if (!batcher.running) {
       batcher.running = true;
-      // The first batch starts once the sends read in the same turn of the event loop have joined it.
-      setImmediate(async () => {
+      void (async () => {
         while (batcher.pending.length) {
           const batch = batcher.pending.splice(0, 200);
           // Whatever goes wrong, every send gets an answer (settling one twice does nothing) and the loop goes on.
           await runBatch(ctx, batch).catch((err: unknown) => batch.forEach((x) => x.done!(err)));
         }
         batcher.running = false;
-      });
+      })();
     }
   });
 }
