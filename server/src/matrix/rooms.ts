@@ -353,12 +353,10 @@ type AppendRow = Omit<RecentEvent, 'content'> & { i: number; outcome: 'stored' |
 async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void> {
   let rows: AppendRow[];
   try {
-    // matrix_append_messages (migration 0025): lock the stream head, check, take the positions, insert, in one statement.
-    // All but the content, which this node has: the database need not print it nor this node parse it back.
+    // matrix_append_messages (migrations 0025, 0026): lock the stream head, check, take the positions, insert, in one
+    // statement. It returns each stored event but its content, which this node sent and still has.
     rows = await ctx.deps.db.query<AppendRow>(
-      `SELECT i, outcome, batch_first, batch_last, stream_pos, event_id, room_id, sender, type, state_key,
-              origin_server_ts, sender_staff_id, device_id, txn_id, joined
-         FROM matrix_append_messages($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9)`,
+      `SELECT * FROM matrix_append_messages($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9)`,
       [
         batch.map((x) => x.eventId),
         batch.map((x) => x.roomId),

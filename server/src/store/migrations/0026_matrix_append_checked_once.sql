@@ -3,17 +3,20 @@
 -- runs the power-levels look-up once per reference (five per send), and it
 -- cannot inline matrix_power_level over a sub-select. The membership check is
 -- a look-up by key (as EXISTS it was planned as a hash of every membership,
--- built per batch). Same rows, same order.
+-- built per batch). The content is no longer returned: the caller sent it and
+-- has it, so PostgreSQL need not print it nor the node parse it back. Same
+-- rows, same order otherwise. (A different result type: dropped, then made.)
 
--- One row per send, in order (i), with its outcome: 'stored' (the new event and
--- who was joined), 'earlier' (the transaction id was used: that event's id),
+-- One row per send, in order (i), with its outcome: 'stored' (the new event but
+-- its content, and who was joined), 'earlier' (the transaction id was used: that event's id),
 -- 'not_member' or 'power' (refused, nothing written).
-CREATE OR REPLACE FUNCTION matrix_append_messages(
+DROP FUNCTION matrix_append_messages(text[], text[], text[], text[], text[], text[], text[], text[], bigint);
+CREATE FUNCTION matrix_append_messages(
   event_ids text[], room_ids text[], senders text[], types text[], contents text[],
   staff_ids text[], device_ids text[], txn_ids text[], ts bigint
 ) RETURNS TABLE (
   i bigint, outcome text, batch_first bigint, batch_last bigint,
-  stream_pos bigint, event_id text, room_id text, sender text, type text, state_key text, content jsonb,
+  stream_pos bigint, event_id text, room_id text, sender text, type text, state_key text,
   origin_server_ts bigint, sender_staff_id text, device_id text, txn_id text, joined text[]
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -45,10 +48,11 @@ BEGIN
     INSERT INTO matrix_events AS e (stream_pos, event_id, room_id, sender, type, state_key, content, origin_server_ts, sender_staff_id, device_id, txn_id)
     SELECT last_pos - n + d.i, d.event_id, d.room_id, d.sender, d.type, NULL, d.content::jsonb, ts, d.staff_id, d.device_id, d.txn_id
       FROM decided d WHERE d.outcome = 'stored'
-    RETURNING e.*, ARRAY(SELECT j.staff_id FROM matrix_memberships j WHERE j.room_id = e.room_id AND j.membership = 'join') AS joined
+    RETURNING e.stream_pos, e.event_id, e.room_id, e.sender, e.type, e.state_key, e.origin_server_ts, e.sender_staff_id, e.device_id, e.txn_id,
+      ARRAY(SELECT j.staff_id FROM matrix_memberships j WHERE j.room_id = e.room_id AND j.membership = 'join') AS joined
   )
   SELECT d.i, d.outcome, last_pos - n + 1, last_pos,
-         ins.stream_pos, COALESCE(ins.event_id, d.earlier), ins.room_id, ins.sender, ins.type, ins.state_key, ins.content,
+         ins.stream_pos, COALESCE(ins.event_id, d.earlier), ins.room_id, ins.sender, ins.type, ins.state_key,
          ins.origin_server_ts, ins.sender_staff_id, ins.device_id, ins.txn_id, ins.joined
     FROM decided d LEFT JOIN ins ON ins.event_id = d.event_id
    ORDER BY d.i;
