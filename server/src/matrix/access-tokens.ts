@@ -8,12 +8,8 @@
 import type { Deps } from '../deps.ts';
 import { ACCESS_REVOKED_CHANNEL, announceAccessRevoked } from '../auth/tokens.ts';
 import { batchedLookup } from '../store/batched.ts';
-
-export interface TokenOwner {
-  staffId: string;
-  deviceId: string | null;
-  rootOrganisationId: string;
-}
+import type { Caller } from './context.ts';
+import type { MatrixIds } from './ids.ts';
 
 export const TOKEN_CACHE_MS = 5_000;
 /** Well inside the half of TOKEN_CACHE_MS left when a renewal starts. */
@@ -28,7 +24,8 @@ interface Row {
 }
 
 export class TokenOwners {
-  private known = new Map<string, { owner: TokenOwner; until: number; renewing?: boolean }>();
+  /** By token hash: the caller the token stands for (one object, shared by the token's requests), or null for a token without a device. */
+  private known = new Map<string, { staffId: string; caller: Caller | null; until: number; renewing?: boolean }>();
   /** Moves on every revocation: a look-up that began before one does not fill the cache. */
   private generation = 0;
   private readonly load: (hash: string) => Promise<{ row?: Row; generation: number }>;
@@ -36,7 +33,10 @@ export class TokenOwners {
   private readonly renew: (hash: string) => Promise<{ row?: Row; generation: number }>;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly deps: Deps) {
+  constructor(
+    private readonly deps: Deps,
+    private readonly ids: MatrixIds,
+  ) {
     // Driven by the hashes asked for: as a filter on the join, a planner short of
     // statistics joined every token to its owner first (bench:messaging saw 16 ms a look-up).
     const lookUp = async (hashes: readonly string[]) => {
@@ -60,8 +60,8 @@ export class TokenOwners {
     });
   }
 
-  /** The owner of a live Matrix access token (by its hash), or undefined. */
-  async owner(tokenHash: Buffer): Promise<TokenOwner | undefined> {
+  /** Who calls with a live Matrix access token of a device (by the token's hash), or undefined. */
+  async caller(tokenHash: Buffer): Promise<Caller | undefined> {
     const hash = tokenHash.toString('hex');
     const now = this.deps.clock.now().getTime();
     const hit = this.known.get(hash);
@@ -69,27 +69,29 @@ export class TokenOwners {
       // In use and soon due: looked up again in the background, so a busy token never waits for its renewal.
       if (hit.until - now < TOKEN_CACHE_MS / 2 && !hit.renewing) {
         hit.renewing = true;
-        void this.fetch(hash, now, this.renew).catch(() => undefined);
+        void this.fetch(hash, tokenHash, now, this.renew).catch(() => undefined);
       }
-      return hit.owner;
+      return hit.caller ?? undefined;
     }
     if (hit) this.known.delete(hash);
-    return this.fetch(hash, now);
+    return this.fetch(hash, tokenHash, now);
   }
 
-  private async fetch(hash: string, now: number, load = this.load): Promise<TokenOwner | undefined> {
+  private async fetch(hash: string, tokenHash: Buffer, now: number, load = this.load): Promise<Caller | undefined> {
     const { row, generation } = await load(hash);
     if (!row) {
       this.known.delete(hash);
       return undefined;
     }
-    const owner = { staffId: row.staff_id, deviceId: row.device_id, rootOrganisationId: row.root_organisation_id };
+    const caller = row.device_id
+      ? { staffId: row.staff_id, userId: this.ids.userId(row.staff_id), deviceId: row.device_id, rootOrganisationId: row.root_organisation_id, tokenHash }
+      : null;
     if (generation === this.generation) {
       const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
       if (this.known.size >= 50_000) for (const [h, e] of this.known) if (e.until <= now) this.known.delete(h);
-      this.known.set(hash, { owner, until: Math.min(now + TOKEN_CACHE_MS, expires) });
+      this.known.set(hash, { staffId: row.staff_id, caller, until: Math.min(now + TOKEN_CACHE_MS, expires) });
     }
-    return owner;
+    return caller ?? undefined;
   }
 
   /** Call after the change committed: drops the people's entries here, then tells the other nodes. */
@@ -101,7 +103,7 @@ export class TokenOwners {
   private forget(staffIds: string[]): void {
     this.generation++;
     const gone = new Set(staffIds);
-    for (const [hash, entry] of this.known) if (gone.has(entry.owner.staffId)) this.known.delete(hash);
+    for (const [hash, entry] of this.known) if (gone.has(entry.staffId)) this.known.delete(hash);
   }
 
   close(): void {

@@ -14,15 +14,17 @@ export interface MatrixContext {
 }
 
 export function createMatrixContext(deps: Deps): MatrixContext {
-  return { deps, ids: new MatrixIds(deps.config.matrixServerName), notifier: new Notifier(deps.bus), tokens: new TokenOwners(deps) };
+  const ids = new MatrixIds(deps.config.matrixServerName);
+  return { deps, ids, notifier: new Notifier(deps.bus), tokens: new TokenOwners(deps, ids) };
 }
 
+/** One object per access token, shared by all its requests: never changed. */
 export interface Caller {
-  staffId: string;
-  userId: string;
-  deviceId: string;
-  rootOrganisationId: string;
-  tokenHash: Buffer;
+  readonly staffId: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly rootOrganisationId: string;
+  readonly tokenHash: Buffer;
 }
 
 /**

@@ -84,16 +84,8 @@ function matrixAuth(ctx: MatrixContext): Step {
     // Built only when needed: an Error's stack trace costs on every request otherwise.
     const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
     if (!token || token.length > 200) throw unknownToken();
-    const tokenHash = await hashToken(token);
-    const row = await ctx.tokens.owner(tokenHash);
-    if (!row?.deviceId) throw unknownToken();
-    const caller: Caller = {
-      staffId: row.staffId,
-      userId: ctx.ids.userId(row.staffId),
-      deviceId: row.deviceId,
-      rootOrganisationId: row.rootOrganisationId,
-      tokenHash,
-    };
+    const caller = await ctx.tokens.caller(await hashToken(token));
+    if (!caller) throw unknownToken();
     res.locals.caller = caller;
   };
 }
