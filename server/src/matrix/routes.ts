@@ -393,7 +393,7 @@ export function matrixMounts(deps: Deps): Mount[] {
     return r.data;
   }
 
-  m.on('get', `${base}/sync`, {}, async ({ req, res, caller, query }) => {
+  m.on('get', `${base}/sync`, {}, async ({ res, caller, query }) => {
     let filter: FilterJson = {};
     if (query.filter?.trimStart().startsWith('{')) {
       filter = inlineFilter(query.filter);
@@ -408,12 +408,7 @@ export function matrixMounts(deps: Deps): Mount[] {
       throw mxInvalidParam('set_presence must be online, offline or unavailable');
     const timeout = query.timeout === undefined ? 0 : Number(query.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw mxInvalidParam('timeout must be a non-negative number');
-    const abort = new AbortController();
-    // Only a client that went away aborts: 'close' also follows every answer sent, and an abort costs an exception object.
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    void req;
+    // Returned, not awaited: this handler's frame is not kept through the wait.
     return sync(
       ctx,
       caller,
@@ -424,7 +419,7 @@ export function matrixMounts(deps: Deps): Mount[] {
         includeLeave: filter.room?.include_leave ?? false,
         timeoutMs: timeout,
       },
-      abort.signal,
+      res,
       query.since,
     );
   });

@@ -37,13 +37,72 @@ export function parseStreamToken(token: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** A long-poll's ear: a wake-up between two looks is remembered, never lost. */
-export interface Listener {
+/**
+ * A long-poll's ear: a wake-up between two looks is remembered, never lost.
+ * One object per waiting long-poll, without closures or an AbortSignal: a
+ * node holds thousands of them, and what they keep alive the collector copies.
+ */
+export class Listener {
+  private woken = false;
+  /** Set once the client has gone: no answer is wanted any more. */
+  hungUp = false;
+  private settle: ((woke: boolean) => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** `all`: the node's listeners by person, which this one joins until closed. */
+  constructor(
+    private readonly all: Map<string, Set<Listener>>,
+    private readonly staffId: string,
+  ) {
+    let mine = all.get(staffId);
+    if (!mine) all.set(staffId, (mine = new Set()));
+    mine.add(this);
+  }
+
   /** Forget earlier wake-ups; call right before looking. */
-  reset(): void;
-  /** Resolves at once if woken since reset, else on a wake-up, after `ms`, or on abort; true when woken. */
-  wait(ms: number, signal: AbortSignal): Promise<boolean>;
-  close(): void;
+  reset(): void {
+    this.woken = false;
+  }
+
+  /** Resolves at once if woken since reset, else on a wake-up, after `ms`, or when the client hangs up; true when woken. */
+  wait(ms: number): Promise<boolean> {
+    if (this.woken || this.hungUp) return Promise.resolve(this.woken);
+    return new Promise<boolean>((resolve) => {
+      this.settle = resolve;
+      this.timer = setTimeout(timedOut, ms, this);
+      this.timer.unref();
+    });
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.release(true);
+  }
+
+  /** The client closed the connection. */
+  hangUp(): void {
+    this.hungUp = true;
+    this.release(false);
+  }
+
+  close(): void {
+    this.release(false);
+    // The person's set stays, empty, for their next long-poll: one per person who ever polled this node.
+    this.all.get(this.staffId)?.delete(this);
+  }
+
+  /** Ends the current wait, if any. */
+  release(woke: boolean): void {
+    const settle = this.settle;
+    if (!settle) return;
+    this.settle = undefined;
+    clearTimeout(this.timer);
+    settle(woke);
+  }
+}
+
+function timedOut(listener: Listener): void {
+  listener.release(false);
 }
 
 /** What a device was last answered by this node, for its next long-poll. */
@@ -63,7 +122,7 @@ export interface Answered {
  */
 export class Notifier {
   readonly recent = new RecentMessages();
-  private listeners = new Map<string, Set<() => void>>();
+  private listeners = new Map<string, Set<Listener>>();
   /** Wake-ups other than message batches heard per person on this node, listening or not. */
   private heard = new Map<string, number>();
   private answered = new Map<string, Answered>();
@@ -77,7 +136,7 @@ export class Notifier {
       for (const u of users) {
         const id = String(u);
         if (!batch) this.heard.set(id, (this.heard.get(id) ?? 0) + 1);
-        for (const wake of this.listeners.get(id) ?? []) wake();
+        for (const listener of this.listeners.get(id) ?? []) listener.wake();
       }
     });
   }
@@ -115,40 +174,9 @@ export class Notifier {
     await this.bus.publish(WAKE_CHANNEL, { users, batch });
   }
 
+  /** A listener for the person's wake-ups; close it when done. */
   listen(staffId: string): Listener {
-    let woken = false;
-    let release: ((woke: boolean) => void) | undefined;
-    const onWake = () => {
-      woken = true;
-      release?.(true);
-    };
-    let set = this.listeners.get(staffId);
-    if (!set) this.listeners.set(staffId, (set = new Set()));
-    set.add(onWake);
-    return {
-      reset: () => {
-        woken = false;
-      },
-      wait: (ms, signal) =>
-        new Promise<boolean>((resolve) => {
-          if (woken || signal.aborted) return resolve(woken);
-          const timer = setTimeout(() => release?.(false), ms);
-          timer.unref();
-          const onAbort = () => release?.(false);
-          signal.addEventListener('abort', onAbort);
-          release = (woke) => {
-            release = undefined;
-            clearTimeout(timer);
-            signal.removeEventListener('abort', onAbort);
-            resolve(woke);
-          };
-        }),
-      close: () => {
-        release?.(false);
-        set.delete(onWake);
-        if (set.size === 0) this.listeners.delete(staffId);
-      },
-    };
+    return new Listener(this.listeners, staffId);
   }
 
   close(): void {

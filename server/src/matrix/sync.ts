@@ -21,24 +21,32 @@ export interface SyncOptions {
 const RECHECK_MS = 5_000;
 const MAX_TIMEOUT_MS = 120_000;
 
-export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, signal: AbortSignal, sinceToken?: string) {
+/** The client's end of a long-poll, as node's ServerResponse has it: 'close' follows a hang-up and every answer sent. */
+export interface Connection {
+  readonly writableFinished: boolean;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/** Answers a /sync on `conn`: at once when there is news, else when a wake-up brings some or the timeout ends. */
+export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, conn: Connection, sinceToken?: string) {
   const { notifier } = ctx;
   const listener = notifier.listen(caller.staffId);
+  conn.on('close', () => {
+    if (!conn.writableFinished) listener.hangUp();
+  });
   try {
     const deadline = Date.now() + Math.min(Math.max(0, opts.timeoutMs), MAX_TIMEOUT_MS);
     // A long-poll continuing this node's last answer to the device may be answered from memory.
     const continues = sinceToken !== undefined && opts.since !== undefined && !opts.fullState && opts.timeoutMs > 0;
     let recheck = false;
-    // Where the look at the batches heard resumes: those up to here held nothing for the caller.
-    let lookedTo = opts.since ?? 0;
     for (;;) {
       listener.reset();
       const heard = notifier.heardFor(caller.staffId);
-      const late = Date.now() >= deadline || signal.aborted;
+      const late = Date.now() >= deadline || listener.hungUp;
       const last = continues && !late && !recheck ? notifier.quietSince(caller.staffId, caller.deviceId, sinceToken) : undefined;
       let fromDb = true;
       if (last) {
-        const recent = notifier.recent.after(lookedTo, caller.staffId);
+        const recent = notifier.recent.after(opts.since!, caller.staffId);
         const answer = recent.events.length
           ? timelineAnswer(caller, recent.events, recent.head, ctx.deps.clock.now().getTime(), opts.timelineLimit, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes)
           : undefined;
@@ -48,11 +56,10 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
         }
         // Nothing for this person in what this node heard, and no position it cannot account for: keep waiting.
         fromDb = !!recent.events.length || recent.beyond;
-        if (!fromDb) lookedTo = recent.head;
       }
       if (fromDb) {
         const { response, hasNews } = await buildSync(ctx, caller, opts);
-        if (hasNews || opts.since === undefined || Date.now() >= deadline || signal.aborted) {
+        if (hasNews || opts.since === undefined || Date.now() >= deadline || listener.hungUp) {
           notifier.answeredWith(caller.staffId, caller.deviceId, {
             token: response.next_batch,
             heard,
@@ -62,8 +69,8 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
           return response;
         }
       }
-      const woken = await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS), signal);
-      if (signal.aborted) return emptyAnswer(opts);
+      const woken = await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS));
+      if (listener.hungUp) return emptyAnswer(opts);
       // No wake-up for a while: look in the database, in case one was lost.
       recheck = !woken;
     }
