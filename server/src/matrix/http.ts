@@ -23,8 +23,13 @@ export interface MatrixRequest extends IncomingMessage {
   params: Record<string, string>;
   /** The buffered body (none for media uploads, which stream). */
   body?: Buffer;
-  ip: string;
-  id: string;
+  /** Its request id once asked for (requestId): a waiting long-poll need not hold one. */
+  assignedId?: string;
+}
+
+/** The request's id: the caller's X-Request-Id when it is a plain token, else a new one, made when first asked for. */
+export function requestId(req: MatrixRequest): string {
+  return (req.assignedId ??= requestIdOf(req));
 }
 
 export interface MatrixResponse extends ServerResponse {
@@ -52,7 +57,7 @@ export const CORS_HEADERS: Record<string, string> = {
 };
 
 // API answers are JSON for programs: nothing in them is to be rendered, framed or cached.
-// Media downloads set their own Content-Security-Policy (sandboxed).
+// Media downloads set their own Content-Security-Policy (sandboxed) and caching.
 const FIXED_HEADERS: Record<string, string> = {
   ...CORS_HEADERS,
   'X-Content-Type-Options': 'nosniff',
@@ -60,8 +65,24 @@ const FIXED_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
 };
-const FIXED_HEADER_ENTRIES = Object.entries(FIXED_HEADERS);
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * Starts an answer: its status, the fixed headers, the request id and
+ * `headers` (which win over a fixed one of the same name). Every Matrix answer
+ * begins here, in one writeHead: a long-poll carries no headers while it waits.
+ */
+export function writeHead(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
+  const all: Record<string, string | number> = { ...FIXED_HEADERS, 'X-Request-Id': requestId(res.req as MatrixRequest), ...headers };
+  const flat: string[] = [];
+  for (const k in all) flat.push(k, String(all[k]));
+  res.writeHead(status, flat);
+}
+
+/** A JSON answer already serialised, sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
 
 export class MatrixFront {
   private routes: Route[] = [];
@@ -86,15 +107,12 @@ export class MatrixFront {
     const req = raw as MatrixRequest;
     const res = rawRes as MatrixResponse;
     res.locals = {};
-    req.id = requestIdOf(req);
-    for (const [k, v] of FIXED_HEADER_ENTRIES) res.setHeader(k, v);
-    res.setHeader('X-Request-Id', req.id);
     // Request logs (info and below) as the Express app writes them: the path only, since a query may carry a token.
     if (this.log.isLevelEnabled('info')) {
       const start = performance.now();
       res.once('finish', () =>
         this.log.info(
-          { req: { id: req.id, method: req.method, path: (req.url ?? '').split('?')[0] }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - start) },
+          { req: { id: requestId(req), method: req.method, path: (req.url ?? '').split('?')[0] }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - start) },
           'request completed',
         ),
       );
@@ -109,9 +127,9 @@ export class MatrixFront {
     req.path = fullPath;
     req.query = {};
     if (q >= 0) for (const [k, v] of new URLSearchParams(url.slice(q + 1))) if (!(k in req.query)) req.query[k] = v;
-    req.ip = proxyAddr(req, this.trust);
     if (req.method === 'OPTIONS') {
-      res.writeHead(204).end();
+      writeHead(res, 204);
+      res.end();
       return;
     }
     const path = fullPath.slice('/_matrix'.length);
@@ -140,38 +158,49 @@ export class MatrixFront {
     if (!res.headersSent) sendJson(res, 200, result ?? {});
   }
 
+  /** The client's address (behind a trusted proxy, the one it forwarded), for the limits that count per address. */
+  ipOf(req: IncomingMessage): string {
+    return proxyAddr(req, this.trust);
+  }
+
   private fail(req: MatrixRequest, res: MatrixResponse, err: unknown): void {
     let e: MatrixError;
     if (err instanceof MatrixError) e = err;
     else if (err instanceof ZodError) e = badShape(err);
     else {
-      this.log.error({ err, reqId: req.id }, 'unhandled error in Matrix API');
+      this.log.error({ err, reqId: requestId(req) }, 'unhandled error in Matrix API');
       e = new MatrixError(500, 'M_UNKNOWN', 'Internal error');
     }
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-    sendJson(res, e.status, e.errcode ? { errcode: e.errcode, error: e.message, ...e.extra } : e.extra);
+    sendJson(res, e.status, e.errcode ? { errcode: e.errcode, error: e.message, ...e.extra } : e.extra, e.headers);
     // A body left unread (refused before it was read) would otherwise stall the connection.
     if (!req.complete) req.resume();
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.setHeader('Content-Security-Policy', JSON_CSP);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
+  writeHead(res, status, {
+    'Content-Security-Policy': JSON_CSP,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
+
+const NO_BODY = Buffer.alloc(0);
 
 /** The whole body, refused with 413 M_TOO_LARGE past `limit` bytes (declared or sent). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () => new MatrixError(413, 'M_TOO_LARGE', `Body larger than ${limit} bytes`);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(tooLarge());
-  if (req.complete && declared === 0 && req.headers['transfer-encoding'] === undefined) return Promise.resolve(Buffer.alloc(0));
+  // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112, 6.3): nothing to wait for.
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) return Promise.resolve(NO_BODY);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

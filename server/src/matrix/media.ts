@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import type { Caller, MatrixContext } from './context.ts';
 import { MatrixError, mxNotFound } from './errors.ts';
+import { writeHead } from './http.ts';
 import { sharingUsers } from './keys.ts';
 
 const MEDIA_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -223,13 +224,14 @@ export async function downloadMedia(
     throw mxNotFound('Media not found');
   }
   const name = fileName ?? row.file_name;
-  res.statusCode = 200;
-  res.setHeader('Content-Type', row.content_type ?? 'application/octet-stream');
-  res.setHeader('Content-Length', String(row.size_bytes));
-  res.setHeader('Content-Disposition', name ? `attachment; filename*=UTF-8''${encodeURIComponent(name)}` : 'attachment');
-  res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; object-src 'self';");
-  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-  res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+  writeHead(res, 200, {
+    'Content-Type': row.content_type ?? 'application/octet-stream',
+    'Content-Length': String(row.size_bytes),
+    'Content-Disposition': name ? `attachment; filename*=UTF-8''${encodeURIComponent(name)}` : 'attachment',
+    'Content-Security-Policy': "sandbox; default-src 'none'; script-src 'none'; plugin-types application/pdf; style-src 'unsafe-inline'; object-src 'self';",
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+    'Cache-Control': 'private, max-age=31536000, immutable',
+  });
   await pipeline(file.createReadStream(), res);
 }
 

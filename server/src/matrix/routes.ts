@@ -14,7 +14,7 @@ import { route } from '../http/api.ts';
 import { hashToken } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
-import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step } from './http.ts';
+import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step, writeHead } from './http.ts';
 import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession } from './login.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
 import { createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
@@ -281,7 +281,7 @@ export function matrixMounts(deps: Deps): Mount[] {
   const base = '/client/v3';
 
   // Failed sign-ins are counted across nodes (Redis): guessing passwords must not scale with the node count.
-  const loginLimit = limiter(deps, 'mxlogin', config.loginRateLimit, (req) => `${ipKeyGenerator(req.ip ?? 'unknown')}|${loginUserKey(req)}`, {
+  const loginLimit = limiter(deps, 'mxlogin', config.loginRateLimit, (req) => `${ipKeyGenerator(m.front.ipOf(req))}|${loginUserKey(req)}`, {
     failedOnly: true,
     acrossNodes: true,
   });
@@ -612,13 +612,13 @@ export function matrixMounts(deps: Deps): Mount[] {
   m.on('get', `${base}/auth/m.login.sso/fallback/web`, { public: true }, async ({ res, query }) => {
     const target = query.session ? await ssoFallbackTarget(ctx, query.session) : undefined;
     if (!target) throw mxNotFound('Unknown or expired session, or no identity provider for this account');
-    res.writeHead(302, { Location: target }).end();
+    writeHead(res, 302, { Location: target });
+    res.end();
   });
   // The page the identity provider's callback ends on calls this (a script file: the CSP allows no inline script).
   m.on('get', `${base}/auth/fallback/done.js`, { public: true }, async ({ res }) => {
-    res
-      .writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8' })
-      .end("if (window.onAuthDone) window.onAuthDone(); else if (window.opener && window.opener.postMessage) window.opener.postMessage('authDone', '*');\n");
+    writeHead(res, 200, { 'Content-Type': 'application/javascript; charset=utf-8' });
+    res.end("if (window.onAuthDone) window.onAuthDone(); else if (window.opener && window.opener.postMessage) window.opener.postMessage('authDone', '*');\n");
   });
 
   // ---- the control plane hands the web app a one-time m.login.token ----
