@@ -12,7 +12,7 @@ function batch(first: number, last: number, joined: string[], room = '!r:x'): Me
       sender: '@a:x',
       type: 'm.room.encrypted',
       state_key: null,
-      content: {},
+      content_json: '{}',
       origin_server_ts: 0,
       sender_staff_id: 'a',
       device_id: 'D',

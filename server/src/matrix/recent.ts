@@ -9,9 +9,10 @@
 // token is mine?": the runs of positions heard without a gap, and each
 // person's events. An answer costs the person's own events, not a walk over
 // every batch since the token (which grows with the load and the wait).
-import type { EventRow } from './context.ts';
+import type { MessageRow } from './context.ts';
 
-export interface RecentEvent extends EventRow {
+/** A message event this node heard stored; its content is the JSON text its sender sent. */
+export interface RecentEvent extends MessageRow {
   /** The room's joined members when the event was stored: who may see it. */
   joined: string[];
 }

@@ -292,11 +292,11 @@ export async function sendMessageEvent(
   roomId: string,
   type: string,
   txnId: string,
-  content: Record<string, unknown>,
+  contentJson: string,
 ): Promise<{ event_id: string }> {
   if (type !== ENCRYPTED) throw mxForbidden('A case conference accepts only encrypted messages (m.room.encrypted)');
   try {
-    return { event_id: await appendBatched(ctx, { caller, roomId, type, txnId, content, eventId: newEventId() }) };
+    return { event_id: await appendBatched(ctx, { caller, roomId, type, txnId, contentJson, eventId: newEventId() }) };
   } catch (err) {
     // The same transaction sent twice at once: the unique index let one in; both answer its event.
     const again = (err as { code?: string }).code === '23505' ? await eventForTxn(ctx.deps.db, caller, txnId) : undefined;
@@ -310,7 +310,8 @@ interface PendingSend {
   roomId: string;
   type: string;
   txnId: string;
-  content: Record<string, unknown>;
+  /** The content as the JSON text the client sent (a JSON object). */
+  contentJson: string;
   eventId: string;
   done?: (err: unknown, eventId?: string) => void;
 }
@@ -348,7 +349,7 @@ function appendBatched(ctx: MatrixContext, item: PendingSend): Promise<string> {
   });
 }
 
-type AppendRow = Omit<RecentEvent, 'content'> & { i: number; outcome: 'stored' | 'earlier' | 'not_member' | 'power'; batch_first: number; batch_last: number };
+type AppendRow = Omit<RecentEvent, 'content_json'> & { i: number; outcome: 'stored' | 'earlier' | 'not_member' | 'power'; batch_first: number; batch_last: number };
 
 async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void> {
   let rows: AppendRow[];
@@ -362,7 +363,7 @@ async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void>
         batch.map((x) => x.roomId),
         batch.map((x) => x.caller.userId),
         batch.map((x) => x.type),
-        batch.map((x) => JSON.stringify(x.content)),
+        batch.map((x) => x.contentJson),
         batch.map((x) => x.caller.staffId),
         batch.map((x) => x.caller.deviceId),
         batch.map((x) => x.txnId),
@@ -380,7 +381,7 @@ async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void>
     const item = batch[Number(r.i) - 1];
     if (r.outcome === 'stored') {
       const { i: _i, outcome: _o, batch_first: _f, batch_last: _l, ...event } = r;
-      events.push({ ...event, content: item.content, stream_pos: Number(event.stream_pos), origin_server_ts: Number(event.origin_server_ts) });
+      events.push({ ...event, content_json: item.contentJson, stream_pos: Number(event.stream_pos), origin_server_ts: Number(event.origin_server_ts) });
       item.done!(undefined, r.event_id);
     } else if (r.outcome === 'earlier') item.done!(undefined, r.event_id);
     else if (r.outcome === 'not_member') item.done!(mxForbidden('You are not a member of this room'));

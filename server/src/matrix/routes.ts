@@ -47,6 +47,8 @@ interface HandlerArgs {
   caller: Caller;
   /** The request body as a JSON object (M_NOT_JSON / M_BAD_JSON otherwise); `{}` when empty and allowed. */
   body<T>(schema: ZodType<T>, opts?: { allowEmpty?: boolean }): T;
+  /** The body's JSON text, as sent, once it passed as body(schema) would: for content stored and passed on unchanged. */
+  bodyText(schema: ZodType<unknown>): string;
   params: Record<string, string>;
   query: Record<string, string | undefined>;
 }
@@ -55,15 +57,17 @@ type Handler = (a: HandlerArgs) => Promise<unknown>;
 
 const obj = z.record(z.string(), z.unknown());
 
-function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolean): T {
+function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolean): { value: T; text: string } {
   const raw = req.body as unknown;
   let value: unknown;
+  let text = '{}';
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     if (!allowEmpty) throw new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
     value = {};
   } else {
     try {
-      value = JSON.parse(raw.toString('utf8'));
+      text = raw.toString('utf8');
+      value = JSON.parse(text);
     } catch {
       throw new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
     }
@@ -71,7 +75,7 @@ function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolea
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MatrixError(400, 'M_BAD_JSON', 'Content must be a JSON object');
   const r = schema.safeParse(value);
   if (!r.success) throw badShape(r.error);
-  return r.data;
+  return { value: r.data, text };
 }
 
 /** Resolves the caller from a Matrix access token (Authorization header or the deprecated access_token parameter). */
@@ -165,7 +169,8 @@ class MatrixRoutes {
           req,
           res,
           caller: res.locals.caller as Caller,
-          body: (schema, o) => parseBody(req, schema, o?.allowEmpty ?? false),
+          body: (schema, o) => parseBody(req, schema, o?.allowEmpty ?? false).value,
+          bodyText: (schema) => parseBody(req, schema, false).text,
           params: req.params,
           query: req.query,
         }),
@@ -476,8 +481,8 @@ export function matrixMounts(deps: Deps): Mount[] {
     setState(ctx, caller, params.roomId, params.eventType, params.stateKey ?? '', body(obj)),
   );
 
-  m.on('put', `${base}/rooms/:roomId/send/:eventType/:txnId`, { before: [sendLimit] }, async ({ caller, params, body }) =>
-    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, body(obj)),
+  m.on('put', `${base}/rooms/:roomId/send/:eventType/:txnId`, { before: [sendLimit] }, async ({ caller, params, bodyText }) =>
+    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, bodyText(obj)),
   );
 
   m.on('get', `${base}/rooms/:roomId/messages`, {}, async ({ caller, params, query }) =>

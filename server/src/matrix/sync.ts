@@ -4,7 +4,8 @@
 // A long-poll continuing this node's last answer, when only message events
 // came since, is answered from the batches the node heard (recent.ts).
 import type { Queryable } from '../store/db.ts';
-import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, clientEvent } from './context.ts';
+import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, MESSAGE_COLUMNS, type MessageRow, clientEvent, clientEventJson } from './context.ts';
+import { JsonText } from './http.ts';
 import { oneTimeKeyCounts, sharingUsers, unusedFallbackKeyTypes } from './keys.ts';
 import { currentState, type Membership } from './rooms.ts';
 import { headPos, streamToken } from './stream.ts';
@@ -51,22 +52,22 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
           ? timelineAnswer(caller, recent.events, recent.head, ctx.deps.clock.now().getTime(), opts.timelineLimit, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes)
           : undefined;
         if (answer) {
-          notifier.answeredWith(caller.staffId, caller.deviceId, { ...last, token: answer.next_batch });
-          return answer;
+          notifier.answeredWith(caller.staffId, caller.deviceId, { ...last, token: answer.nextBatch });
+          return answer.body;
         }
         // Nothing for this person in what this node heard, and no position it cannot account for: keep waiting.
         fromDb = !!recent.events.length || recent.beyond;
       }
       if (fromDb) {
-        const { response, hasNews } = await buildSync(ctx, caller, opts);
+        const { answer, hasNews } = await buildSync(ctx, caller, opts);
         if (hasNews || opts.since === undefined || Date.now() >= deadline || listener.hungUp) {
           notifier.answeredWith(caller.staffId, caller.deviceId, {
-            token: response.next_batch,
+            token: answer.nextBatch,
             heard,
-            oneTimeKeyCounts: response.device_one_time_keys_count,
-            unusedFallbackKeyTypes: response.device_unused_fallback_key_types,
+            oneTimeKeyCounts: answer.oneTimeKeyCounts,
+            unusedFallbackKeyTypes: answer.unusedFallbackKeyTypes,
           });
-          return response;
+          return answer.body;
         }
       }
       const woken = await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS));
@@ -77,6 +78,15 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
   } finally {
     listener.close();
   }
+}
+
+/** A /sync answer, and what a later answer from memory repeats of it. */
+interface SyncAnswer {
+  /** The body: an object, or its JSON text already made. */
+  body: unknown;
+  nextBatch: string;
+  oneTimeKeyCounts: Record<string, number>;
+  unusedFallbackKeyTypes: string[];
 }
 
 /** The answer to a poll abandoned before anything was read: nothing new, same token. */
@@ -93,7 +103,7 @@ interface MembershipState {
   forgotten: boolean;
 }
 
-async function buildSync(ctx: MatrixContext, caller: Caller, opts: SyncOptions) {
+async function buildSync(ctx: MatrixContext, caller: Caller, opts: SyncOptions): Promise<{ answer: SyncAnswer; hasNews: boolean }> {
   const q = ctx.deps.db;
   const now = ctx.deps.clock.now().getTime();
   // Read the head first: every change at or below it has committed.
@@ -159,7 +169,13 @@ async function buildSync(ctx: MatrixContext, caller: Caller, opts: SyncOptions) 
   const hasNews =
     Object.keys(join).length + Object.keys(invite).length + Object.keys(leave).length + toDevice.length + accountData.length > 0 ||
     deviceLists.changed.length + deviceLists.left.length > 0;
-  return { response, hasNews };
+  const answer = {
+    body: response,
+    nextBatch: response.next_batch,
+    oneTimeKeyCounts: response.device_one_time_keys_count,
+    unusedFallbackKeyTypes: response.device_unused_fallback_key_types,
+  };
+  return { answer, hasNews };
 }
 
 /**
@@ -172,7 +188,7 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
   const q = ctx.deps.db;
   // One statement, one snapshot: the head, whether anything but timeline events
   // changed, the key counts, and (if nothing else changed) the new events.
-  const rows = await q.query<EventRow & { head: number; other: boolean; otk: Record<string, number> | null; fallback: string[] }>(
+  const rows = await q.query<MessageRow & { head: number; other: boolean; otk: Record<string, number> | null; fallback: string[] }>(
     `WITH h AS (SELECT pos FROM matrix_stream_head WHERE id = 1),
      f AS (
      SELECT h.pos AS head,
@@ -191,7 +207,7 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
             ARRAY(SELECT algorithm FROM matrix_fallback_keys WHERE staff_id = $1 AND device_id = $3 AND NOT used ORDER BY algorithm) AS fallback
        FROM h)
      SELECT f.head, f.other, f.otk, f.fallback, ev.* FROM f LEFT JOIN LATERAL (
-       SELECT ${EVENT_COLUMNS} FROM matrix_memberships m JOIN matrix_events e ON e.room_id = m.room_id
+       SELECT ${MESSAGE_COLUMNS} FROM matrix_memberships m JOIN matrix_events e ON e.room_id = m.room_id
         WHERE NOT f.other AND m.staff_id = $1 AND m.membership = 'join'
           AND e.stream_pos > GREATEST($2::bigint, m.visible_from - 1) AND e.stream_pos <= f.head) ev ON true
      ORDER BY ev.stream_pos`,
@@ -201,39 +217,44 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
   const head = Number(flags.head);
   if (flags.other) return undefined;
   const events = rows.filter((r) => r.event_id !== null);
-  const response = timelineAnswer(caller, events, head, now, limit, { signed_curve25519: 0, ...(flags.otk ?? {}) }, flags.fallback);
-  return response && { response, hasNews: events.length > 0 };
+  const answer = timelineAnswer(caller, events, head, now, limit, { signed_curve25519: 0, ...(flags.otk ?? {}) }, flags.fallback);
+  return answer && { answer, hasNews: events.length > 0 };
 }
 
-/** The answer when only timeline events are new: those events, grouped by room; undefined when a room has more than the limit. */
-function timelineAnswer(caller: Caller, events: EventRow[], head: number, now: number, limit: number, otk: Record<string, number>, fallback: string[]) {
-  const byRoom = new Map<string, EventRow[]>();
+/**
+ * The answer when only timeline events are new: those events, grouped by
+ * room; undefined when a room has more than the limit. Made as JSON text, each
+ * event's shared part serialised once for all its recipients.
+ */
+function timelineAnswer(
+  caller: Caller,
+  events: MessageRow[],
+  head: number,
+  now: number,
+  limit: number,
+  oneTimeKeyCounts: Record<string, number>,
+  unusedFallbackKeyTypes: string[],
+): SyncAnswer | undefined {
+  const byRoom = new Map<string, MessageRow[]>();
   for (const e of events) {
     let list = byRoom.get(e.room_id);
     if (!list) byRoom.set(e.room_id, (list = []));
     list.push(e);
   }
   if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
-  const join: Record<string, unknown> = {};
+  const rooms: string[] = [];
   for (const [roomId, list] of byRoom)
-    join[roomId] = {
-      timeline: { events: list.map((e) => clientEvent(e, caller, now, false)), limited: false, prev_batch: streamToken(Number(list[0].stream_pos) - 1) },
-      state: { events: [] },
-      ephemeral: { events: [] },
-      account_data: { events: [] },
-      unread_notifications: {},
-      summary: {},
-    };
-  return {
-    next_batch: streamToken(head),
-    rooms: { join, invite: {}, leave: {} },
-    to_device: { events: [] },
-    device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: otk,
-    device_unused_fallback_key_types: fallback,
-    account_data: { events: [] },
-    presence: { events: [] },
-  };
+    rooms.push(
+      `${JSON.stringify(roomId)}:{"timeline":{"events":[${list.map((e) => clientEventJson(e, caller, now)).join(',')}],"limited":false,` +
+        `"prev_batch":"${streamToken(Number(list[0].stream_pos) - 1)}"},"state":{"events":[]},"ephemeral":{"events":[]},"account_data":{"events":[]},` +
+        `"unread_notifications":{},"summary":{}}`,
+    );
+  const nextBatch = streamToken(head);
+  const text =
+    `{"next_batch":"${nextBatch}","rooms":{"join":{${rooms.join(',')}},"invite":{},"leave":{}},"to_device":{"events":[]},` +
+    `"device_lists":{"changed":[],"left":[]},"device_one_time_keys_count":${JSON.stringify(oneTimeKeyCounts)},` +
+    `"device_unused_fallback_key_types":${JSON.stringify(unusedFallbackKeyTypes)},"account_data":{"events":[]},"presence":{"events":[]}}`;
+  return { body: new JsonText(text), nextBatch, oneTimeKeyCounts, unusedFallbackKeyTypes };
 }
 
 async function joinedRoom(

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { type Caller, type MessageRow, clientEvent, clientEventJson } from './context.ts';
+
+const viewer = (staffId: string, deviceId: string): Caller => ({ staffId, deviceId, userId: `@${staffId}:x`, rootOrganisationId: 'o', tokenHash: Buffer.alloc(0) });
+
+function row(over: Partial<MessageRow> = {}): MessageRow {
+  return {
+    stream_pos: 7,
+    event_id: '$e"7',
+    room_id: '!r:x',
+    sender: '@anna:x',
+    type: 'm.room.encrypted',
+    state_key: null,
+    content_json: ' {"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"Aw\\u00e4\\"x","n":[1,2.5,null]} ',
+    origin_server_ts: 1_764_000_000_000,
+    sender_staff_id: 'anna',
+    device_id: 'DEV',
+    txn_id: 't"1',
+    ...over,
+  };
+}
+
+/** What clientEvent gives for the same row with its content parsed. */
+const asObject = (r: MessageRow, v: Caller, now: number) => {
+  const { content_json: text, client_json: _cache, ...rest } = r;
+  return clientEvent({ ...rest, content: JSON.parse(text) }, v, now, false);
+};
+
+describe('clientEventJson', () => {
+  it('is clientEvent as JSON text: for other viewers, for the sending device (its transaction id) and for state events', () => {
+    const now = 1_764_000_000_250;
+    for (const r of [row(), row({ state_key: '' }), row({ txn_id: null })])
+      for (const v of [viewer('antti', 'D2'), viewer('anna', 'DEV'), viewer('anna', 'OTHER')])
+        expect(JSON.parse(clientEventJson({ ...r }, v, now))).to.deep.equal(asObject(r, v, now));
+  });
+
+  it('serialises the part every viewer sees once per row, and ages each answer anew', () => {
+    const r = row();
+    const first = JSON.parse(clientEventJson(r, viewer('antti', 'D2'), 1_764_000_000_100));
+    expect(r.client_json).to.be.a('string');
+    const cached = r.client_json;
+    const later = JSON.parse(clientEventJson(r, viewer('bertta', 'D3'), 1_764_000_000_900));
+    expect(r.client_json).to.equal(cached);
+    expect(first.unsigned).to.deep.equal({ age: 100 });
+    expect(later.unsigned).to.deep.equal({ age: 900 });
+  });
+});
