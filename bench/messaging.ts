@@ -13,11 +13,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Client, type Dispatcher, Pool } from 'undici';
 import { openDb } from '../server/src/store/db.ts';
 import { migrate } from '../server/src/store/migrate.ts';
 import { makeOrgFixture, FIXTURE } from '../server/src/directory/fixtures.ts';
@@ -36,15 +36,18 @@ const POLL_TIMEOUT_MS = 30_000;
 const log = (...a: unknown[]) => console.log(...a);
 
 /** A fake Megolm payload of realistic size: what a 1 KB message looks like on the wire. */
-function fakeCiphertext(deviceId: string) {
-  return {
+function fakeCiphertext(deviceId: string): string {
+  return JSON.stringify({
     algorithm: 'm.megolm.v1.aes-sha2',
     sender_key: randomBytes(32).toString('base64').replace(/=+$/, ''),
     session_id: randomBytes(32).toString('base64').replace(/=+$/, ''),
     device_id: deviceId,
     ciphertext: randomBytes(720).toString('base64').replace(/=+$/, ''),
-  };
+  });
 }
+
+/** The pre-made events the senders post, in turn (every bench person's device is BENCH). */
+const PAYLOADS = Array.from({ length: 500 }, () => fakeCiphertext('BENCH'));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -78,11 +81,11 @@ function startChild(script: string, env: Record<string, string>): { child: Child
   return { child, output: () => out };
 }
 
-async function waitFor(url: string, what: string, output: () => string): Promise<void> {
+async function waitFor(base: string, path: string, what: string, output: () => string): Promise<void> {
   const end = Date.now() + 60_000;
   for (;;) {
     try {
-      await call(url, {});
+      await call(base, path, {});
       return;
     } catch (err) {
       if (/→ \d{3}/.test((err as Error).message)) return; // it answers: up
@@ -111,39 +114,52 @@ interface User {
 /** One system under test, seen through the clients' two operations. */
 interface Target {
   name: string;
-  /** Sends one event; resolves to its id. */
-  send(u: User, txnId: string, content: unknown): Promise<string>;
+  /** Its origin, http://host:port. */
+  base: string;
+  /** Sends one event (its content as JSON text); resolves to its id. */
+  send(u: User, txnId: string, content: string): Promise<string>;
   /** The position to long-poll from. */
   start(u: User): Promise<string>;
   /** One long-poll: new position and the (event id, sender) pairs that arrived. */
-  poll(u: User, since: string, signal: AbortSignal): Promise<{ next: string; events: { id: string; sender: string }[]; limited: boolean }>;
+  poll(u: User, since: string): Promise<{ next: string; events: { id: string; sender: string }[]; limited: boolean }>;
 }
 
-// node:http with one keep-alive agent: far lighter per request than fetch, which matters on two cores.
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 30_000 });
+// The load generator shares two cores with the system under test: its HTTP client is undici's,
+// several times lighter per request than node:http's. Each client's long-polls keep to a
+// connection of their own; sends and set-up share a pool that opens connections as needed.
+const DISPATCH = { keepAliveTimeout: 65_000, headersTimeout: 0, bodyTimeout: 0 };
+const dispatchers = new Map<string, Dispatcher>();
+function dispatcher(base: string, pollsOf?: string): Dispatcher {
+  const key = pollsOf ? `${base} ${pollsOf}` : base;
+  let d = dispatchers.get(key);
+  if (!d) dispatchers.set(key, (d = pollsOf ? new Client(base, DISPATCH) : new Pool(base, DISPATCH)));
+  return d;
+}
+
+/** Closes a target's connections: its waiting polls end with an error. */
+async function disconnect(base: string): Promise<void> {
+  const closing: Promise<void>[] = [];
+  for (const [key, d] of dispatchers)
+    if (key === base || key.startsWith(`${base} `)) {
+      dispatchers.delete(key);
+      closing.push(d.destroy());
+    }
+  await Promise.all(closing);
+}
 
 interface CallInit {
-  method?: string;
+  method?: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
   body?: string;
-  signal?: AbortSignal;
+  /** Whose long-poll this is: it goes on that client's own connection. */
+  pollsOf?: string;
 }
 
-function call(url: string, init: CallInit): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: init.method ?? 'GET', headers: init.headers, agent, signal: init.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) reject(new Error(`${init.method ?? 'GET'} ${url.split('?')[0]} → ${res.statusCode} ${text.slice(0, 200)}`));
-        else resolve(JSON.parse(text) as Record<string, unknown>);
-      });
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
+async function call(base: string, path: string, init: CallInit): Promise<Record<string, unknown>> {
+  const res = await dispatcher(base, init.pollsOf).request({ path, method: init.method ?? 'GET', headers: init.headers, body: init.body });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${init.method ?? 'GET'} ${path.split('?')[0]} → ${res.statusCode} ${text.slice(0, 200)}`);
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 function rinkiTarget(base: string): Target {
@@ -151,12 +167,12 @@ function rinkiTarget(base: string): Target {
   const auth = (u: User) => ({ authorization: `Bearer ${u.token}` });
   return {
     name: 'rinki',
-    async send(u, txnId, content) {
-      const body = JSON.stringify(content);
+    base,
+    async send(u, txnId, body) {
       // A dropped connection is retried with the same transaction id, as clients do: the server answers the same event.
       for (let attempt = 0; ; attempt++) {
         try {
-          const r = await call(`${base}/_matrix/client/v3/rooms/${encodeURIComponent(u.room)}/send/m.room.encrypted/${txnId}`, {
+          const r = await call(base, `/_matrix/client/v3/rooms/${encodeURIComponent(u.room)}/send/m.room.encrypted/${txnId}`, {
             method: 'PUT',
             headers: { ...auth(u), 'content-type': 'application/json' },
             body,
@@ -168,11 +184,11 @@ function rinkiTarget(base: string): Target {
       }
     },
     async start(u) {
-      const r = await call(`${base}/_matrix/client/v3/sync?timeout=0&filter=${filter}`, { headers: auth(u) });
+      const r = await call(base, `/_matrix/client/v3/sync?timeout=0&filter=${filter}`, { headers: auth(u) });
       return String(r.next_batch);
     },
-    async poll(u, since, signal) {
-      const r = (await call(`${base}/_matrix/client/v3/sync?since=${since}&timeout=${POLL_TIMEOUT_MS}&filter=${filter}`, { headers: auth(u), signal })) as {
+    async poll(u, since) {
+      const r = (await call(base, `/_matrix/client/v3/sync?since=${since}&timeout=${POLL_TIMEOUT_MS}&filter=${filter}`, { headers: auth(u), pollsOf: u.userId })) as {
         next_batch: string;
         rooms?: { join?: Record<string, { timeline?: { events?: { event_id: string; sender: string; type: string }[]; limited?: boolean } }> };
       };
@@ -191,16 +207,17 @@ function rinkiTarget(base: string): Target {
 function floorTarget(base: string): Target {
   return {
     name: 'floor',
-    async send(u, _txnId, content) {
-      const r = await call(`${base}/send?user=${encodeURIComponent(u.userId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(content) });
+    base,
+    async send(u, _txnId, body) {
+      const r = await call(base, `/send?user=${encodeURIComponent(u.userId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       return String(r.event_id);
     },
     async start(u) {
-      const r = await call(`${base}/poll?user=${encodeURIComponent(u.userId)}&since=0&timeout=0`, {});
+      const r = await call(base, `/poll?user=${encodeURIComponent(u.userId)}&since=0&timeout=0`, {});
       return String(r.next);
     },
-    async poll(u, since, signal) {
-      const r = (await call(`${base}/poll?user=${encodeURIComponent(u.userId)}&since=${since}&timeout=${POLL_TIMEOUT_MS}`, { signal })) as {
+    async poll(u, since) {
+      const r = (await call(base, `/poll?user=${encodeURIComponent(u.userId)}&since=${since}&timeout=${POLL_TIMEOUT_MS}`, { pollsOf: u.userId })) as {
         next: number;
         events: { id: string; sender: string }[];
       };
@@ -267,7 +284,6 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
   const sendMs: number[] = [];
   const eventSender = new Map<string, string>();
   const arrivals: { id: string; user: string; at: number }[] = [];
-  const aborts: AbortController[] = [];
   let running = true;
   let pollErrors = 0;
   let limited = 0;
@@ -276,13 +292,10 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
   const since = new Map<string, string>();
   for (let i = 0; i < users.length; i += 50) await Promise.all(users.slice(i, i + 50).map(async (u) => since.set(u.userId, await target.start(u))));
   const loops = users.map(async (u) => {
-    // One controller per client: a shared signal would collect thousands of listeners.
-    const abort = new AbortController();
-    aborts.push(abort);
     let pos = since.get(u.userId)!;
     while (running) {
       try {
-        const r = await target.poll(u, pos, abort.signal);
+        const r = await target.poll(u, pos);
         const at = performance.now();
         pos = r.next;
         if (r.limited) limited++;
@@ -314,7 +327,7 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
           const sender = members.get(room)![Math.floor(i / rooms.length) % ROOM_SIZE];
           const start = performance.now();
           const p = target
-            .send(sender, `${prefix}${i}`, fakeCiphertext(sender.deviceId))
+            .send(sender, `${prefix}${i}`, PAYLOADS[i % PAYLOADS.length])
             .then((id) => {
               if (!measured) return;
               sendMs.push(performance.now() - start);
@@ -367,7 +380,8 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
     await new Promise((r) => setTimeout(r, 1_000));
   }
   running = false;
-  for (const a of aborts) a.abort();
+  // Ends the waiting polls.
+  await disconnect(target.base);
   await Promise.all(loops);
 
   const latencies: number[] = [];
@@ -479,21 +493,21 @@ async function main(): Promise<void> {
       ...(process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}` } : {}),
     });
     children.push(rinki.child);
-    await waitFor(`${base}/healthz`, 'Rinki', rinki.output);
+    await waitFor(base, '/healthz', 'Rinki', rinki.output);
 
     log(`creating ${ROOMS} rooms`);
     const members = new Map<string, User[]>();
     const create = async (r: number) => {
       const group = users.slice(r * ROOM_SIZE, (r + 1) * ROOM_SIZE);
       const [owner, ...others] = group;
-      const res = await call(`${base}/_matrix/client/v3/createRoom`, {
+      const res = await call(base, '/_matrix/client/v3/createRoom', {
         method: 'POST',
         headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ invite: others.map((o) => o.userId) }),
       });
       const roomId = String(res.room_id);
       for (const o of others)
-        await call(`${base}/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+        await call(base, `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
           method: 'POST',
           headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
           body: '{}',
@@ -518,7 +532,7 @@ async function main(): Promise<void> {
     const floor = startChild('bench/floor-relay.ts', { DATABASE_URL: serverDbUrl, ROOMS_FILE: roomsFile, PORT: String(floorPort) });
     children.push(floor.child);
     const floorBase = `http://127.0.0.1:${floorPort}`;
-    await waitFor(`${floorBase}/`, 'floor relay', floor.output);
+    await waitFor(floorBase, '/', 'floor relay', floor.output);
     const floorResult = await runLoad(floorTarget(floorBase), floor.child.pid!, users, members);
     report(floorResult);
     await stop(floor.child);
