@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { openBus, type Bus } from '../server/src/bus/bus.ts';
-import { TEST_REDIS_URL } from './helpers/env.ts';
+import { eventually } from './helpers/api.ts';
+import { TEST_REDIS_URL, cutSubscriber } from './helpers/env.ts';
 
 describe('bus over Redis: two nodes', () => {
   let one: Bus;
@@ -31,5 +32,25 @@ describe('bus over Redis: two nodes', () => {
     expect(heardTwo).to.deep.equal([{ n: 1 }]);
     offOne();
     offTwo();
+  });
+
+  it('tells a node cut off from Redis, once it is back, that messages may have been missed, and goes on delivering', async () => {
+    let gaps = 0;
+    const offGap = one.onGap(() => gaps++);
+    const heard: unknown[] = [];
+    const off = one.subscribe('g', (m) => heard.push(m));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(gaps).to.equal(0);
+    await cutSubscriber(one);
+    await eventually(async () => gaps === 1, 'the gap');
+    // Subscribed again after the reconnect: the other node's messages arrive.
+    await eventually(async () => {
+      await two.publish('g', { n: 2 });
+      return heard.length > 0;
+    }, 'delivery after the reconnect');
+    expect(heard[0]).to.deep.equal({ n: 2 });
+    expect(gaps).to.equal(1);
+    off();
+    offGap();
   });
 });

@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { Bus } from '../../server/src/bus/bus.ts';
 import { parseConfig } from '../../server/src/config.ts';
 import { startRinki, type Rinki, type StartOptions } from '../../server/src/rinki.ts';
 import { openDb, type Db } from '../../server/src/store/db.ts';
@@ -36,6 +38,17 @@ export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<
       await c.end();
     },
   };
+}
+
+/** Closes a Redis bus's subscriber connection from Redis's side, as a network cut or a Redis restart would. */
+export async function cutSubscriber(bus: Bus): Promise<void> {
+  const port = (bus as unknown as { subscriber: { stream: { localPort: number } } }).subscriber.stream.localPort;
+  const admin = new Redis(TEST_REDIS_URL);
+  try {
+    if ((await admin.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`, 'SKIPME', 'yes')) !== 1) throw new Error('no such subscriber connection');
+  } finally {
+    admin.disconnect();
+  }
 }
 
 export function tempDir(prefix = 'rinki-test-'): string {

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { parseConfig } from '../../server/src/config.ts';
 import { startRinki, type Rinki } from '../../server/src/rinki.ts';
-import { TEST_REDIS_URL, freshPgDatabase, tempDir } from '../helpers/env.ts';
+import { TEST_REDIS_URL, cutSubscriber, freshPgDatabase, tempDir } from '../helpers/env.ts';
+import { nextPos } from '../../server/src/matrix/stream.ts';
 import { MX_PEOPLE, createConference, joinWhenInvited, loginClient, mx, passwordLogin, requireNode22, seedMatrixPeople, sendText, stopAll, waitForBodies } from '../helpers/matrix.ts';
 
 const C = '/_matrix/client/v3';
@@ -102,5 +103,36 @@ describe('Matrix across two nodes (PostgreSQL + Redis)', function () {
     const after = await mx(nodes[1].url, 'GET', `${C}/account/whoami`, s.access_token);
     expect(after.status).to.equal(401);
     expect(after.body.errcode).to.equal('M_UNKNOWN_TOKEN');
+  });
+
+  it('a long-poll waiting on a node that was cut off from Redis looks in the database once the node is back', async () => {
+    const antti = await passwordLogin(nodes[1].url, 'antti');
+    const since = (await mx(nodes[1].url, 'GET', `${C}/sync?timeout=0`, antti.access_token)).body.next_batch as string;
+    let answeredAt = 0;
+    // A timeout of 25 s: without a look on reconnecting, the message would come only with the last look at its end.
+    const waiting = mx(nodes[1].url, 'GET', `${C}/sync?timeout=25000&since=${since}`, antti.access_token).then((r) => {
+      answeredAt = Date.now();
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // A to-device message stored while its wake-up was lost (here: never sent).
+    await nodes[0].deps.db.tx(async (q) => {
+      const pos = await nextPos(q);
+      await q.query(`INSERT INTO matrix_to_device (stream_pos, staff_id, device_id, sender, type, content) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, [
+        pos,
+        MX_PEOPLE.antti,
+        antti.device_id,
+        '@anna:rinki.test',
+        'm.room.encrypted',
+        JSON.stringify({ algorithm: 'm.olm.v1.curve25519-aes-sha2', ciphertext: {} }),
+      ]);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answeredAt).to.equal(0);
+    const cutAt = Date.now();
+    await cutSubscriber(nodes[1].deps.bus);
+    const r = await waiting;
+    expect((r.body.to_device as { events: { sender: string }[] }).events.map((e) => e.sender)).to.deep.equal(['@anna:rinki.test']);
+    expect(answeredAt - cutAt, 'answered on the reconnect, not at its timeout').to.be.below(10_000);
   });
 });

@@ -12,6 +12,11 @@ export interface Bus {
   publish(channel: string, message: unknown): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe(channel: string, handler: BusHandler): () => void;
+  /**
+   * Calls `handler` when messages may have been missed: this node was cut off
+   * from the bus and is back. Returns the unsubscribe function.
+   */
+  onGap(handler: () => void): () => void;
   /** The shared Redis connection for rate limits and adapters; undefined in memory mode. */
   readonly redis?: Redis;
   close(): Promise<void>;
@@ -31,10 +36,18 @@ class MemoryBus implements Bus {
     return () => this.emitter.off(channel, handler);
   }
 
+  onGap(): () => void {
+    // Within one process nothing is ever missed.
+    return () => undefined;
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }
 }
+
+/** The local event for onGap: a symbol, so no channel name can be it. */
+const GAP = Symbol('bus gap');
 
 class RedisBus implements Bus {
   readonly kind = 'redis' as const;
@@ -52,12 +65,25 @@ class RedisBus implements Bus {
       // Own messages are told by their prefix, so their echo is never parsed.
       if (!raw.startsWith(this.origin)) this.local.emit(channel.slice(prefix.length), JSON.parse(raw.slice(this.origin.length)));
     });
+    // Redis keeps no messages for a subscriber that is away: whatever was published meanwhile is gone.
+    let cut = false;
+    this.subscriber.on('close', () => (cut = true));
+    this.subscriber.on('ready', () => {
+      if (!cut) return;
+      cut = false;
+      this.local.emit(GAP);
+    });
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
     // This node's subscribers without the round trip through Redis, asynchronously as from Redis.
     queueMicrotask(() => this.local.emit(channel, message));
     await this.redis.publish(this.prefix + channel, this.origin + JSON.stringify(message));
+  }
+
+  onGap(handler: () => void): () => void {
+    this.local.on(GAP, handler);
+    return () => this.local.off(GAP, handler);
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {

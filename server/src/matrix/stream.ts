@@ -125,11 +125,13 @@ export class Notifier {
   private listeners = new Map<string, Set<Listener>>();
   /** Wake-ups other than message batches heard per person on this node, listening or not. */
   private heard = new Map<string, number>();
+  /** Times the bus may have lost messages: every person counts them as heard. */
+  private gaps = 0;
   private answered = new Map<string, Answered>();
   private unsubscribe: () => void;
 
   constructor(private bus: Bus) {
-    this.unsubscribe = bus.subscribe(WAKE_CHANNEL, (message) => {
+    const stopWakes = bus.subscribe(WAKE_CHANNEL, (message) => {
       const { users, batch } = message as { users?: unknown; batch?: MessageBatch };
       if (!Array.isArray(users)) return;
       if (batch) this.recent.add(batch);
@@ -139,11 +141,20 @@ export class Notifier {
         for (const listener of this.listeners.get(id) ?? []) listener.wake();
       }
     });
+    // Wake-ups may have been lost: every waiting long-poll looks in the database now.
+    const stopGaps = bus.onGap(() => {
+      this.gaps++;
+      for (const listeners of this.listeners.values()) for (const listener of listeners) listener.wake();
+    });
+    this.unsubscribe = () => {
+      stopWakes();
+      stopGaps();
+    };
   }
 
   /** How many wake-ups other than message batches this node has heard for the person: take it before reading. */
   heardFor(staffId: string): number {
-    return this.heard.get(staffId) ?? 0;
+    return (this.heard.get(staffId) ?? 0) + this.gaps;
   }
 
   /** Remembers what a device was answered. */
@@ -155,8 +166,8 @@ export class Notifier {
    * The device's last answer, when its long-poll from `since` continues it:
    * this node answered it exactly that token and has heard nothing for the
    * person since but message batches, which `recent` holds. Anything else
-   * committed after that answer wakes them, and the periodic recheck covers a
-   * lost wake-up, as it does for any waiting long-poll.
+   * committed after that answer wakes them; wake-ups the bus may have lost
+   * count as heard for everyone.
    */
   quietSince(staffId: string, deviceId: string, since: string): Answered | undefined {
     const a = this.answered.get(`${staffId}\u0000${deviceId}`);

@@ -18,8 +18,14 @@ export interface SyncOptions {
   timeoutMs: number;
 }
 
-/** A look at the database between wake-ups when none came (Redis down, a lost message). */
-const RECHECK_MS = 5_000;
+/**
+ * A look at the database when no wake-up came for this long. Wake-ups are
+ * lost only when a node is cut off from the bus (then every long-poll on it
+ * looks again once it is back: Bus.onGap) or dies between a commit and its
+ * announcement; this covers the last case. Idle long-polls cost one query
+ * each per interval: thousands of them online make this a real load.
+ */
+const RECHECK_MS = 30_000;
 const MAX_TIMEOUT_MS = 120_000;
 
 /** The client's end of a long-poll, as node's ServerResponse has it: 'close' follows a hang-up and every answer sent. */
@@ -72,7 +78,7 @@ export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions
       }
       const woken = await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS));
       if (listener.hungUp) return emptyAnswer(opts);
-      // No wake-up for a while: look in the database, in case one was lost.
+      // No wake-up for a long while: look in the database, in case one was lost.
       recheck = !woken;
     }
   } finally {
