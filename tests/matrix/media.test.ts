@@ -166,6 +166,9 @@ describe(`Matrix media: limits, access and frozen endpoints (${store})`, functio
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-disposition')).to.contain('liite.bin');
       expect(res.headers.get('content-security-policy')).to.contain('sandbox');
+      // The media answer's own caching in place of the API's no-store; the fixed headers otherwise stay.
+      expect(res.headers.get('cache-control')).to.equal('private, max-age=31536000, immutable');
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
       expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).to.equal(true);
     }
   });

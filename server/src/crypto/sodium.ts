@@ -19,9 +19,13 @@ const NO_PREFIX = new Uint8Array(0);
 
 /** Tokens are stored only as this unkeyed BLAKE2b hash: a database dump reveals no usable token. */
 export async function hashToken(token: string): Promise<Buffer> {
-  // Every Matrix request hashes its token: the reused hasher, not the wrapper's copies.
   const digest = blake2b256(await sodium()).hash(NO_PREFIX, token);
   return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);
+}
+
+/** hashToken in hex, read straight from the hasher's memory: every Matrix request hashes its token. */
+export async function hashTokenHex(token: string): Promise<string> {
+  return blake2b256(await sodium()).hashHex(NO_PREFIX, token);
 }
 
 // The emscripten module under the wrappers: its heap and exported C functions.
@@ -62,13 +66,24 @@ export class Blake2b256 {
   }
 
   hash(prefix: Uint8Array, text: string): Uint8Array {
+    this.digest(prefix, text);
+    return this.raw.HEAPU8.slice(this.output, this.output + 32);
+  }
+
+  /** hash() in hex, without copying the digest out first. */
+  hashHex(prefix: Uint8Array, text: string): string {
+    this.digest(prefix, text);
+    const heap = this.raw.HEAPU8;
+    return Buffer.from(heap.buffer, heap.byteOffset + this.output, 32).toString('hex');
+  }
+
+  private digest(prefix: Uint8Array, text: string): void {
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     this.reserve(prefix.length + text.length * 3);
     const heap = this.raw.HEAPU8; // read after malloc: a grown memory replaces the view
     heap.set(prefix, this.input);
     const { written } = utf8.encodeInto(text, heap.subarray(this.input + prefix.length, this.input + this.capacity));
     if (this.raw._crypto_generichash(this.output, 32, this.input, prefix.length + written, 0, 0, 0) !== 0) throw new Error('crypto_generichash failed');
-    return this.raw.HEAPU8.slice(this.output, this.output + 32);
   }
 }
 

@@ -11,10 +11,15 @@ import { errorHandler, notFound } from './errors.ts';
 import { openApiDocument } from './api.ts';
 import { serveWebApp } from './web-app.ts';
 
+// New request ids: this process's random prefix and a counter, in the shape of a UUID. Unique
+// across nodes and far cheaper than a randomUUID per answer, which builds its string piece by piece.
+const ID_PREFIX = randomUUID().slice(0, 24);
+let requestCount = 0;
+
 /** The caller's X-Request-Id when it is a plain token, else a new one (the Express app and the Matrix front alike). */
 export function requestIdOf(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  return typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : ID_PREFIX + (++requestCount).toString(16).padStart(12, '0');
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;

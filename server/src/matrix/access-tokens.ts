@@ -60,31 +60,30 @@ export class TokenOwners {
     });
   }
 
-  /** Who calls with a live Matrix access token of a device (by the token's hash), or undefined. */
-  async caller(tokenHash: Buffer): Promise<Caller | undefined> {
-    const hash = tokenHash.toString('hex');
+  /** Who calls with a live Matrix access token of a device (by the token's hash, hex), or undefined. */
+  async caller(hash: string): Promise<Caller | undefined> {
     const now = this.deps.clock.now().getTime();
     const hit = this.known.get(hash);
     if (hit && hit.until > now) {
       // In use and soon due: looked up again in the background, so a busy token never waits for its renewal.
       if (hit.until - now < TOKEN_CACHE_MS / 2 && !hit.renewing) {
         hit.renewing = true;
-        void this.fetch(hash, tokenHash, now, this.renew).catch(() => undefined);
+        void this.fetch(hash, now, this.renew).catch(() => undefined);
       }
       return hit.caller ?? undefined;
     }
     if (hit) this.known.delete(hash);
-    return this.fetch(hash, tokenHash, now);
+    return this.fetch(hash, now);
   }
 
-  private async fetch(hash: string, tokenHash: Buffer, now: number, load = this.load): Promise<Caller | undefined> {
+  private async fetch(hash: string, now: number, load = this.load): Promise<Caller | undefined> {
     const { row, generation } = await load(hash);
     if (!row) {
       this.known.delete(hash);
       return undefined;
     }
     const caller = row.device_id
-      ? { staffId: row.staff_id, userId: this.ids.userId(row.staff_id), deviceId: row.device_id, rootOrganisationId: row.root_organisation_id, tokenHash }
+      ? { staffId: row.staff_id, userId: this.ids.userId(row.staff_id), deviceId: row.device_id, rootOrganisationId: row.root_organisation_id }
       : null;
     if (generation === this.generation) {
       const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;

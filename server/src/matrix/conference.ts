@@ -13,7 +13,7 @@ async function serverSideCaller(ctx: MatrixContext, staffId: string): Promise<Ca
     [staffId],
   );
   if (!row) throw new Error(`no staff member ${staffId}`);
-  return { staffId, userId: ctx.ids.userId(staffId), deviceId: '', rootOrganisationId: row.root, tokenHash: Buffer.alloc(0) };
+  return { staffId, userId: ctx.ids.userId(staffId), deviceId: '', rootOrganisationId: row.root };
 }
 
 export interface OpenConference {

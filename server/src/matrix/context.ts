@@ -24,7 +24,6 @@ export interface Caller {
   readonly userId: string;
   readonly deviceId: string;
   readonly rootOrganisationId: string;
-  readonly tokenHash: Buffer;
 }
 
 /**
@@ -59,11 +58,7 @@ export const EVENT_COLUMNS =
   'e.stream_pos, e.event_id, e.room_id, e.sender, e.type, e.state_key, e.content, e.origin_server_ts, e.sender_staff_id, e.device_id, e.txn_id';
 
 /** A stored event with its content as JSON text: a message's content is passed on as it is, never parsed. */
-export type MessageRow = Omit<EventRow, 'content'> & {
-  content_json: string;
-  /** clientEventJson's cache: the part of the event every viewer sees, serialised once. */
-  client_json?: string;
-};
+export type MessageRow = Omit<EventRow, 'content'> & { content_json: string };
 
 /** EVENT_COLUMNS for a MessageRow. */
 export const MESSAGE_COLUMNS =
@@ -85,14 +80,15 @@ export function clientEvent(row: EventRow, viewer: Caller, now: number, withRoom
   };
 }
 
-/** clientEvent(row, viewer, now, false) as JSON text, serialising what every viewer sees once per row (a message reaches each member). */
+/** clientEvent(row, viewer, now, false) as JSON text: the content goes in as the text it is, never parsed or serialised again. */
 export function clientEventJson(row: MessageRow, viewer: Caller, now: number): string {
   const ts = Number(row.origin_server_ts);
-  row.client_json ??=
-    `{"event_id":${JSON.stringify(row.event_id)},"type":${JSON.stringify(row.type)},"sender":${JSON.stringify(row.sender)},` +
-    `"origin_server_ts":${ts},"content":${row.content_json}${row.state_key !== null ? `,"state_key":${JSON.stringify(row.state_key)}` : ''}`;
+  const stateKey = row.state_key !== null ? `,"state_key":${JSON.stringify(row.state_key)}` : '';
   const txn = row.txn_id && row.sender_staff_id === viewer.staffId && row.device_id === viewer.deviceId ? `,"transaction_id":${JSON.stringify(row.txn_id)}` : '';
-  return `${row.client_json},"unsigned":{"age":${Math.max(0, now - ts)}${txn}}}`;
+  return (
+    `{"event_id":${JSON.stringify(row.event_id)},"type":${JSON.stringify(row.type)},"sender":${JSON.stringify(row.sender)},"origin_server_ts":${ts},` +
+    `"content":${row.content_json}${stateKey},"unsigned":{"age":${Math.max(0, now - ts)}${txn}}}`
+  );
 }
 
 /** JSON with sorted keys, to compare contents whatever order their keys came in. */

@@ -46,7 +46,13 @@ interface Route {
   /** The route's literal start (up to its first parameter): paths without it are not tried against the pattern. */
   prefix: string;
   match: MatchFunction<Record<string, string>>;
-  methods: Map<Method, { steps: Step[]; endpoint: Endpoint; streamsBody: boolean }>;
+  methods: Map<Method, MethodEntry>;
+}
+
+interface MethodEntry {
+  steps: Step[];
+  endpoint: Endpoint;
+  streamsBody: boolean;
 }
 
 /** The spec asks for open CORS: tokens travel in headers, never in cookies. */
@@ -66,6 +72,9 @@ const FIXED_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+const FIXED_FLAT = Object.entries(FIXED_HEADERS).flat();
+/** Where each fixed header's value sits in FIXED_FLAT, by lower-case name. */
+const FIXED_AT = new Map(Object.keys(FIXED_HEADERS).map((k, i) => [k.toLowerCase(), 2 * i + 1]));
 
 /**
  * Starts an answer: its status, the fixed headers, the request id and
@@ -73,9 +82,13 @@ const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
  * begins here, in one writeHead: a long-poll carries no headers while it waits.
  */
 export function writeHead(res: ServerResponse, status: number, headers: Record<string, string | number> = {}): void {
-  const all: Record<string, string | number> = { ...FIXED_HEADERS, 'X-Request-Id': requestId(res.req as MatrixRequest), ...headers };
-  const flat: string[] = [];
-  for (const k in all) flat.push(k, String(all[k]));
+  const flat = FIXED_FLAT.slice();
+  flat.push('X-Request-Id', requestId(res.req as MatrixRequest));
+  for (const k in headers) {
+    const at = FIXED_AT.get(k.toLowerCase());
+    if (at === undefined) flat.push(k, String(headers[k]));
+    else flat[at] = String(headers[k]);
+  }
   res.writeHead(status, flat);
 }
 
@@ -120,18 +133,29 @@ export class MatrixFront {
     void this.serve(req, res).catch((err: unknown) => this.fail(req, res, err));
   };
 
+  // Kept small: its frame waits as long as the endpoint does (a long-poll, for one).
   private async serve(req: MatrixRequest, res: MatrixResponse): Promise<void> {
+    const entry = this.route(req);
+    if (!entry) {
+      writeHead(res, 204);
+      res.end();
+      return;
+    }
+    if (!entry.streamsBody) req.body = await readBody(req, this.opts.bodyLimitBytes);
+    for (const step of entry.steps) await step(req, res);
+    const result = await entry.endpoint(req, res);
+    if (!res.headersSent) sendJson(res, 200, result ?? {});
+  }
+
+  /** Reads the request's path, query and parameters, and finds what serves it; undefined for a CORS preflight. */
+  private route(req: MatrixRequest): MethodEntry | undefined {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const fullPath = q < 0 ? url : url.slice(0, q);
     req.path = fullPath;
     req.query = {};
     if (q >= 0) for (const [k, v] of new URLSearchParams(url.slice(q + 1))) if (!(k in req.query)) req.query[k] = v;
-    if (req.method === 'OPTIONS') {
-      writeHead(res, 204);
-      res.end();
-      return;
-    }
+    if (req.method === 'OPTIONS') return undefined;
     const path = fullPath.slice('/_matrix'.length);
     let found: Route | undefined;
     for (const r of this.routes) {
@@ -152,10 +176,7 @@ export class MatrixFront {
     const method = (req.method === 'HEAD' ? 'get' : (req.method ?? '').toLowerCase()) as Method;
     const entry = found.methods.get(method);
     if (!entry) throw new MatrixError(405, 'M_UNRECOGNIZED', 'Unrecognized request: method not allowed');
-    if (!entry.streamsBody) req.body = await readBody(req, this.opts.bodyLimitBytes);
-    for (const step of entry.steps) await step(req, res);
-    const result = await entry.endpoint(req, res);
-    if (!res.headersSent) sendJson(res, 200, result ?? {});
+    return entry;
   }
 
   /** The client's address (behind a trusted proxy, the one it forwarded), for the limits that count per address. */

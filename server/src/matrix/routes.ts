@@ -11,7 +11,7 @@ import { z, type ZodType } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { hashToken } from '../crypto/sodium.ts';
+import { hashTokenHex } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
 import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step, writeHead } from './http.ts';
@@ -88,7 +88,7 @@ function matrixAuth(ctx: MatrixContext): Step {
     // Built only when needed: an Error's stack trace costs on every request otherwise.
     const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
     if (!token || token.length > 200) throw unknownToken();
-    const caller = await ctx.tokens.caller(await hashToken(token));
+    const caller = await ctx.tokens.caller(await hashTokenHex(token));
     if (!caller) throw unknownToken();
     res.locals.caller = caller;
   };

@@ -37,72 +37,9 @@ export function parseStreamToken(token: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/**
- * A long-poll's ear: a wake-up between two looks is remembered, never lost.
- * One object per waiting long-poll, without closures or an AbortSignal: a
- * node holds thousands of them, and what they keep alive the collector copies.
- */
-export class Listener {
-  private woken = false;
-  /** Set once the client has gone: no answer is wanted any more. */
-  hungUp = false;
-  private settle: ((woke: boolean) => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
-  /** `all`: the node's listeners by person, which this one joins until closed. */
-  constructor(
-    private readonly all: Map<string, Set<Listener>>,
-    private readonly staffId: string,
-  ) {
-    let mine = all.get(staffId);
-    if (!mine) all.set(staffId, (mine = new Set()));
-    mine.add(this);
-  }
-
-  /** Forget earlier wake-ups; call right before looking. */
-  reset(): void {
-    this.woken = false;
-  }
-
-  /** Resolves at once if woken since reset, else on a wake-up, after `ms`, or when the client hangs up; true when woken. */
-  wait(ms: number): Promise<boolean> {
-    if (this.woken || this.hungUp) return Promise.resolve(this.woken);
-    return new Promise<boolean>((resolve) => {
-      this.settle = resolve;
-      this.timer = setTimeout(timedOut, ms, this);
-      this.timer.unref();
-    });
-  }
-
-  wake(): void {
-    this.woken = true;
-    this.release(true);
-  }
-
-  /** The client closed the connection. */
-  hangUp(): void {
-    this.hungUp = true;
-    this.release(false);
-  }
-
-  close(): void {
-    this.release(false);
-    // The person's set stays, empty, for their next long-poll: one per person who ever polled this node.
-    this.all.get(this.staffId)?.delete(this);
-  }
-
-  /** Ends the current wait, if any. */
-  release(woke: boolean): void {
-    const settle = this.settle;
-    if (!settle) return;
-    this.settle = undefined;
-    clearTimeout(this.timer);
-    settle(woke);
-  }
-}
-
-function timedOut(listener: Listener): void {
-  listener.release(false);
+/** Who hears a person's wake-ups on this node: a waiting long-poll. */
+export interface Listener {
+  wake(): void;
 }
 
 /** What a device was last answered by this node, for its next long-poll. */
@@ -127,7 +64,8 @@ export class Notifier {
   private heard = new Map<string, number>();
   /** Times the bus may have lost messages: every person counts them as heard. */
   private gaps = 0;
-  private answered = new Map<string, Answered>();
+  /** By person, then device. */
+  private answered = new Map<string, Map<string, Answered>>();
   private unsubscribe: () => void;
 
   constructor(private bus: Bus) {
@@ -159,7 +97,9 @@ export class Notifier {
 
   /** Remembers what a device was answered. */
   answeredWith(staffId: string, deviceId: string, answer: Answered): void {
-    this.answered.set(`${staffId}\u0000${deviceId}`, answer);
+    let devices = this.answered.get(staffId);
+    if (!devices) this.answered.set(staffId, (devices = new Map()));
+    devices.set(deviceId, answer);
   }
 
   /**
@@ -170,7 +110,7 @@ export class Notifier {
    * count as heard for everyone.
    */
   quietSince(staffId: string, deviceId: string, since: string): Answered | undefined {
-    const a = this.answered.get(`${staffId}\u0000${deviceId}`);
+    const a = this.answered.get(staffId)?.get(deviceId);
     return a && a.token === since && a.heard === this.heardFor(staffId) ? a : undefined;
   }
 
@@ -185,9 +125,16 @@ export class Notifier {
     await this.bus.publish(WAKE_CHANNEL, { users, batch });
   }
 
-  /** A listener for the person's wake-ups; close it when done. */
-  listen(staffId: string): Listener {
-    return new Listener(this.listeners, staffId);
+  /** `listener` hears the person's wake-ups until unlisten. */
+  listen(staffId: string, listener: Listener): void {
+    let mine = this.listeners.get(staffId);
+    if (!mine) this.listeners.set(staffId, (mine = new Set()));
+    mine.add(listener);
+  }
+
+  unlisten(staffId: string, listener: Listener): void {
+    // The person's set stays, empty, for their next long-poll: one per person who ever polled this node.
+    this.listeners.get(staffId)?.delete(listener);
   }
 
   close(): void {

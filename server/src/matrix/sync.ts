@@ -8,7 +8,7 @@ import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, MESSAGE_
 import { JsonText } from './http.ts';
 import { oneTimeKeyCounts, sharingUsers, unusedFallbackKeyTypes } from './keys.ts';
 import { currentState, type Membership } from './rooms.ts';
-import { headPos, streamToken } from './stream.ts';
+import { headPos, type Listener, streamToken } from './stream.ts';
 
 export interface SyncOptions {
   since?: number;
@@ -35,55 +35,132 @@ export interface Connection {
 }
 
 /** Answers a /sync on `conn`: at once when there is news, else when a wake-up brings some or the timeout ends. */
-export async function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, conn: Connection, sinceToken?: string) {
-  const { notifier } = ctx;
-  const listener = notifier.listen(caller.staffId);
-  conn.on('close', () => {
-    if (!conn.writableFinished) listener.hangUp();
-  });
-  try {
-    const deadline = Date.now() + Math.min(Math.max(0, opts.timeoutMs), MAX_TIMEOUT_MS);
-    // A long-poll continuing this node's last answer to the device may be answered from memory.
-    const continues = sinceToken !== undefined && opts.since !== undefined && !opts.fullState && opts.timeoutMs > 0;
-    let recheck = false;
-    for (;;) {
-      listener.reset();
-      const heard = notifier.heardFor(caller.staffId);
-      const late = Date.now() >= deadline || listener.hungUp;
-      const last = continues && !late && !recheck ? notifier.quietSince(caller.staffId, caller.deviceId, sinceToken) : undefined;
-      let fromDb = true;
-      if (last) {
-        const recent = notifier.recent.after(opts.since!, caller.staffId);
-        const answer = recent.events.length
-          ? timelineAnswer(caller, recent.events, recent.head, ctx.deps.clock.now().getTime(), opts.timelineLimit, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes)
-          : undefined;
-        if (answer) {
-          notifier.answeredWith(caller.staffId, caller.deviceId, { ...last, token: answer.nextBatch });
-          return answer.body;
-        }
-        // Nothing for this person in what this node heard, and no position it cannot account for: keep waiting.
-        fromDb = !!recent.events.length || recent.beyond;
-      }
-      if (fromDb) {
-        const { answer, hasNews } = await buildSync(ctx, caller, opts);
-        if (hasNews || opts.since === undefined || Date.now() >= deadline || listener.hungUp) {
-          notifier.answeredWith(caller.staffId, caller.deviceId, {
-            token: answer.nextBatch,
-            heard,
-            oneTimeKeyCounts: answer.oneTimeKeyCounts,
-            unusedFallbackKeyTypes: answer.unusedFallbackKeyTypes,
-          });
-          return answer.body;
-        }
-      }
-      const woken = await listener.wait(Math.min(Math.max(0, deadline - Date.now()), RECHECK_MS));
-      if (listener.hungUp) return emptyAnswer(opts);
-      // No wake-up for a long while: look in the database, in case one was lost.
-      recheck = !woken;
-    }
-  } finally {
-    listener.close();
+export function sync(ctx: MatrixContext, caller: Caller, opts: SyncOptions, conn: Connection, sinceToken?: string): Promise<unknown> {
+  return new Promise((resolve, reject) => new LongPoll(ctx, caller, opts, sinceToken, resolve, reject).start(conn));
+}
+
+/**
+ * One /sync until it is answered. It looks (in memory when it can, else in the
+ * database); with nothing to answer it waits, as this one object, for a
+ * wake-up, the periodic look or its deadline. No function frame or promise
+ * waits with it: a node holds thousands, and what they hold every
+ * young-generation collection copies.
+ */
+class LongPoll implements Listener {
+  private readonly deadline: number;
+  /** Continues this node's last answer to the device: may be answered from memory. */
+  private readonly continues: boolean;
+  private looking = false;
+  /** A wake-up came during the current look: look again when it is done. */
+  private woken = false;
+  /** The last wait ended without a wake-up: look in the database, in case one was lost. */
+  private recheck = false;
+  private hungUp = false;
+  private finished = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: MatrixContext,
+    private readonly caller: Caller,
+    private readonly opts: SyncOptions,
+    private readonly sinceToken: string | undefined,
+    private readonly resolve: (answer: unknown) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.deadline = Date.now() + Math.min(Math.max(0, opts.timeoutMs), MAX_TIMEOUT_MS);
+    this.continues = sinceToken !== undefined && opts.since !== undefined && !opts.fullState && opts.timeoutMs > 0;
   }
+
+  start(conn: Connection): void {
+    this.ctx.notifier.listen(this.caller.staffId, this);
+    // Only a client that went away hangs up: 'close' also follows every answer sent.
+    conn.on('close', () => {
+      if (!conn.writableFinished) this.hangUp();
+    });
+    void this.look();
+  }
+
+  wake(): void {
+    if (this.looking) this.woken = true;
+    else if (this.timer) this.lookAgain(false);
+  }
+
+  private hangUp(): void {
+    this.hungUp = true;
+    if (this.timer) this.finish(emptyAnswer(this.opts));
+  }
+
+  /** Ends the wait: on a wake-up, or (recheck) when it timed out. */
+  lookAgain(recheck: boolean): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.recheck = recheck;
+    void this.look();
+  }
+
+  private async look(): Promise<void> {
+    this.looking = true;
+    try {
+      for (;;) {
+        this.woken = false;
+        const answer = await this.lookOnce();
+        if (answer !== undefined) return this.finish(answer);
+        if (!this.woken) break;
+        this.recheck = false;
+      }
+    } catch (err) {
+      return this.finish(undefined, err);
+    } finally {
+      this.looking = false;
+    }
+    if (this.hungUp) return this.finish(emptyAnswer(this.opts));
+    this.timer = setTimeout(timedOut, Math.min(Math.max(0, this.deadline - Date.now()), RECHECK_MS), this);
+    this.timer.unref();
+  }
+
+  /** One look: the answer, or undefined when there is nothing to answer yet. */
+  private async lookOnce(): Promise<unknown> {
+    const { ctx, caller, opts } = this;
+    const { notifier } = ctx;
+    const heard = notifier.heardFor(caller.staffId);
+    const late = Date.now() >= this.deadline || this.hungUp;
+    const last = this.continues && !late && !this.recheck ? notifier.quietSince(caller.staffId, caller.deviceId, this.sinceToken!) : undefined;
+    if (last) {
+      const recent = notifier.recent.after(opts.since!, caller.staffId);
+      // Nothing for this person in what this node heard, and no position it cannot account for: keep waiting.
+      if (!recent.events.length && !recent.beyond) return undefined;
+      const answer = recent.events.length
+        ? timelineAnswer(caller, recent.events, recent.head, ctx.deps.clock.now().getTime(), opts.timelineLimit, last.oneTimeKeyCounts, last.unusedFallbackKeyTypes)
+        : undefined;
+      if (answer) {
+        notifier.answeredWith(caller.staffId, caller.deviceId, { ...last, token: answer.nextBatch });
+        return answer.body;
+      }
+    }
+    const { answer, hasNews } = await buildSync(ctx, caller, opts);
+    if (!hasNews && opts.since !== undefined && Date.now() < this.deadline && !this.hungUp) return undefined;
+    notifier.answeredWith(caller.staffId, caller.deviceId, {
+      token: answer.nextBatch,
+      heard,
+      oneTimeKeyCounts: answer.oneTimeKeyCounts,
+      unusedFallbackKeyTypes: answer.unusedFallbackKeyTypes,
+    });
+    return answer.body;
+  }
+
+  private finish(answer: unknown, err?: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.ctx.notifier.unlisten(this.caller.staffId, this);
+    if (err === undefined) this.resolve(answer);
+    else this.reject(err);
+  }
+}
+
+function timedOut(poll: LongPoll): void {
+  poll.lookAgain(true);
 }
 
 /** A /sync answer, and what a later answer from memory repeats of it. */
@@ -229,8 +306,8 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
 
 /**
  * The answer when only timeline events are new: those events, grouped by
- * room; undefined when a room has more than the limit. Made as JSON text, each
- * event's shared part serialised once for all its recipients.
+ * room; undefined when a room has more than the limit. Made as JSON text,
+ * the events' content put in as the text it is.
  */
 function timelineAnswer(
   caller: Caller,
