@@ -4,11 +4,13 @@
 // LOG_LEVEL=warn so per-request access logs stay off): 1,000 people, 250
 // four-member conference rooms, 1,000 clients holding /sync long-polls over
 // plain HTTP, senders posting pre-made m.room.encrypted events (~1 KB of fake
-// ciphertext) at BENCH_RATE events/s for BENCH_SECONDS. Latency is measured
-// per recipient from just before the send request to the arrival of the sync
-// response holding the event. Then the same load against the floor
-// (bench/floor-relay.ts: one INSERT per event, in-memory wake-ups).
-// The last line printed is one JSON object with the figures.
+// ciphertext) at BENCH_RATE events/s. Latency is measured per recipient from
+// just before the send request to the arrival of the sync response holding
+// the event. The floor (bench/floor-relay.ts: one INSERT per event, in-memory
+// wake-ups) gets the same clients and load. The two take turns, BENCH_ROUNDS
+// rounds each of BENCH_SECONDS / BENCH_ROUNDS of measured sending, so that a
+// stall of the machine falls on either alike. The last line printed is one
+// JSON object with the figures.
 /* eslint-disable no-console */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +30,11 @@ const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const ROOM_SIZE = 4;
 const ROOMS = USERS / ROOM_SIZE;
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+/** Seconds of measured sending per target, in all. */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+/** The targets take turns: ROUNDS each, of SECONDS / ROUNDS. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUND_SECONDS = SECONDS / ROUNDS;
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const DRAIN_MS = 10_000;
 const POLL_TIMEOUT_MS = 30_000;
@@ -226,8 +232,29 @@ function floorTarget(base: string): Target {
   };
 }
 
+/** One round of one target, as measured. */
+interface Round {
+  /** Send-to-delivery latency per recipient (ms), in arrival order. */
+  latencies: number[];
+  /** How long each measured send took to be answered (ms). */
+  sendMs: number[];
+  sent: number;
+  sendErrors: number;
+  okSends: number;
+  duplicates: number;
+  limited: number;
+  pollErrors: number;
+  sendSeconds: number;
+  /** From the first measured send to the last delivery. */
+  deliverySeconds: number;
+  /** CPU time (ms) used while the measured events were sent: the server under test, this load generator, PostgreSQL. */
+  cpuMs: { server: number; load: number; postgres: number };
+  loadLoopP99: number;
+}
+
 interface Result {
   name: string;
+  rounds: number;
   sent: number;
   sendErrors: number;
   expected: number;
@@ -246,7 +273,7 @@ interface Result {
   deliveredPerS: number;
   /** CPU used while the measured events were sent, in % of one core: the server under test, this load generator, PostgreSQL. */
   cpu: { server: number; load: number; postgres: number };
-  /** The load generator's event-loop delay p99 (ms) while sending. */
+  /** The load generator's event-loop delay p99 (ms) while sending, in its worst round. */
   loadLoopP99: number;
 }
 
@@ -279,7 +306,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function runLoad(target: Target, serverPid: number, users: User[], members: Map<string, User[]>): Promise<Result> {
+/**
+ * One round of load on one target. `since` holds each client's position: a
+ * client that synced in an earlier round goes on from where it was, as a
+ * client coming back does.
+ */
+async function runRound(target: Target, round: number, serverPid: number, users: User[], members: Map<string, User[]>, since: Map<string, string>): Promise<Round> {
+  const tag = `[${target.name} ${round}/${ROUNDS}]`;
   const sendAt = new Map<string, number>();
   const sendMs: number[] = [];
   const eventSender = new Map<string, string>();
@@ -288,22 +321,21 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
   let pollErrors = 0;
   let limited = 0;
 
-  log(`[${target.name}] ${users.length} clients start syncing`);
-  const since = new Map<string, string>();
-  for (let i = 0; i < users.length; i += 50) await Promise.all(users.slice(i, i + 50).map(async (u) => since.set(u.userId, await target.start(u))));
+  log(`${tag} ${users.length} clients ${since.size ? 'sync again' : 'start syncing'}`);
+  const fresh = users.filter((u) => !since.has(u.userId));
+  for (let i = 0; i < fresh.length; i += 50) await Promise.all(fresh.slice(i, i + 50).map(async (u) => since.set(u.userId, await target.start(u))));
   const loops = users.map(async (u) => {
-    let pos = since.get(u.userId)!;
     while (running) {
       try {
-        const r = await target.poll(u, pos);
+        const r = await target.poll(u, since.get(u.userId)!);
         const at = performance.now();
-        pos = r.next;
+        since.set(u.userId, r.next);
         if (r.limited) limited++;
         for (const e of r.events) if (e.sender !== u.userId) arrivals.push({ id: e.id, user: u.userId, at });
       } catch (err) {
         if (!running) break;
         pollErrors++;
-        if (pollErrors <= 5) log(`[${target.name}] poll error: ${(err as Error).message}`);
+        if (pollErrors <= 5) log(`${tag} poll error: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -336,7 +368,7 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
             })
             .catch((err: Error) => {
               sendErrors++;
-              if (sendErrors <= 5) log(`[${target.name}] send error: ${err.message}`);
+              if (sendErrors <= 5) log(`${tag} send error: ${err.message}`);
             })
             .finally(() => inflight.delete(p));
           inflight.add(p);
@@ -347,31 +379,30 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
       tick();
     });
   };
-  // The same warm-up for every target (JIT, connection pools, caches), not measured.
+  // The same warm-up for every target and round (JIT, connection pools, caches), not measured.
   if (WARMUP_SECONDS > 0) {
-    log(`[${target.name}] warming up: ${RATE} events/s for ${WARMUP_SECONDS} s, not measured`);
-    await sendAtRate(RATE * WARMUP_SECONDS, 'w', false);
+    log(`${tag} warming up: ${RATE} events/s for ${WARMUP_SECONDS} s, not measured`);
+    await sendAtRate(RATE * WARMUP_SECONDS, `w${round}-`, false);
     await Promise.all(inflight);
     await new Promise((r) => setTimeout(r, 2_000));
   }
-  log(`[${target.name}] sending ${RATE} events/s for ${SECONDS} s`);
+  log(`${tag} sending ${RATE} events/s for ${ROUND_SECONDS} s`);
   const t0 = performance.now();
   const cpu0 = { server: cpuMsOf(serverPid), load: cpuMsOf(process.pid), postgres: postgresCpuMs() };
   // The load generator's own event-loop delay: how late it may have stamped sends and arrivals.
   const loadDelay = monitorEventLoopDelay({ resolution: 1 });
   loadDelay.enable();
-  const sent = await sendAtRate(RATE * SECONDS, 'b', true);
+  const sent = await sendAtRate(RATE * ROUND_SECONDS, `b${round}-`, true);
   loadDelay.disable();
   const sendSeconds = (performance.now() - t0) / 1000;
-  const share = (ms: number) => Math.round(ms / sendSeconds / 10);
-  const cpu = {
-    server: share(cpuMsOf(serverPid) - cpu0.server),
-    load: share(cpuMsOf(process.pid) - cpu0.load),
-    postgres: share(postgresCpuMs() - cpu0.postgres),
+  const cpuMs = {
+    server: cpuMsOf(serverPid) - cpu0.server,
+    load: cpuMsOf(process.pid) - cpu0.load,
+    postgres: postgresCpuMs() - cpu0.postgres,
   };
   const loadLoopP99 = loadDelay.percentile(99) / 1e6;
   await Promise.all(inflight);
-  log(`[${target.name}] sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting ${DRAIN_MS / 1000} s for deliveries`);
+  log(`${tag} sent ${sent} in ${sendSeconds.toFixed(1)} s; waiting for the deliveries (at most ${DRAIN_MS / 1000} s)`);
   // Wait for the deliveries to stop coming (at most DRAIN_MS).
   const drainEnd = performance.now() + DRAIN_MS;
   let last = -1;
@@ -404,40 +435,62 @@ async function runLoad(target: Target, serverPid: number, users: User[], members
     (windows[w] ??= []).push(a.at - s);
     lastArrival = Math.max(lastArrival, a.at);
   }
-  latencies.sort((x, y) => x - y);
+  const sorted = [...latencies].sort((x, y) => x - y);
   log(
-    `[${target.name}] p99 by 5 s window: ${windows
+    `${tag} p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms; p99 by 5 s window: ${windows
       .map((w) => percentile(w.sort((x, y) => x - y), 99).toFixed(0))
       .join(' ')} ms`,
   );
-  sendMs.sort((x, y) => x - y);
-  const okSends = sendAt.size;
-  const expected = okSends * (ROOM_SIZE - 1);
   return {
-    name: target.name,
+    latencies,
+    sendMs,
     sent,
     sendErrors,
-    expected,
-    delivered: latencies.length,
-    lost: expected - latencies.length,
+    okSends: sendAt.size,
     duplicates,
     limited,
     pollErrors,
+    sendSeconds,
+    deliverySeconds: (lastArrival - t0) / 1000,
+    cpuMs,
+    loadLoopP99,
+  };
+}
+
+/** A target's figures over all its rounds. */
+function combine(name: string, rounds: Round[]): Result {
+  const sum = (f: (r: Round) => number) => rounds.reduce((n, r) => n + f(r), 0);
+  const latencies = rounds.flatMap((r) => r.latencies).sort((x, y) => x - y);
+  const sendMs = rounds.flatMap((r) => r.sendMs).sort((x, y) => x - y);
+  const sendSeconds = sum((r) => r.sendSeconds);
+  const share = (f: (r: Round) => number) => Math.round(sum(f) / sendSeconds / 10);
+  const expected = sum((r) => r.okSends) * (ROOM_SIZE - 1);
+  return {
+    name,
+    rounds: rounds.length,
+    sent: sum((r) => r.sent),
+    sendErrors: sum((r) => r.sendErrors),
+    expected,
+    delivered: latencies.length,
+    lost: expected - latencies.length,
+    duplicates: sum((r) => r.duplicates),
+    limited: sum((r) => r.limited),
+    pollErrors: sum((r) => r.pollErrors),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies[latencies.length - 1] ?? NaN,
     sendP50: percentile(sendMs, 50),
     sendP99: percentile(sendMs, 99),
-    eventsPerS: okSends / sendSeconds,
-    deliveredPerS: latencies.length / ((lastArrival - t0) / 1000),
-    cpu,
-    loadLoopP99,
+    eventsPerS: sum((r) => r.okSends) / sendSeconds,
+    deliveredPerS: latencies.length / sum((r) => r.deliverySeconds),
+    cpu: { server: share((r) => r.cpuMs.server), load: share((r) => r.cpuMs.load), postgres: share((r) => r.cpuMs.postgres) },
+    loadLoopP99: Math.max(...rounds.map((r) => r.loadLoopP99)),
   };
 }
 
 function report(r: Result): void {
   log(
-    `[${r.name}] events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; send answered p50 ${r.sendP50.toFixed(1)} ms, p99 ${r.sendP99.toFixed(1)} ms; ` +
+    `[${r.name}] ${r.rounds} rounds: events/s ${r.eventsPerS.toFixed(0)}, deliveries/s ${r.deliveredPerS.toFixed(0)}, latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; send answered p50 ${r.sendP50.toFixed(1)} ms, p99 ${r.sendP99.toFixed(1)} ms; ` +
       `sent ${r.sent} (errors ${r.sendErrors}), expected ${r.expected} deliveries, lost ${r.lost}, duplicates ${r.duplicates}, limited timelines ${r.limited}, poll errors ${r.pollErrors}; ` +
       `CPU (% of one core) server ${r.cpu.server}, load generator ${r.cpu.load}, PostgreSQL ${r.cpu.postgres}; load generator's event-loop delay p99 ${r.loadLoopP99.toFixed(1)} ms`,
   );
@@ -445,7 +498,9 @@ function report(r: Result): void {
 
 async function main(): Promise<void> {
   log(`PostgreSQL over ${process.env.BENCH_PG_SOCKET_DIR ? `the Unix socket in ${process.env.BENCH_PG_SOCKET_DIR}` : 'TCP'}`);
-  log(`bench:messaging — ${USERS} clients, ${ROOMS} rooms of ${ROOM_SIZE}, ${RATE} events/s for ${SECONDS} s, Node ${process.version}, ${os.cpus().length} CPUs`);
+  log(
+    `bench:messaging — ${USERS} clients, ${ROOMS} rooms of ${ROOM_SIZE}, ${RATE} events/s for ${SECONDS} s per target, in ${ROUNDS} rounds each, taking turns; Node ${process.version}, ${os.cpus().length} CPUs`,
+  );
   const fresh = await freshPgDatabase();
   // BENCH_PG_SOCKET_DIR (e.g. /var/run/postgresql): both servers reach PostgreSQL over its Unix socket
   // instead of TCP on loopback, which costs the Node process far less per query.
@@ -521,10 +576,6 @@ async function main(): Promise<void> {
     await stats.query('ANALYZE');
     await stats.close();
 
-    const rinkiResult = await runLoad(rinkiTarget(base), rinki.child.pid!, users, members);
-    report(rinkiResult);
-    await stop(rinki.child);
-
     // ---- the floor, same clients and load ----
     const roomsFile = path.join(dataDir, 'rooms.json');
     fs.writeFileSync(roomsFile, JSON.stringify(Object.fromEntries([...members].map(([room, us]) => [room, us.map((u) => u.userId)]))));
@@ -533,9 +584,17 @@ async function main(): Promise<void> {
     children.push(floor.child);
     const floorBase = `http://127.0.0.1:${floorPort}`;
     await waitFor(floorBase, '/', 'floor relay', floor.output);
-    const floorResult = await runLoad(floorTarget(floorBase), floor.child.pid!, users, members);
+
+    // ---- the two take turns, so that whatever else the machine does falls on both alike ----
+    const targets = [
+      { target: rinkiTarget(base), pid: rinki.child.pid!, since: new Map<string, string>(), rounds: [] as Round[] },
+      { target: floorTarget(floorBase), pid: floor.child.pid!, since: new Map<string, string>(), rounds: [] as Round[] },
+    ];
+    for (let round = 1; round <= ROUNDS; round++)
+      for (const t of targets) t.rounds.push(await runRound(t.target, round, t.pid, users, members, t.since));
+    const [rinkiResult, floorResult] = targets.map((t) => combine(t.target.name, t.rounds));
+    report(rinkiResult);
     report(floorResult);
-    await stop(floor.child);
 
     const round = (n: number) => Math.round(n * 10) / 10;
     log(
@@ -543,6 +602,7 @@ async function main(): Promise<void> {
         bench: 'messaging',
         clients: USERS,
         seconds: SECONDS,
+        rounds: ROUNDS,
         warmup_s: WARMUP_SECONDS,
         events_per_s: round(rinkiResult.eventsPerS),
         delivered_per_s: round(rinkiResult.deliveredPerS),
