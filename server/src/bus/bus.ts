@@ -61,9 +61,11 @@ class RedisBus implements Bus {
     private prefix: string,
   ) {
     this.subscriber = redis.duplicate({ enableAutoPipelining: false });
-    this.subscriber.on('message', (channel: string, raw: string) => {
-      // Own messages are told by their prefix, so their echo is never parsed.
-      if (!raw.startsWith(this.origin)) this.local.emit(channel.slice(prefix.length), JSON.parse(raw.slice(this.origin.length)));
+    const origin = Buffer.from(this.origin);
+    // As bytes: own messages are told by their prefix, so their echo is never even decoded.
+    this.subscriber.on('messageBuffer', (channel: Buffer, raw: Buffer) => {
+      if (origin.compare(raw, 0, origin.length) === 0) return;
+      this.local.emit(channel.toString().slice(prefix.length), JSON.parse(raw.toString('utf8', origin.length)));
     });
     // Redis keeps no messages for a subscriber that is away: whatever was published meanwhile is gone.
     let cut = false;

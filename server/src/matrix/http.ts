@@ -99,6 +99,8 @@ export class JsonText {
 
 export class MatrixFront {
   private routes: Route[] = [];
+  /** Routes without parameters by path, which no route before them takes: found without trying patterns (/sync is one). */
+  private exact = new Map<string, Route>();
   private trust: ReturnType<typeof proxyAddr.compile>;
 
   constructor(
@@ -111,7 +113,11 @@ export class MatrixFront {
   /** `path` is under /_matrix; `streamsBody`: the endpoint reads the request itself (media uploads). */
   add(method: Method, path: string, steps: Step[], endpoint: Endpoint, streamsBody = false): void {
     let route = this.routes.find((r) => r.path === path);
-    if (!route) this.routes.push((route = { path, prefix: path.split(/[:{*]/)[0], match: match(path), methods: new Map() }));
+    if (!route) {
+      route = { path, prefix: path.split(/[:{*]/)[0], match: match(path), methods: new Map() };
+      if (route.prefix === path && !this.routes.some((r) => r.match(path))) this.exact.set(path, route);
+      this.routes.push(route);
+    }
     route.methods.set(method, { steps, endpoint, streamsBody });
   }
 
@@ -156,8 +162,21 @@ export class MatrixFront {
     req.query = {};
     if (q >= 0) for (const [k, v] of new URLSearchParams(url.slice(q + 1))) if (!(k in req.query)) req.query[k] = v;
     if (req.method === 'OPTIONS') return undefined;
-    const path = fullPath.slice('/_matrix'.length);
-    let found: Route | undefined;
+    const found = this.find(fullPath.slice('/_matrix'.length), req);
+    if (!found) throw new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
+    const method = (req.method === 'HEAD' ? 'get' : (req.method ?? '').toLowerCase()) as Method;
+    const entry = found.methods.get(method);
+    if (!entry) throw new MatrixError(405, 'M_UNRECOGNIZED', 'Unrecognized request: method not allowed');
+    return entry;
+  }
+
+  /** The route for `path` (under /_matrix), its parameters set on `req`: the first registered that matches. */
+  private find(path: string, req: MatrixRequest): Route | undefined {
+    const exact = this.exact.get(path);
+    if (exact) {
+      req.params = {};
+      return exact;
+    }
     for (const r of this.routes) {
       if (!path.startsWith(r.prefix)) continue;
       let m: ReturnType<Route['match']>;
@@ -167,16 +186,11 @@ export class MatrixFront {
         throw new MatrixError(400, 'M_UNRECOGNIZED', 'Malformed path');
       }
       if (m) {
-        found = r;
         req.params = m.params;
-        break;
+        return r;
       }
     }
-    if (!found) throw new MatrixError(404, 'M_UNRECOGNIZED', 'Unrecognized request');
-    const method = (req.method === 'HEAD' ? 'get' : (req.method ?? '').toLowerCase()) as Method;
-    const entry = found.methods.get(method);
-    if (!entry) throw new MatrixError(405, 'M_UNRECOGNIZED', 'Unrecognized request: method not allowed');
-    return entry;
+    return undefined;
   }
 
   /** The client's address (behind a trusted proxy, the one it forwarded), for the limits that count per address. */
