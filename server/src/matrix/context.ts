@@ -80,14 +80,18 @@ export function clientEvent(row: EventRow, viewer: Caller, now: number, withRoom
   };
 }
 
-/** clientEvent(row, viewer, now, false) as JSON text: the content goes in as the text it is, never parsed or serialised again. */
-export function clientEventJson(row: MessageRow, viewer: Caller, now: number): string {
+/**
+ * Adds clientEvent(row, viewer, now, false) to `out` as pieces of JSON text:
+ * the content goes in as the text it is, never parsed, serialised or copied.
+ */
+export function clientEventJson(row: MessageRow, viewer: Caller, now: number, out: string[]): void {
   const ts = Number(row.origin_server_ts);
   const stateKey = row.state_key !== null ? `,"state_key":${JSON.stringify(row.state_key)}` : '';
   const txn = row.txn_id && row.sender_staff_id === viewer.staffId && row.device_id === viewer.deviceId ? `,"transaction_id":${JSON.stringify(row.txn_id)}` : '';
-  return (
-    `{"event_id":${JSON.stringify(row.event_id)},"type":${JSON.stringify(row.type)},"sender":${JSON.stringify(row.sender)},"origin_server_ts":${ts},` +
-    `"content":${row.content_json}${stateKey},"unsigned":{"age":${Math.max(0, now - ts)}${txn}}}`
+  out.push(
+    `{"event_id":${JSON.stringify(row.event_id)},"type":${JSON.stringify(row.type)},"sender":${JSON.stringify(row.sender)},"origin_server_ts":${ts},"content":`,
+    row.content_json,
+    `${stateKey},"unsigned":{"age":${Math.max(0, now - ts)}${txn}}}`,
   );
 }
 

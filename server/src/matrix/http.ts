@@ -92,9 +92,23 @@ export function writeHead(res: ServerResponse, status: number, headers: Record<s
   res.writeHead(status, flat);
 }
 
-/** A JSON answer already serialised, sent as it is. */
-export class JsonText {
-  constructor(readonly text: string) {}
+/**
+ * A JSON answer already made, as pieces of its text: sent as UTF-8 bytes
+ * written straight from the pieces, never joined into one string (a /sync
+ * answer carries every event's content, and copies of it are what the
+ * collector would have to deal with).
+ */
+export class JsonPieces {
+  constructor(readonly pieces: string[]) {}
+
+  bytes(): Buffer {
+    let size = 0;
+    for (const p of this.pieces) size += Buffer.byteLength(p);
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const p of this.pieces) at += out.write(p, at);
+    return out;
+  }
 }
 
 export class MatrixFront {
@@ -217,7 +231,7 @@ export class MatrixFront {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
+  const text = body instanceof JsonPieces ? body.bytes() : JSON.stringify(body);
   writeHead(res, status, {
     'Content-Security-Policy': JSON_CSP,
     'Content-Type': 'application/json; charset=utf-8',

@@ -5,7 +5,7 @@
 // came since, is answered from the batches the node heard (recent.ts).
 import type { Queryable } from '../store/db.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, MESSAGE_COLUMNS, type MessageRow, clientEvent, clientEventJson } from './context.ts';
-import { JsonText } from './http.ts';
+import { JsonPieces } from './http.ts';
 import { oneTimeKeyCounts, sharingUsers, unusedFallbackKeyTypes } from './keys.ts';
 import { currentState, type Membership } from './rooms.ts';
 import { headPos, type Listener, streamToken } from './stream.ts';
@@ -306,8 +306,8 @@ async function timelineOnlySync(ctx: MatrixContext, caller: Caller, since: numbe
 
 /**
  * The answer when only timeline events are new: those events, grouped by
- * room; undefined when a room has more than the limit. Made as JSON text,
- * the events' content put in as the text it is.
+ * room; undefined when a room has more than the limit. Made as pieces of
+ * JSON text, the events' content put in as the text it is.
  */
 function timelineAnswer(
   caller: Caller,
@@ -325,19 +325,27 @@ function timelineAnswer(
     list.push(e);
   }
   if ([...byRoom.values()].some((l) => l.length > limit)) return undefined;
-  const rooms: string[] = [];
-  for (const [roomId, list] of byRoom)
-    rooms.push(
-      `${JSON.stringify(roomId)}:{"timeline":{"events":[${list.map((e) => clientEventJson(e, caller, now)).join(',')}],"limited":false,` +
-        `"prev_batch":"${streamToken(Number(list[0].stream_pos) - 1)}"},"state":{"events":[]},"ephemeral":{"events":[]},"account_data":{"events":[]},` +
-        `"unread_notifications":{},"summary":{}}`,
-    );
   const nextBatch = streamToken(head);
-  const text =
-    `{"next_batch":"${nextBatch}","rooms":{"join":{${rooms.join(',')}},"invite":{},"leave":{}},"to_device":{"events":[]},` +
-    `"device_lists":{"changed":[],"left":[]},"device_one_time_keys_count":${JSON.stringify(oneTimeKeyCounts)},` +
-    `"device_unused_fallback_key_types":${JSON.stringify(unusedFallbackKeyTypes)},"account_data":{"events":[]},"presence":{"events":[]}}`;
-  return { body: new JsonText(text), nextBatch, oneTimeKeyCounts, unusedFallbackKeyTypes };
+  const out = [`{"next_batch":"${nextBatch}","rooms":{"join":{`];
+  let firstRoom = true;
+  for (const [roomId, list] of byRoom) {
+    out.push(`${firstRoom ? '' : ','}${JSON.stringify(roomId)}:{"timeline":{"events":[`);
+    firstRoom = false;
+    list.forEach((e, i) => {
+      if (i) out.push(',');
+      clientEventJson(e, caller, now, out);
+    });
+    out.push(
+      `],"limited":false,"prev_batch":"${streamToken(Number(list[0].stream_pos) - 1)}"},"state":{"events":[]},"ephemeral":{"events":[]},` +
+        `"account_data":{"events":[]},"unread_notifications":{},"summary":{}}`,
+    );
+  }
+  out.push(
+    `},"invite":{},"leave":{}},"to_device":{"events":[]},"device_lists":{"changed":[],"left":[]},` +
+      `"device_one_time_keys_count":${JSON.stringify(oneTimeKeyCounts)},"device_unused_fallback_key_types":${JSON.stringify(unusedFallbackKeyTypes)},` +
+      `"account_data":{"events":[]},"presence":{"events":[]}}`,
+  );
+  return { body: new JsonPieces(out), nextBatch, oneTimeKeyCounts, unusedFallbackKeyTypes };
 }
 
 async function joinedRoom(
