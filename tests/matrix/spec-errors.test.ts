@@ -141,6 +141,30 @@ describe(`Matrix Client-Server API: spec errors and policy (${store})`, function
       expect(await count('matrix_one_time_keys')).to.equal(0);
     });
 
+    it('refuses with 400 M_BAD_JSON, storing nothing, text the store cannot hold: U+0000 or an unpaired surrogate', async () => {
+      const events = await count('matrix_events');
+      const send = (txn: string, raw: string) => call('PUT', `${C}/rooms/${enc(roomId)}/send/m.room.encrypted/${txn}`, anna, raw);
+      for (const [i, raw] of [
+        '{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"a\\u0000b"}',
+        '{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"\\ud800"}',
+        '{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":["\\udc00x"]}',
+        '{"algorithm":"m.megolm.v1.aes-sha2","\\u0000":"key"}',
+      ].entries()) {
+        const r = await send(`bad-${i}`, raw);
+        expect(r.status, raw).to.equal(400);
+        expect(r.body.errcode).to.equal('M_BAD_JSON');
+      }
+      const data = await call('PUT', `${C}/user/${enc(anna.user_id)}/account_data/fi.rinki.test`, anna, '{"note":"\\u0000"}');
+      expect(data.body.errcode).to.equal('M_BAD_JSON');
+      expect(await count('matrix_events')).to.equal(events);
+      expect((await rinki.deps.db.query(`SELECT 1 FROM matrix_account_data WHERE type = 'fi.rinki.test'`)).length).to.equal(0);
+      // A pair of escapes that makes one character, and an escaped backslash before "u0000", are fine.
+      const pair = await send('good-pair', '{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"\\ud83d\\ude00 \\\\u0000"}');
+      expect(pair.status).to.equal(200);
+      const ev = await call('GET', `${C}/rooms/${enc(roomId)}/event/${enc(pair.body.event_id as string)}`, antti);
+      expect((ev.body.content as { ciphertext: string }).ciphertext).to.equal('\u{1F600} \\u0000');
+    });
+
     it('refuses a public room or a weakened conference with 403 M_FORBIDDEN', async () => {
       const rooms = await count('matrix_rooms');
       expect((await call('POST', `${C}/createRoom`, anna, { preset: 'public_chat' })).body.errcode).to.equal('M_FORBIDDEN');

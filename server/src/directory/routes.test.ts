@@ -230,6 +230,14 @@ for (const store of STORE_KINDS) {
         const org = await call(f.staff.countyAAdmin, 'POST', '/api/teams', team('t1', 'nope'));
         expect(org.status).to.equal(400);
         expect(org.body.message).to.match(/organisationId/);
+        // What the database cannot hold is refused at the door, as a 400 rather than a failed insert.
+        const before = await count('teams');
+        for (const nameFi of ['a\u0000b', '\ud800']) {
+          const res = await call(f.staff.countyAAdmin, 'POST', '/api/teams', { ...team('t1', f.orgs.countyA), nameFi });
+          expect(res.status, JSON.stringify(nameFi)).to.equal(400);
+          expect(res.body.message).to.match(/U\+0000 or an unpaired surrogate/);
+        }
+        expect(await count('teams')).to.equal(before);
       });
 
       it('lets an admin add staff only with roles and teams of their own organisation', async () => {
@@ -326,6 +334,15 @@ for (const store of STORE_KINDS) {
         const t = await post(f.staff.countyAAdmin, 'format=json', teams, 'application/json');
         expect(t.status).to.equal(400);
         expect(t.body.issues[0]).to.include({ kind: 'teams', line: 1, path: 'organisationId' });
+      });
+
+      it('refuses a file holding U+0000 with 400 and writes nothing', async () => {
+        const before = await count('teams');
+        const teams = JSON.stringify({ teams: [{ id: 'a-nul', organisationId: f.orgs.countyA, nameFi: 'a\u0000b', nameSv: 'x' }] });
+        const res = await post(f.staff.countyAAdmin, 'format=json', teams, 'application/json');
+        expect(res.status).to.equal(400);
+        expect(res.body.message).to.match(/U\+0000/);
+        expect(await count('teams')).to.equal(before);
       });
 
       it('refuses non-admins, malformed JSON, empty bodies and files over the limit', async () => {

@@ -7,7 +7,8 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import cookieParser from 'cookie-parser';
 import type { Deps } from '../deps.ts';
-import { errorHandler, notFound } from './errors.ts';
+import { badRequest, errorHandler, notFound } from './errors.ts';
+import { NOT_STORABLE, storable } from './storable.ts';
 import { openApiDocument } from './api.ts';
 import { serveWebApp } from './web-app.ts';
 
@@ -23,6 +24,9 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A request whose JSON body had \u escapes in its text (noted by the JSON parser's verify step). */
+type JsonRequest = IncomingMessage & { jsonEscapes?: boolean };
 
 export type Mount =
   | {
@@ -103,7 +107,15 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   app.use(opts.authenticate);
   const routers = opts.mounts.filter((m) => 'router' in m);
   for (const m of routers.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
-  app.use(express.json({ limit: config.bodyLimitBytes, strict: true }));
+  // Which bodies have \u escapes: only those can hold what the database refuses (storable.ts).
+  app.use(
+    express.json({
+      limit: config.bodyLimitBytes,
+      strict: true,
+      verify: (req, _res, buf) => ((req as JsonRequest).jsonEscapes = buf.includes('\\u')),
+    }),
+  );
+  app.use((req, _res, next) => next((req as JsonRequest).jsonEscapes && !storable(req.body) ? badRequest(NOT_STORABLE) : undefined));
   for (const m of routers.filter((m) => !m.ownBodyParsing)) app.use(m.path, m.router);
 
   app.use((_req, _res, next) => next(notFound('No such endpoint')));
