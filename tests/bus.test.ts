@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { openBus, type Bus } from '../server/src/bus/bus.ts';
 import { eventually } from './helpers/api.ts';
-import { TEST_REDIS_URL, cutSubscriber } from './helpers/env.ts';
+import { TEST_REDIS_URL, cutRedisConnection } from './helpers/env.ts';
 
 describe('bus over Redis: two nodes', () => {
   let one: Bus;
@@ -41,7 +41,7 @@ describe('bus over Redis: two nodes', () => {
     const off = one.subscribe('g', (m) => heard.push(m));
     await new Promise((r) => setTimeout(r, 100));
     expect(gaps).to.equal(0);
-    await cutSubscriber(one);
+    await cutRedisConnection(one);
     await eventually(async () => gaps === 1, 'the gap');
     // Subscribed again after the reconnect: the other node's messages arrive.
     await eventually(async () => {
@@ -52,5 +52,26 @@ describe('bus over Redis: two nodes', () => {
     expect(gaps).to.equal(1);
     off();
     offGap();
+  });
+
+  it('tells the other nodes, once a node\'s publishing connection is back, that what it published may be lost', async () => {
+    let gapsOne = 0;
+    let gapsTwo = 0;
+    const offOne = one.onGap(() => gapsOne++);
+    const offTwo = two.onGap(() => gapsTwo++);
+    await cutRedisConnection(one, 'publisher');
+    await eventually(async () => gapsTwo === 1, 'the other node told of the gap');
+    // The node itself missed nothing: its own subscribers hear its messages without Redis.
+    expect(gapsOne).to.equal(0);
+    const heard: unknown[] = [];
+    const off = two.subscribe('p', (m) => heard.push(m));
+    await eventually(async () => {
+      await one.publish('p', { n: 3 });
+      return heard.length > 0;
+    }, 'delivery after the reconnect');
+    expect(gapsTwo).to.equal(1);
+    off();
+    offOne();
+    offTwo();
   });
 });

@@ -40,12 +40,17 @@ export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<
   };
 }
 
-/** Closes a Redis bus's subscriber connection from Redis's side, as a network cut or a Redis restart would. */
-export async function cutSubscriber(bus: Bus): Promise<void> {
-  const port = (bus as unknown as { subscriber: { stream: { localPort: number } } }).subscriber.stream.localPort;
+/**
+ * Closes one of a Redis bus's connections from Redis's side, as a network cut
+ * or a Redis restart would: the subscriber, or the node's own connection that
+ * publishes.
+ */
+export async function cutRedisConnection(bus: Bus, which: 'subscriber' | 'publisher' = 'subscriber'): Promise<void> {
+  const connection = which === 'subscriber' ? (bus as unknown as { subscriber: Redis }).subscriber : bus.redis!;
+  const port = (connection as unknown as { stream: { localPort: number } }).stream.localPort;
   const admin = new Redis(TEST_REDIS_URL);
   try {
-    if ((await admin.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`, 'SKIPME', 'yes')) !== 1) throw new Error('no such subscriber connection');
+    if ((await admin.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`, 'SKIPME', 'yes')) !== 1) throw new Error(`no such ${which} connection`);
   } finally {
     admin.disconnect();
   }

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { MatrixClient } from 'matrix-js-sdk';
 import { parseConfig } from '../../server/src/config.ts';
 import { startRinki, type Rinki } from '../../server/src/rinki.ts';
-import { TEST_REDIS_URL, cutSubscriber, freshPgDatabase, tempDir } from '../helpers/env.ts';
+import { TEST_REDIS_URL, cutRedisConnection, freshPgDatabase, tempDir } from '../helpers/env.ts';
 import { nextPos } from '../../server/src/matrix/stream.ts';
 import { MX_PEOPLE, createConference, joinWhenInvited, loginClient, mx, passwordLogin, requireNode22, seedMatrixPeople, sendText, stopAll, waitForBodies } from '../helpers/matrix.ts';
 
@@ -130,7 +130,7 @@ describe('Matrix across two nodes (PostgreSQL + Redis)', function () {
     await new Promise((r) => setTimeout(r, 300));
     expect(answeredAt).to.equal(0);
     const cutAt = Date.now();
-    await cutSubscriber(nodes[1].deps.bus);
+    await cutRedisConnection(nodes[1].deps.bus);
     const r = await waiting;
     expect((r.body.to_device as { events: { sender: string }[] }).events.map((e) => e.sender)).to.deep.equal(['@anna:rinki.test']);
     expect(answeredAt - cutAt, 'answered on the reconnect, not at its timeout').to.be.below(10_000);

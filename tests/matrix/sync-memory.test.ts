@@ -5,6 +5,9 @@
 import { expect } from 'chai';
 import { STORE_KINDS, startTestRinki, type TestRinki } from '../helpers/env.ts';
 import { mx, passwordLogin, seedMatrixPeople, type Session } from '../helpers/matrix.ts';
+import { hashTokenHex } from '../../server/src/crypto/sodium.ts';
+import { createMatrixContext } from '../../server/src/matrix/context.ts';
+import { sync } from '../../server/src/matrix/sync.ts';
 
 const C = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -105,5 +108,20 @@ for (const store of STORE_KINDS)
       const r = await waiting;
       expect(texts(r)).to.deep.equal(['AwgAEnB20']);
       expect(r.device_one_time_keys_count).to.deep.equal({ signed_curve25519: counted - 1 });
+    });
+
+    it('answers a client that went away before its long-poll began at once, without a look', async () => {
+      const ctx = createMatrixContext(rinki.deps);
+      const caller = (await ctx.tokens.caller(await hashTokenHex(antti.access_token)))!;
+      // Its connection closed while the request was read or the token looked up: 'close' has come and gone.
+      const gone = {
+        closed: true,
+        writableFinished: false,
+        on: () => expect.fail('a closed connection is not listened to'),
+      };
+      const before = streamReads;
+      const answer = await sync(ctx, caller, { since: 5, fullState: false, timelineLimit: 10, includeLeave: false, timeoutMs: 20_000 }, gone);
+      expect(answer).to.have.property('next_batch');
+      expect(streamReads).to.equal(before);
     });
   });

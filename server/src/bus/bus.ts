@@ -14,7 +14,8 @@ export interface Bus {
   subscribe(channel: string, handler: BusHandler): () => void;
   /**
    * Calls `handler` when messages may have been missed: this node was cut off
-   * from the bus and is back. Returns the unsubscribe function.
+   * from the bus and is back, or another node was and what it published
+   * meanwhile may be lost. Returns the unsubscribe function.
    */
   onGap(handler: () => void): () => void;
   /** The shared Redis connection for rate limits and adapters; undefined in memory mode. */
@@ -48,6 +49,8 @@ class MemoryBus implements Bus {
 
 /** The local event for onGap: a symbol, so no channel name can be it. */
 const GAP = Symbol('bus gap');
+/** The Redis channel (under the prefix) on which a node back on Redis tells the others that its messages may have been lost. */
+const GAP_CHANNEL = 'bus:gap';
 
 class RedisBus implements Bus {
   readonly kind = 'redis' as const;
@@ -62,19 +65,18 @@ class RedisBus implements Bus {
   ) {
     this.subscriber = redis.duplicate({ enableAutoPipelining: false });
     const origin = Buffer.from(this.origin);
+    const gapChannel = Buffer.from(prefix + GAP_CHANNEL);
     // As bytes: own messages are told by their prefix, so their echo is never even decoded.
     this.subscriber.on('messageBuffer', (channel: Buffer, raw: Buffer) => {
       if (origin.compare(raw, 0, origin.length) === 0) return;
-      this.local.emit(channel.toString().slice(prefix.length), JSON.parse(raw.toString('utf8', origin.length)));
+      if (channel.equals(gapChannel)) this.local.emit(GAP);
+      else this.local.emit(channel.toString().slice(prefix.length), JSON.parse(raw.toString('utf8', origin.length)));
     });
+    void this.subscriber.subscribe(prefix + GAP_CHANNEL);
     // Redis keeps no messages for a subscriber that is away: whatever was published meanwhile is gone.
-    let cut = false;
-    this.subscriber.on('close', () => (cut = true));
-    this.subscriber.on('ready', () => {
-      if (!cut) return;
-      cut = false;
-      this.local.emit(GAP);
-    });
+    whenBack(this.subscriber, () => this.local.emit(GAP));
+    // And what this node published while its own connection was down may have failed: the others hear that.
+    whenBack(redis, () => void redis.publish(prefix + GAP_CHANNEL, this.origin).catch(() => undefined));
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
@@ -102,6 +104,17 @@ class RedisBus implements Bus {
     this.subscriber.disconnect();
     this.redis.disconnect();
   }
+}
+
+/** Calls `then` each time `connection` is ready again after it closed (not when it first connects). */
+function whenBack(connection: Redis, then: () => void): void {
+  let cut = false;
+  connection.on('close', () => (cut = true));
+  connection.on('ready', () => {
+    if (!cut) return;
+    cut = false;
+    then();
+  });
 }
 
 export async function openBus(redisUrl: string | undefined, prefix = 'rinki:'): Promise<Bus> {

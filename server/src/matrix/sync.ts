@@ -20,16 +20,18 @@ export interface SyncOptions {
 
 /**
  * A look at the database when no wake-up came for this long. Wake-ups are
- * lost only when a node is cut off from the bus (then every long-poll on it
- * looks again once it is back: Bus.onGap) or dies between a commit and its
- * announcement; this covers the last case. Idle long-polls cost one query
- * each per interval: thousands of them online make this a real load.
+ * lost only when a node is cut off from Redis (once it is back, every
+ * long-poll on it and, when what it published may be lost, on every node
+ * looks again: Bus.onGap) or dies between a commit and its announcement;
+ * this covers the last case. Idle long-polls cost one query each per
+ * interval: thousands of them online make this a real load.
  */
 const RECHECK_MS = 30_000;
 const MAX_TIMEOUT_MS = 120_000;
 
 /** The client's end of a long-poll, as node's ServerResponse has it: 'close' follows a hang-up and every answer sent. */
 export interface Connection {
+  readonly closed: boolean;
   readonly writableFinished: boolean;
   on(event: 'close', listener: () => void): unknown;
 }
@@ -74,9 +76,12 @@ class LongPoll implements Listener {
   start(conn: Connection): void {
     this.ctx.notifier.listen(this.caller.staffId, this);
     // Only a client that went away hangs up: 'close' also follows every answer sent.
-    conn.on('close', () => {
-      if (!conn.writableFinished) this.hangUp();
-    });
+    // It may have gone already, while its request was read or its token looked up.
+    if (conn.closed) this.hungUp = true;
+    else
+      conn.on('close', () => {
+        if (!conn.writableFinished) this.hangUp();
+      });
     void this.look();
   }
 
@@ -120,10 +125,12 @@ class LongPoll implements Listener {
 
   /** One look: the answer, or undefined when there is nothing to answer yet. */
   private async lookOnce(): Promise<unknown> {
+    // Nobody to answer: no look in memory or the database.
+    if (this.hungUp) return emptyAnswer(this.opts);
     const { ctx, caller, opts } = this;
     const { notifier } = ctx;
     const heard = notifier.heardFor(caller.staffId);
-    const late = Date.now() >= this.deadline || this.hungUp;
+    const late = Date.now() >= this.deadline;
     const last = this.continues && !late && !this.recheck ? notifier.quietSince(caller.staffId, caller.deviceId, this.sinceToken!) : undefined;
     if (last) {
       const recent = notifier.recent.after(opts.since!, caller.staffId);
@@ -138,7 +145,7 @@ class LongPoll implements Listener {
       }
     }
     const { answer, hasNews } = await buildSync(ctx, caller, opts);
-    if (!hasNews && opts.since !== undefined && Date.now() < this.deadline && !this.hungUp) return undefined;
+    if (!hasNews && opts.since !== undefined && Date.now() < this.deadline) return undefined;
     notifier.answeredWith(caller.staffId, caller.deviceId, {
       token: answer.nextBatch,
       heard,
