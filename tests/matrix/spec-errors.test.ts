@@ -154,6 +154,10 @@ describe(`Matrix Client-Server API: spec errors and policy (${store})`, function
         expect(r.status, raw).to.equal(400);
         expect(r.body.errcode).to.equal('M_BAD_JSON');
       }
+      // In a path parameter: the database refuses it, and that is a 400 too.
+      const txn = await call('PUT', `${C}/rooms/${enc(roomId)}/send/m.room.encrypted/bad%00txn`, anna, ciphertext(9));
+      expect(txn.status).to.equal(400);
+      expect(txn.body.errcode).to.equal('M_INVALID_PARAM');
       const data = await call('PUT', `${C}/user/${enc(anna.user_id)}/account_data/fi.rinki.test`, anna, '{"note":"\\u0000"}');
       expect(data.body.errcode).to.equal('M_BAD_JSON');
       expect(await count('matrix_events')).to.equal(events);

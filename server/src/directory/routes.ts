@@ -34,7 +34,7 @@ import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
-import { NOT_STORABLE, storable } from '../http/storable.ts';
+import { NOT_STORABLE, mayHoldUnstorable, storable } from '../http/storable.ts';
 import type { Queryable } from '../store/db.ts';
 import { ImportFileError, importDirectory, readImportFile } from './import.ts';
 import * as repo from './repository.ts';
@@ -320,7 +320,7 @@ export function directoryMounts(deps: Deps): Mount[] {
       let report: ImportReport;
       try {
         const batch = readImportFile(text, query.format, query.kind);
-        if (!storable(batch)) throw badRequest(NOT_STORABLE, [{ path: '(body)', message: 'U+0000 or an unpaired surrogate' }]);
+        if (mayHoldUnstorable(text) && !storable(batch)) throw badRequest(NOT_STORABLE, [{ path: '(body)', message: 'U+0000 or an unpaired surrogate' }]);
         report = await importDirectory(db, deps.keys.clientIdKey, batch, { dryRun: query.dryRun, scope: { kind: 'actor', actor } });
       } catch (err) {
         if (!(err instanceof ImportFileError)) throw err;

@@ -8,7 +8,7 @@ import { pinoHttp } from 'pino-http';
 import cookieParser from 'cookie-parser';
 import type { Deps } from '../deps.ts';
 import { badRequest, errorHandler, notFound } from './errors.ts';
-import { NOT_STORABLE, storable } from './storable.ts';
+import { NOT_STORABLE, mayHoldUnstorable, storable } from './storable.ts';
 import { openApiDocument } from './api.ts';
 import { serveWebApp } from './web-app.ts';
 
@@ -25,8 +25,8 @@ export function requestIdOf(req: IncomingMessage): string {
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** A request whose JSON body had \u escapes in its text (noted by the JSON parser's verify step). */
-type JsonRequest = IncomingMessage & { jsonEscapes?: boolean };
+/** A request whose JSON body's text may hold what the database refuses (noted by the JSON parser's verify step). */
+type JsonRequest = IncomingMessage & { mayHoldUnstorable?: boolean };
 
 export type Mount =
   | {
@@ -107,15 +107,15 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   app.use(opts.authenticate);
   const routers = opts.mounts.filter((m) => 'router' in m);
   for (const m of routers.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
-  // Which bodies have \u escapes: only those can hold what the database refuses (storable.ts).
+  // Only bodies whose text has a \u escape can hold what the database refuses (storable.ts): those are looked at.
   app.use(
     express.json({
       limit: config.bodyLimitBytes,
       strict: true,
-      verify: (req, _res, buf) => ((req as JsonRequest).jsonEscapes = buf.includes('\\u')),
+      verify: (req, _res, buf) => ((req as JsonRequest).mayHoldUnstorable = mayHoldUnstorable(buf)),
     }),
   );
-  app.use((req, _res, next) => next((req as JsonRequest).jsonEscapes && !storable(req.body) ? badRequest(NOT_STORABLE) : undefined));
+  app.use((req, _res, next) => next((req as JsonRequest).mayHoldUnstorable && !storable(req.body) ? badRequest(NOT_STORABLE) : undefined));
   for (const m of routers.filter((m) => !m.ownBodyParsing)) app.use(m.path, m.router);
 
   app.use((_req, _res, next) => next(notFound('No such endpoint')));

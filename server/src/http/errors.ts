@@ -3,6 +3,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../log.ts';
+import { NOT_STORABLE, refusedText } from './storable.ts';
 
 export interface Issue {
   path: string;
@@ -47,6 +48,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof HttpError) e = err;
     else if (err instanceof ZodError) e = invalid(err, 'body');
     else if (err?.type === 'entity.parse.failed') e = badRequest('Malformed JSON body');
+    else if (refusedText(err)) e = badRequest(NOT_STORABLE);
     else if (err?.type === 'entity.too.large') e = new HttpError(413, 'too_large', `Body larger than ${err.limit} bytes`);
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported')
       e = new HttpError(415, 'unsupported_media_type', 'Unsupported body encoding');

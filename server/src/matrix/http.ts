@@ -9,6 +9,7 @@ import proxyAddr from 'proxy-addr';
 import { match, type MatchFunction } from 'path-to-regexp';
 import { ZodError } from 'zod';
 import { requestIdOf } from '../http/app.ts';
+import { NOT_STORABLE, refusedText } from '../http/storable.ts';
 import type { Logger } from '../log.ts';
 import type { Caller } from './context.ts';
 import { MatrixError, badShape } from './errors.ts';
@@ -216,6 +217,7 @@ export class MatrixFront {
     let e: MatrixError;
     if (err instanceof MatrixError) e = err;
     else if (err instanceof ZodError) e = badShape(err);
+    else if (refusedText(err)) e = new MatrixError(400, 'M_INVALID_PARAM', NOT_STORABLE);
     else {
       this.log.error({ err, reqId: requestId(req) }, 'unhandled error in Matrix API');
       e = new MatrixError(500, 'M_UNKNOWN', 'Internal error');

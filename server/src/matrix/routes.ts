@@ -11,7 +11,7 @@ import { z, type ZodType } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { NOT_STORABLE, storable } from '../http/storable.ts';
+import { NOT_STORABLE, mayHoldUnstorable, storable } from '../http/storable.ts';
 import { hashTokenHex } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
@@ -72,7 +72,7 @@ function parseBody<T>(req: MatrixRequest, schema: ZodType<T>, allowEmpty: boolea
     } catch {
       throw new MatrixError(400, 'M_NOT_JSON', 'Content not JSON');
     }
-    if (text.includes('\\u') && !storable(value)) throw new MatrixError(400, 'M_BAD_JSON', NOT_STORABLE);
+    if (mayHoldUnstorable(text) && !storable(value)) throw new MatrixError(400, 'M_BAD_JSON', NOT_STORABLE);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MatrixError(400, 'M_BAD_JSON', 'Content must be a JSON object');
   const r = schema.safeParse(value);
@@ -111,7 +111,7 @@ function limiter(
     skipSuccessfulRequests: o.failedOnly,
     standardHeaders: false,
     legacyHeaders: false,
-    // Its checks are of Express's request; the front hands it node's, with ip set.
+    // Its checks are of Express's request; the front hands it node's (keys come from the caller or front.ipOf, not req.ip).
     validate: false,
     keyGenerator: (req, res) => key(req as unknown as MatrixRequest, res as unknown as MatrixResponse),
     ...(redis
