@@ -61,8 +61,7 @@ export const EVENT_COLUMNS =
 export type MessageRow = Omit<EventRow, 'content'> & { content_json: string };
 
 /** EVENT_COLUMNS for a MessageRow. */
-export const MESSAGE_COLUMNS =
-  'e.stream_pos, e.event_id, e.room_id, e.sender, e.type, e.state_key, e.content::text AS content_json, e.origin_server_ts, e.sender_staff_id, e.device_id, e.txn_id';
+export const MESSAGE_COLUMNS = EVENT_COLUMNS.replace('e.content,', 'e.content::text AS content_json,');
 
 /** An event as clients see it; the sending device also gets its transaction id back. */
 export function clientEvent(row: EventRow, viewer: Caller, now: number, withRoomId = true): Record<string, unknown> {

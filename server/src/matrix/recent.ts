@@ -90,15 +90,8 @@ export class RecentMessages {
   }
 
   private runHolding(pos: number): Run | undefined {
-    const runs = this.runs;
-    let lo = 0;
-    let hi = runs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (runs[mid].end < pos) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < runs.length && runs[lo].start <= pos ? runs[lo] : undefined;
+    const run = this.runs[firstNotBefore(this.runs, (r) => r.end < pos)];
+    return run && run.start <= pos ? run : undefined;
   }
 
   private addFor(person: string, e: RecentEvent): void {
@@ -131,11 +124,16 @@ export class RecentMessages {
 
 /** The index of the first event after position `pos` in a list in stream order. */
 function firstAfter(list: RecentEvent[], pos: number): number {
+  return firstNotBefore(list, (e) => e.stream_pos <= pos);
+}
+
+/** Binary search: the index of the first item of `list` that is not `before` (all that are come first). */
+function firstNotBefore<T>(list: T[], before: (item: T) => boolean): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid].stream_pos <= pos) lo = mid + 1;
+    if (before(list[mid])) lo = mid + 1;
     else hi = mid;
   }
   return lo;
