@@ -73,8 +73,7 @@ export class Blake2b256 {
   /** hash() in hex, without copying the digest out first. */
   hashHex(prefix: Uint8Array, text: string): string {
     this.digest(prefix, text);
-    const heap = this.raw.HEAPU8;
-    return Buffer.from(heap.buffer, heap.byteOffset + this.output, 32).toString('hex');
+    return toHex(this.raw.HEAPU8.subarray(this.output, this.output + 32));
   }
 
   private digest(prefix: Uint8Array, text: string): void {
@@ -94,4 +93,9 @@ export function blake2b256(s: typeof sodiumModule): Blake2b256 {
   let h = hashers.get(s);
   if (!h) hashers.set(s, (h = new Blake2b256(s)));
   return h;
+}
+
+/** Bytes in hex, read where they are (no copy). */
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

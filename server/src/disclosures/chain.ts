@@ -11,7 +11,7 @@
 //   at 1. The first entry's prev_hash is 32 zero bytes.
 // - checkpoint signature = Ed25519 (crypto_sign_detached) over
 //   canonical({hash: hex of the entry hash, log, seq, signedAt: ISO time}).
-import { blake2b256, sodium } from '../crypto/sodium.ts';
+import { blake2b256, sodium, toHex } from '../crypto/sodium.ts';
 
 export const GENESIS_HASH = new Uint8Array(32);
 
@@ -154,10 +154,6 @@ export function checkpointPayload(cp: { log: string; seq: number; hash: Uint8Arr
 
 export function signCheckpointSync(s: Sodium, secretKey: Uint8Array, cp: Omit<Checkpoint, 'signature'>): Checkpoint {
   return { ...cp, signature: s.crypto_sign_detached(checkpointPayload(cp), secretKey) };
-}
-
-export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -5,9 +5,9 @@
 //   {"type":"entry","seq":1,"at":"<ISO>","entry":{...},"prevHash":"<hex>","hash":"<hex>"}
 //   {"type":"checkpoint","seq":1000,"hash":"<hex>","signedAt":"<ISO>","signature":"<base64>"}
 // Entries in seq order; each checkpoint follows the entry it signs.
-import { sodium } from '../crypto/sodium.ts';
+import { sodium, toHex } from '../crypto/sodium.ts';
 import type { Queryable } from '../store/db.ts';
-import { ChainVerifier, entryText, isoTime, toHex, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
+import { ChainVerifier, entryText, isoTime, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
 import { readCheckpoints, readEntries } from './store.ts';
 
 export const EXPORT_FORMAT = 'rinki-audit-log/1';

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { freshPgDatabase, STORE_KINDS, tempDir, testDb } from '../../../tests/helpers/env.ts';
-import { sodium } from '../crypto/sodium.ts';
+import { sodium, toHex } from '../crypto/sodium.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { canonicalJson, entryHashSync, toHex } from './chain.ts';
+import { canonicalJson, entryHashSync } from './chain.ts';
 import { exportLog, parseExport, verifyDatabaseLog } from './export.ts';
 import { appendAuditEntries, appendAuditEntry, checkpointIfDue, readCheckpoints, startCheckpointTimer, type CheckpointSigner } from './store.ts';
 import { verifyChain } from './chain.ts';

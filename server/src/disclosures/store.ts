@@ -2,10 +2,10 @@
 // nodes lock the log's row in audit_log_heads for the length of their
 // transaction, so each append sees the true tip and the chain stays one line.
 import type { Config } from '../config.ts';
-import { sodium } from '../crypto/sodium.ts';
+import { sodium, toHex } from '../crypto/sodium.ts';
 import type { Keys } from '../crypto/keys.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { canonicalJson, entryHashOfJson, isoTime, signCheckpointSync, toHex, type ChainEntry, type Checkpoint } from './chain.ts';
+import { canonicalJson, entryHashOfJson, isoTime, signCheckpointSync, type ChainEntry, type Checkpoint } from './chain.ts';
 
 export type AuditLogName = 'access' | 'disclosure' | (string & {});
 

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { sodium } from '../crypto/sodium.ts';
+import { sodium, toHex } from '../crypto/sodium.ts';
 import { openDb } from '../store/db.ts';
-import { verifyChain, toHex, type VerifyResult } from './chain.ts';
+import { verifyChain, type VerifyResult } from './chain.ts';
 import { parseExport, verifyDatabaseLog } from './export.ts';
 import { listLogs } from './store.ts';
 
