@@ -107,7 +107,7 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   app.use(opts.authenticate);
   const routers = opts.mounts.filter((m) => 'router' in m);
   for (const m of routers.filter((m) => m.ownBodyParsing)) app.use(m.path, m.router);
-  // Only bodies whose text has a \u escape can hold what the database refuses (storable.ts): those are looked at.
+  // Only bodies whose text may hold what the database refuses (a \u escape, U+0000) are looked at (storable.ts).
   app.use(
     express.json({
       limit: config.bodyLimitBytes,

@@ -12,7 +12,7 @@ import { requestIdOf } from '../http/app.ts';
 import { NOT_STORABLE, refusedText } from '../http/storable.ts';
 import type { Logger } from '../log.ts';
 import type { Caller } from './context.ts';
-import { MatrixError, badShape } from './errors.ts';
+import { MatrixError, badShape, mxInvalidParam } from './errors.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -217,7 +217,7 @@ export class MatrixFront {
     let e: MatrixError;
     if (err instanceof MatrixError) e = err;
     else if (err instanceof ZodError) e = badShape(err);
-    else if (refusedText(err)) e = new MatrixError(400, 'M_INVALID_PARAM', NOT_STORABLE);
+    else if (refusedText(err)) e = mxInvalidParam(NOT_STORABLE);
     else {
       this.log.error({ err, reqId: requestId(req) }, 'unhandled error in Matrix API');
       e = new MatrixError(500, 'M_UNKNOWN', 'Internal error');
