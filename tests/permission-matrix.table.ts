@@ -8,6 +8,7 @@
 // organisation of the same side, K = the other side (Kela). `expect` gives the
 // answer per actor; the most specific key wins:
 //   'A.admin' (one actor)  >  'admin' (that role everywhere)  >  'A' (that organisation)  >  all
+// The few rows whose target is Kela's own (the national legal bases) read K as the own side.
 // `ok` is any 2xx; a 4xx is compared exactly. Anonymous callers get 401 unless a row says otherwise.
 import { fictionalHetu } from '../shared/src/hetu.ts';
 import { FIXTURE } from '../server/src/directory/fixtures.ts';
@@ -208,6 +209,11 @@ export const ROWS: Row[] = [
     route: 'POST /api/clients/lookup', rule: 'need to know: a task relation allowing the purpose; otherwise 404; admins and auditors never',
     call: (w) => ({ body: { hetu: w.clientA.hetu, purpose: 'case_handling' } }), expect: needToKnowA,
   },
+  {
+    route: 'POST /api/clients/lookup', variant: 'emergency access', rule: 'emergency access: any client worker, no relation, a reason of at least 20 characters; never admins or auditors',
+    call: (w) => ({ body: { hetu: w.clientA.hetu, purpose: 'emergency', reason: 'Asiakas soittaa, kiireellinen tilanne ilman tehtäväsuhdetta' } }),
+    expect: { all: 'ok', admin: 403, auditor: 403 },
+  },
 
   // ---- routing rules: admins of the region ----
   { route: 'GET /api/routing/regions/:region/rule-sets', rule: 'admins of the region', call: () => ({ params: region }), expect: adminOfA },
@@ -304,6 +310,8 @@ export const ROWS: Row[] = [
     route: 'POST /api/concerns/:id/status', rule: 'the receiving county’s client workers give the status; admins and auditors change no client matter',
     call: async (w) => ({ params: { id: await w.concern() }, body: { status: 'client_reached' } }),
     expect: { all: 404, A: 'ok', 'A.admin': 403, 'A.auditor': 403, 'K.caseworker': 403, 'K.liaison': 403, 'K.supervisor': 403, 'K.on_call': 403 },
+    // Its own concern per caller: a caller wrongly let in would otherwise take the shared one and blur the others' answers.
+    perCaller: true,
   },
 
   // ---- legal bases, consents, disclosures ----
@@ -320,6 +328,7 @@ export const ROWS: Row[] = [
   {
     route: 'POST /api/consents/:id/withdraw', rule: 'the recording organisation’s client workers; admins and auditors change no client matter',
     call: async (w) => ({ params: { id: await w.consent() } }), expect: { all: 404, A: 'ok', 'A.admin': 403, 'A.auditor': 403 },
+    perCaller: true,
   },
   {
     route: 'POST /api/disclosures', rule: 'need to know: disclosing reads the client record',

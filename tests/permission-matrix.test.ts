@@ -179,6 +179,14 @@ describe('permission matrix', function () {
     await rinki?.cleanup();
   });
 
+  it('reads a row’s expectation most specific first: actor, role, organisation, all', () => {
+    const e: Expect = { all: 404, A: 'ok', admin: 403, 'A.admin': 409 };
+    expect(CALLERS.filter((c) => c !== 'anon').map((c) => [c, expected(e, c)])).to.deep.include.members([
+      ['A.caseworker', 'ok'], ['A.admin', 409], ['B.admin', 403], ['B.caseworker', 404],
+    ]);
+    expect(expected(e, 'anon')).to.equal(401);
+  });
+
   it('has a row for every REST route and Socket.IO command, and no row for one that does not exist', async () => {
     const doc = (await rest('anon', 'GET', '/api/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`));
