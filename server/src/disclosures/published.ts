@@ -61,15 +61,20 @@ function readFile(file: string): PublishedFile | undefined {
  */
 export function publishCheckpoints(file: string, checkpoints: Checkpoint[]): void {
   if (!checkpoints.length) return;
-  const current = readFile(file) ?? { format: PUBLISHED_FORMAT, logs: {} };
+  // Read through the same checks as a verifier: a file that is not whole is not overwritten.
+  const latest = new Map(readPublishedCheckpoints(file).map((cp) => [cp.log, cp]));
   let changed = false;
   for (const cp of checkpoints) {
-    const known = current.logs[cp.log];
+    const known = latest.get(cp.log);
     if (known && known.seq >= cp.seq) continue;
-    current.logs[cp.log] = { seq: cp.seq, hash: toHex(cp.hash), signedAt: isoTime(cp.signedAt), signature: Buffer.from(cp.signature).toString('base64') };
+    latest.set(cp.log, cp);
     changed = true;
   }
   if (!changed) return;
+  const current: PublishedFile = { format: PUBLISHED_FORMAT, logs: {} };
+  for (const [log, cp] of [...latest].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    current.logs[log] = { seq: cp.seq, hash: toHex(cp.hash), signedAt: isoTime(cp.signedAt), signature: Buffer.from(cp.signature).toString('base64') };
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o644);

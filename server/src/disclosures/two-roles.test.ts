@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { apiTokenFor, freshPgTwoRoles, startTestRinki, tempDir, type TestRinki, type TwoRolePgDatabase } from '../../../tests/helpers/env.ts';
 import { sodium } from '../crypto/sodium.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
+import { ConfigError, parseConfig } from '../config.ts';
 import { openDb, type Db, type Queryable } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { recordAccess } from './access.ts';
@@ -221,5 +222,20 @@ describe('Rinki as the application role', function () {
     expect(report.status).to.equal(200);
     expect(report.body.accesses).to.have.length(1);
     expect(await refusal(db, 'UPDATE client_access_events SET purpose = purpose')).to.match(/permission denied/);
+  });
+});
+
+describe('settings of the two roles and the published checkpoint', () => {
+  it('needs DATABASE_URL naming the application role with DATABASE_OWNER_URL, and a postgres:// owner URL', () => {
+    expect(() => parseConfig({ DATABASE_OWNER_URL: 'postgres://owner@db/rinki' })).to.throw(ConfigError, /DATABASE_URL: with DATABASE_OWNER_URL/);
+    expect(() => parseConfig({ DATABASE_OWNER_URL: 'postgres://owner@db/rinki', DATABASE_URL: 'postgres://db/rinki' })).to.throw(ConfigError, /DATABASE_URL/);
+    expect(() => parseConfig({ DATABASE_OWNER_URL: 'mysql://owner@db/rinki', DATABASE_URL: 'postgres://app@db/rinki' })).to.throw(ConfigError, /DATABASE_OWNER_URL/);
+    const c = parseConfig({ DATABASE_OWNER_URL: 'postgres://owner:pw@db/rinki', DATABASE_URL: 'postgres://app:pw@db/rinki' });
+    expect(c.databaseOwnerUrl).to.equal('postgres://owner:pw@db/rinki');
+  });
+
+  it('publishes checkpoints to DATA_DIR/audit-checkpoint.json unless AUDIT_CHECKPOINT_FILE says where', () => {
+    expect(parseConfig({ DATA_DIR: '/srv/rinki' }).audit.checkpointFile).to.equal('/srv/rinki/audit-checkpoint.json');
+    expect(parseConfig({ DATA_DIR: '/srv/rinki', AUDIT_CHECKPOINT_FILE: '/mnt/evidence/node-1.json' }).audit.checkpointFile).to.equal('/mnt/evidence/node-1.json');
   });
 });
