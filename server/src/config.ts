@@ -34,6 +34,11 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** With two roles: the owner role migrations run as; Rinki itself connects with DATABASE_URL as the application role. */
+  DATABASE_OWNER_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^/@]+@/, 'must be a postgres:// URL naming its user')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -82,6 +87,8 @@ const envSchema = z.object({
   /** Access and disclosure logs: sign a checkpoint every N entries, or after T seconds with unsigned entries. */
   AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().positive().default(1000),
   AUDIT_CHECKPOINT_SECONDS: z.coerce.number().positive().default(60),
+  /** Where every new signed checkpoint is also written (the latest per log), outside the database. */
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -95,6 +102,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_OWNER_URL && !/^postgres(ql)?:\/\/[^/@]+@/.test(e.DATABASE_URL ?? '')) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: with DATABASE_OWNER_URL, a postgres:// URL naming the application role');
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
@@ -103,6 +113,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     publicUrl,
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     logLevel: e.LOG_LEVEL,
@@ -122,7 +133,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     loginRateLimit: { max: e.LOGIN_RATE_LIMIT, windowMs: e.LOGIN_RATE_WINDOW_S * 1000 },
     sendRateLimit: { max: e.SEND_RATE_LIMIT, windowMs: e.SEND_RATE_WINDOW_S * 1000 },
     nodeName: e.NODE_NAME,
-    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointSeconds: e.AUDIT_CHECKPOINT_SECONDS },
+    audit: {
+      checkpointEvery: e.AUDIT_CHECKPOINT_EVERY,
+      checkpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
+      checkpointFile: path.resolve(e.AUDIT_CHECKPOINT_FILE ?? path.join(dataDir, 'audit-checkpoint.json')),
+    },
     matrixServerName: e.MATRIX_SERVER_NAME ?? new URL(publicUrl).host,
   };
 }

@@ -6,8 +6,7 @@ import type { Config } from './config.ts';
 import { loadKeys } from './crypto/keys.ts';
 import { systemClock, type Clock, type Deps } from './deps.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openDb } from './store/db.ts';
-import { migrate } from './store/migrate.ts';
+import { openMigratedDb } from './store/migrate.ts';
 import { openBus } from './bus/bus.ts';
 import { createApp } from './http/app.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -54,11 +53,13 @@ export interface StartOptions {
 
 export async function startRinki(config: Config, opts: StartOptions = {}): Promise<Rinki> {
   const log = opts.log ?? createLogger(config.logLevel, config.nodeName);
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrate(db);
+  const { db, applied } = await openMigratedDb(config);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const bus = await openBus(config.redisUrl, config.redisPrefix);
   const keys = await loadKeys(config);
+  if (config.databaseUrl && !config.keys.auditSigningKey) {
+    log.warn('AUDIT_SIGNING_KEY is not set: the key that signs log checkpoints is read from DATA_DIR/keys.json, next to the data; give it through the environment (README: Logs no one can rewrite)');
+  }
   const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock, directory: new DirectoryCache(db) };
   await seedLegalBases(db);
   if (config.demoData) await loadDemoData(deps);

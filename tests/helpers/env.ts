@@ -40,6 +40,59 @@ export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<
   };
 }
 
+export interface TwoRolePgDatabase {
+  /** The database's owner role: migrations run as it (DATABASE_OWNER_URL). */
+  ownerUrl: string;
+  /** The application role, with only the grants migrations give it (DATABASE_URL). */
+  appUrl: string;
+  /** The superuser on the same database: an attacker with database admin rights. */
+  adminUrl: string;
+  appRole: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A new, empty PostgreSQL database owned by a new owner role, plus a new
+ * application role that owns nothing: Rinki's two-role setup (README).
+ * Both roles log in over 127.0.0.1 with the test server's trust auth.
+ */
+export async function freshPgTwoRoles(): Promise<TwoRolePgDatabase> {
+  const suffix = randomBytes(6).toString('hex');
+  const [name, owner, app] = [`rinki_t_${suffix}`, `rinki_owner_${suffix}`, `rinki_app_${suffix}`];
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE ROLE ${owner} LOGIN`);
+    await admin.query(`CREATE ROLE ${app} LOGIN`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${owner}`);
+  } finally {
+    await admin.end();
+  }
+  const urlAs = (user?: string) => {
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${name}`;
+    if (user) url.username = user;
+    return url.toString();
+  };
+  return {
+    ownerUrl: urlAs(owner),
+    appUrl: urlAs(app),
+    adminUrl: urlAs(),
+    appRole: app,
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query(`DROP ROLE IF EXISTS ${app}`);
+        await c.query(`DROP ROLE IF EXISTS ${owner}`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
 /**
  * Closes one of a Redis bus's connections from Redis's side, as a network cut
  * or a Redis restart would: the subscriber, or the node's own connection that
@@ -82,6 +135,8 @@ export async function testDb(kind: StoreKind): Promise<{ db: Db; cleanup(): Prom
 export interface TestRinkiOptions extends StartOptions {
   store?: StoreKind;
   redis?: boolean;
+  /** With store 'postgres': an owner role migrates, Rinki connects as an application role (freshPgTwoRoles). */
+  twoRoles?: boolean;
   /** Extra environment (config names), e.g. { DEMO_DATA: 'true' }. */
   env?: Record<string, string>;
 }
@@ -91,7 +146,8 @@ export type TestRinki = Rinki & { cleanup(): Promise<void> };
 /** Rinki in this process on a random port, with its own data and database. */
 export async function startTestRinki(opts: TestRinkiOptions = {}): Promise<TestRinki> {
   const dataDir = tempDir();
-  const fresh = opts.store === 'postgres' ? await freshPgDatabase() : undefined;
+  const twoRoles = opts.store === 'postgres' && opts.twoRoles ? await freshPgTwoRoles() : undefined;
+  const fresh = opts.store === 'postgres' && !twoRoles ? await freshPgDatabase() : undefined;
   const config = parseConfig({
     PORT: '0',
     DATA_DIR: dataDir,
@@ -99,6 +155,7 @@ export async function startTestRinki(opts: TestRinkiOptions = {}): Promise<TestR
     DEMO_DATA: 'false',
     REDIS_PREFIX: `rinki-t-${randomBytes(4).toString('hex')}:`,
     ...(fresh ? { DATABASE_URL: fresh.url } : {}),
+    ...(twoRoles ? { DATABASE_URL: twoRoles.appUrl, DATABASE_OWNER_URL: twoRoles.ownerUrl } : {}),
     ...(opts.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...opts.env,
   });
@@ -107,6 +164,7 @@ export async function startTestRinki(opts: TestRinkiOptions = {}): Promise<TestR
     async cleanup() {
       await rinki.close();
       await fresh?.drop();
+      await twoRoles?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   });

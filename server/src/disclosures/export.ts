@@ -7,7 +7,8 @@
 // Entries in seq order; each checkpoint follows the entry it signs.
 import { sodium, toHex } from '../crypto/sodium.ts';
 import type { Queryable } from '../store/db.ts';
-import { ChainVerifier, entryText, isoTime, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
+import { ChainVerifier, checkpointPayload, entryText, isoTime, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
+import type { PublishedCheckpoint } from './published.ts';
 import { readCheckpoints, readEntries } from './store.ts';
 
 export const EXPORT_FORMAT = 'rinki-audit-log/1';
@@ -51,9 +52,34 @@ export async function exportLog(q: Queryable, log: string, publicKey: Uint8Array
   return out;
 }
 
-/** Verifies one log in the database with the public key alone, page by page. */
-export async function verifyDatabaseLog(q: Queryable, log: string, publicKey: Uint8Array): Promise<VerifyResult> {
-  const v = new ChainVerifier(await sodium(), await readCheckpoints(q, log), publicKey, log);
+/**
+ * Verifies one log in the database with the public key alone, page by page;
+ * and against the checkpoints published outside it, when given: the database
+ * must still hold each one and the chain must reach it.
+ */
+export async function verifyDatabaseLog(q: Queryable, log: string, publicKey: Uint8Array, published: PublishedCheckpoint[] = []): Promise<VerifyResult> {
+  const checkpoints = await readCheckpoints(q, log);
+  const result = await verifyEntries(q, log, publicKey, checkpoints);
+  if (!result.ok) return result;
+  const s = await sodium();
+  for (const { file, checkpoint: cp } of published) {
+    if (cp.log !== log) continue;
+    const at = `the checkpoint at seq ${cp.seq} published in ${file}`;
+    if (cp.signature.length !== 64 || !s.crypto_sign_verify_detached(cp.signature, checkpointPayload(cp), publicKey)) {
+      return { ok: false, firstBad: { seq: cp.seq, reason: `${at} has a bad signature (forged, or signed with another key)` } };
+    }
+    if (result.lastSeq < cp.seq) {
+      return { ok: false, firstBad: { seq: result.lastSeq + 1, reason: `the chain ends at seq ${result.lastSeq}, before ${at} (the end of the log was cut off)` } };
+    }
+    const inDb = checkpoints.find((c) => c.seq === cp.seq);
+    if (!inDb) return { ok: false, firstBad: { seq: cp.seq, reason: `${at} is missing from the database (deleted)` } };
+    if (toHex(inDb.hash) !== toHex(cp.hash)) return { ok: false, firstBad: { seq: cp.seq, reason: `the database's checkpoint at seq ${cp.seq} differs from ${at} (rewritten)` } };
+  }
+  return result;
+}
+
+async function verifyEntries(q: Queryable, log: string, publicKey: Uint8Array, checkpoints: Checkpoint[]): Promise<VerifyResult> {
+  const v = new ChainVerifier(await sodium(), checkpoints, publicKey, log);
   // The next page is fetched while this one is hashed. Pages follow seq, not
   // row count, so a missing seq still shows as a gap.
   let next = readEntries(q, log, 0, PAGE);

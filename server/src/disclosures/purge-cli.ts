@@ -1,11 +1,12 @@
 // npm run audit:purge -- --days <N>
 // Purges access and disclosure log entries older than N days, in whole
-// prefixes ending at a signed checkpoint (see retention.ts). Uses the same
-// settings as Rinki (DATABASE_URL, or the PGlite data directory DATA_DIR).
+// prefixes ending at a signed checkpoint (see retention.ts); N may not be
+// below the database's audit_min_retention_days() (two years). Uses the same
+// settings as Rinki (DATABASE_URL and DATABASE_OWNER_URL, or the PGlite data
+// directory DATA_DIR).
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../config.ts';
-import { openDb } from '../store/db.ts';
-import { migrate } from '../store/migrate.ts';
+import { openMigratedDb } from '../store/migrate.ts';
 import { purgeLog } from './retention.ts';
 
 async function main(): Promise<number> {
@@ -16,12 +17,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = parseConfig(process.env);
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { db } = await openMigratedDb(config);
   try {
-    await migrate(db);
-    const before = new Date(Date.now() - days * 86_400_000);
     for (const log of ['access', 'disclosure'] as const) {
-      const r = await purgeLog(db, log, before);
+      const r = await purgeLog(db, log, days);
       console.log(r.purgedThrough ? `${log}: purged ${r.entries} entries through seq ${r.purgedThrough}` : `${log}: nothing older than ${days} days up to a signed checkpoint`);
     }
     return 0;

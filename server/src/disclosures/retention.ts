@@ -1,8 +1,12 @@
-// Retention of the access and disclosure logs: entries older than the period
-// are purged, in whole prefixes that end at a signed checkpoint, so the rest
-// of the chain still verifies from that checkpoint (ChainVerifier accepts a
-// chain that starts right after one). The queryable rows older than the
-// period go with them.
+// Retention of the access and disclosure logs, through the database function
+// audit_purge() (migration 0029): entries older than the retention period are
+// purged in whole prefixes that end at a signed checkpoint, so the rest of the
+// chain still verifies from that checkpoint (ChainVerifier accepts a chain
+// that starts right after one); the queryable rows of the purged entries go
+// with them. The function runs as the owner of the log tables, measures age
+// by the database's clock and refuses a period shorter than
+// audit_min_retention_days(): the application role may run it, but cannot
+// purge more than retention allows nor delete anything itself.
 import type { Db } from '../store/db.ts';
 
 export interface PurgeResult {
@@ -12,19 +16,7 @@ export interface PurgeResult {
   entries: number;
 }
 
-export async function purgeLog(db: Db, log: 'access' | 'disclosure', before: Date): Promise<PurgeResult> {
-  return db.tx(async (q) => {
-    // The newest checkpoint whose entry is older than the cut-off: everything up to it may go.
-    const [cp] = await q.query<{ seq: number }>(
-      `SELECT max(c.seq)::int AS seq FROM audit_log_checkpoints c JOIN audit_log_entries e ON e.log = c.log AND e.seq = c.seq
-        WHERE c.log = $1 AND e.at < $2`,
-      [log, before],
-    );
-    if (!cp?.seq) return { log, entries: 0 };
-    await q.query(`SELECT set_config('rinki.audit_purge', 'on', true)`);
-    const gone = await q.query('DELETE FROM audit_log_entries WHERE log = $1 AND seq <= $2 RETURNING seq', [log, cp.seq]);
-    if (log === 'access') await q.query('DELETE FROM client_access_events WHERE at < $1', [before]);
-    else await q.query('DELETE FROM disclosures WHERE chain_seq <= $1', [cp.seq]);
-    return { log, purgedThrough: cp.seq, entries: gone.length };
-  });
+export async function purgeLog(db: Db, log: 'access' | 'disclosure', keepDays: number): Promise<PurgeResult> {
+  const [r] = await db.query<{ purged_through: number | null; entries: number }>('SELECT purged_through, entries FROM audit_purge($1, $2)', [log, keepDays]);
+  return r.purged_through === null ? { log, entries: 0 } : { log, purgedThrough: Number(r.purged_through), entries: Number(r.entries) };
 }

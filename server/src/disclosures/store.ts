@@ -6,6 +6,7 @@ import { sodium, toHex } from '../crypto/sodium.ts';
 import type { Keys } from '../crypto/keys.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { canonicalJson, entryHashOfJson, isoTime, signCheckpointSync, type ChainEntry, type Checkpoint } from './chain.ts';
+import { publishCheckpoints } from './published.ts';
 
 export type AuditLogName = 'access' | 'disclosure' | (string & {});
 
@@ -15,19 +16,44 @@ export interface CheckpointSigner {
   every: number;
   seconds: number;
   now?: () => Date;
+  /** Called with the checkpoints a transaction signed, once it has committed (the published checkpoint file). */
+  publish?: (checkpoints: Checkpoint[]) => void;
 }
 
 export const DEFAULT_CHECKPOINT_EVERY = 1000;
 export const DEFAULT_CHECKPOINT_SECONDS = 60;
 
-/** The signer for a running Rinki: the audit signing key and the configured cadence. */
-export function auditSigner(deps: { keys: Pick<Keys, 'auditSigning'>; config?: Partial<Pick<Config, 'audit'>>; clock?: { now(): Date } }): CheckpointSigner {
+type AuditConfig = Partial<Config['audit']>;
+
+/**
+ * The signer for a running Rinki: the audit signing key, the configured
+ * cadence, and the file every new checkpoint is published to.
+ */
+export function auditSigner(deps: { keys: Pick<Keys, 'auditSigning'>; config?: { audit?: AuditConfig }; clock?: { now(): Date }; log?: { warn(o: object, msg: string): void } }): CheckpointSigner {
+  const file = deps.config?.audit?.checkpointFile;
   return {
     secretKey: deps.keys.auditSigning.secretKey,
     every: deps.config?.audit?.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     seconds: deps.config?.audit?.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS,
     now: deps.clock ? () => deps.clock!.now() : undefined,
+    publish: file
+      ? (checkpoints) => {
+          try {
+            publishCheckpoints(file, checkpoints);
+          } catch (err) {
+            // The entries are committed and signed in the database; the next checkpoint publishes again.
+            deps.log?.warn({ err, file }, 'could not publish the audit checkpoint');
+          }
+        }
+      : undefined,
   };
+}
+
+/** Publishes the checkpoints a transaction signed once it commits (Db.tx gives every transaction afterCommit). */
+function announce(t: Queryable, signer: CheckpointSigner, checkpoints: Checkpoint[]): void {
+  if (!checkpoints.length || !signer.publish) return;
+  const publish = signer.publish;
+  t.afterCommit?.(() => publish(checkpoints));
 }
 
 export interface AuditItem {
@@ -150,6 +176,7 @@ async function appendEncoded(t: Queryable, log: string, encoded: Encoded[], sign
     );
   }
   await insertCheckpoints(t, checkpoints);
+  announce(t, signer, checkpoints);
   await t.query('UPDATE audit_log_heads SET seq = $2, hash = $3, checkpoint_seq = $4, checkpoint_at = $5 WHERE log = $1', [
     log,
     seq,
@@ -233,7 +260,9 @@ export async function checkpointIfDue(db: Db | Queryable, log: AuditLogName, sig
     const now = signer.now?.() ?? new Date();
     if (head.seq <= head.checkpoint_seq) return undefined;
     if (!opts.force && now.getTime() - new Date(head.checkpoint_at).getTime() < signer.seconds * 1000) return undefined;
-    await insertCheckpoints(t, [signCheckpointSync(s, signer.secretKey, { log, seq: head.seq, hash: head.hash, signedAt: now })]);
+    const checkpoint = signCheckpointSync(s, signer.secretKey, { log, seq: head.seq, hash: head.hash, signedAt: now });
+    await insertCheckpoints(t, [checkpoint]);
+    announce(t, signer, [checkpoint]);
     await t.query('UPDATE audit_log_heads SET checkpoint_seq = $2, checkpoint_at = $3 WHERE log = $1', [log, head.seq, now]);
     return head.seq;
   });
@@ -291,7 +320,7 @@ export async function listLogs(q: Queryable): Promise<string[]> {
  * quiet too. Every node may run one: the head lock lets one of them sign.
  */
 export function startCheckpointTimer(
-  deps: { db: Db; keys: Pick<Keys, 'auditSigning'>; config?: Partial<Pick<Config, 'audit'>>; clock?: { now(): Date }; log?: { warn(o: object, msg: string): void } },
+  deps: { db: Db; keys: Pick<Keys, 'auditSigning'>; config?: { audit?: AuditConfig }; clock?: { now(): Date }; log?: { warn(o: object, msg: string): void } },
 ): () => void {
   const signer = auditSigner(deps);
   let running = false;

@@ -7,7 +7,7 @@ import { sodium } from '../crypto/sodium.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { exportLog } from './export.ts';
-import { appendAuditEntries, type CheckpointSigner } from './store.ts';
+import { appendAuditEntries, auditSigner, type CheckpointSigner } from './store.ts';
 
 const CLI = path.join(REPO_ROOT, 'server/src/disclosures/verify-cli.ts');
 
@@ -23,11 +23,18 @@ function run(args: string[], opts: { npm?: boolean; env?: Record<string, string>
   });
 }
 
+// Entries of their own type: no client_access_events or disclosures rows go with them (append-only.test.ts checks those).
 async function fillLogs(db: Db, signer: CheckpointSigner) {
   const at = (i: number) => new Date(Date.UTC(2026, 3, 1, 9, 0, i));
-  await appendAuditEntries(db, 'access', Array.from({ length: 30 }, (_, i) => ({ entry: { type: 'client_access', clientId: `client-${i + 1}`, purpose: 'routing' }, at: at(i) })), signer);
-  await appendAuditEntries(db, 'disclosure', [{ entry: { type: 'disclosure', clientId: 'client-1', categories: ['identity'] }, at: at(0) }], signer);
+  await appendAuditEntries(db, 'access', Array.from({ length: 30 }, (_, i) => ({ entry: { type: 'sample_access', clientId: `client-${i + 1}`, purpose: 'routing' }, at: at(i) })), signer);
+  await appendAuditEntries(db, 'disclosure', [{ entry: { type: 'sample_disclosure', clientId: 'client-1', categories: ['identity'] }, at: at(0) }], signer);
 }
+
+/** The signer Rinki would have with AUDIT_CHECKPOINT_FILE=file. */
+const publishingTo = (signer: CheckpointSigner, file: string): CheckpointSigner => ({
+  ...signer,
+  publish: auditSigner({ keys: { auditSigning: { publicKey: new Uint8Array(32), secretKey: signer.secretKey } }, config: { audit: { checkpointFile: file } } }).publish,
+});
 
 describe('npm run audit:verify', function () {
   this.timeout(120_000);
@@ -123,14 +130,44 @@ describe('npm run audit:verify', function () {
     }
   });
 
+  it('verifies against the published checkpoint: a database whose end was cut off fails', async () => {
+    const fresh = await freshPgDatabase();
+    const db = await openDb({ databaseUrl: fresh.url, dataDir: dir });
+    const file = path.join(dir, 'elsewhere', 'audit-checkpoint.json');
+    try {
+      await migrate(db);
+      await fillLogs(db, publishingTo(signer, file));
+      const ok = await run(['--database', fresh.url, '--public-key', pub, '--checkpoint-file', file], { npm: true });
+      expect(ok.out).to.contain(`access: published checkpoint at seq 30 in ${file}`).and.to.contain('access: OK, 30 entries');
+      expect(ok.code).to.equal(0);
+      // Someone with admin rights deletes the last ten entries and their checkpoint.
+      await db.exec(`ALTER TABLE audit_log_entries DISABLE TRIGGER USER; ALTER TABLE audit_log_checkpoints DISABLE TRIGGER USER;
+        DELETE FROM audit_log_entries WHERE log = 'access' AND seq > 20; DELETE FROM audit_log_checkpoints WHERE log = 'access' AND seq > 20;
+        ALTER TABLE audit_log_entries ENABLE TRIGGER USER; ALTER TABLE audit_log_checkpoints ENABLE TRIGGER USER`);
+      const alone = await run([fresh.url, '--public-key', pub]);
+      expect(alone.out).to.contain('access: OK, 20 entries').and.to.contain('no published checkpoint file');
+      expect(alone.code).to.equal(0);
+      const cut = await run([fresh.url, '--public-key', pub], { env: { AUDIT_CHECKPOINT_FILE: file } });
+      expect(cut.out).to.contain(`access: BROKEN at seq 21: the chain ends at seq 20, before the checkpoint at seq 30 published in ${file} (the end of the log was cut off)`);
+      expect(cut.out).to.contain('disclosure: OK');
+      expect(cut.code).to.equal(1);
+      const missing = await run([fresh.url, '--public-key', pub, '--checkpoint-file', path.join(dir, 'nowhere.json')]);
+      expect(missing.out).to.contain('no published checkpoint file');
+      expect(missing.code).to.equal(1);
+    } finally {
+      await db.close();
+      await fresh.drop();
+    }
+  });
+
   it('verifies a PGlite data directory, taking the key from its keys.json when none is given', async () => {
     const dataDir = path.join(dir, 'data');
     const db = await openDb({ dataDir });
     await migrate(db);
-    await fillLogs(db, signer);
+    await fillLogs(db, publishingTo(signer, path.join(dataDir, 'audit-checkpoint.json')));
     await db.close();
     const r = await run([dataDir, '--log', 'access', '--public-key', pub]);
-    expect(r.out).to.contain('access: OK, 30 entries');
+    expect(r.out).to.contain('access: OK, 30 entries').and.to.contain('access: published checkpoint at seq 30');
     expect(r.out).to.not.contain('disclosure');
     expect(r.code).to.equal(0);
     expect((await run([path.join(dataDir, 'pglite'), '--public-key', pub])).code).to.equal(0);

@@ -1,29 +1,21 @@
 // npm run audit:verify -- <export file | DATABASE_URL | PGlite data dir> [--public-key <base64>] [--log <name>]
+//                          [--checkpoint-file <published checkpoint file>]...
 //   or: npm run audit:verify -- --database <DATABASE_URL | data dir> [...]
-// Checks hash chains and checkpoint signatures with the public key alone.
+// Checks hash chains and checkpoint signatures with the public key alone; for
+// a database also against the checkpoints published outside it (the files
+// given, else AUDIT_CHECKPOINT_FILE, else a data directory's own
+// audit-checkpoint.json) and the rows of the client report against the chain.
 // Exit 0: every log verified. Exit 1: a log is broken (the first bad entry is
 // named) or the input is unreadable. Exit 2: usage.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { sodium, toHex } from '../crypto/sodium.ts';
+import { sodium } from '../crypto/sodium.ts';
 import { openDb } from '../store/db.ts';
-import { verifyChain, type VerifyResult } from './chain.ts';
-import { parseExport, verifyDatabaseLog } from './export.ts';
-import { listLogs } from './store.ts';
-
-function report(log: string, r: VerifyResult): boolean {
-  if (r.ok) {
-    console.log(
-      `${log}: OK, ${r.entries} entries, ${r.checkpoints} signed checkpoints, last seq ${r.lastSeq} (hash ${toHex(r.lastHash)})` +
-        (r.unsignedTail ? `, ${r.unsignedTail} entries after the last checkpoint are not yet signed` : '') +
-        (r.firstSeq > 1 ? `; starts after the signed checkpoint at seq ${r.firstSeq - 1} (earlier entries purged by retention)` : ''),
-    );
-    return true;
-  }
-  console.log(`${log}: BROKEN at seq ${r.firstBad.seq}: ${r.firstBad.reason}`);
-  return false;
-}
+import { verifyChain } from './chain.ts';
+import { parseExport } from './export.ts';
+import { readPublishedCheckpoints, type PublishedCheckpoint } from './published.ts';
+import { chainLine, verifyDatabase } from './verify.ts';
 
 function decodeKey(b64: string): Uint8Array {
   const key = new Uint8Array(Buffer.from(b64, 'base64'));
@@ -39,14 +31,36 @@ async function keyFromDataDir(dataDir: string): Promise<Uint8Array | undefined> 
   return (await sodium()).crypto_sign_ed25519_sk_to_pk(new Uint8Array(Buffer.from(auditSigningKey, 'base64')));
 }
 
+/**
+ * The published checkpoints to verify against: the files given (each must
+ * exist), else AUDIT_CHECKPOINT_FILE or a data directory's
+ * audit-checkpoint.json when there is one.
+ */
+function publishedCheckpoints(given: string[] | undefined, dataDir: string | undefined): PublishedCheckpoint[] {
+  let files = given ?? [];
+  if (given) {
+    for (const file of given) if (!fs.existsSync(file)) throw new Error(`no published checkpoint file ${file}`);
+  } else {
+    const fallback = process.env.AUDIT_CHECKPOINT_FILE || (dataDir && path.join(dataDir, 'audit-checkpoint.json'));
+    files = fallback && fs.existsSync(fallback) ? [fallback] : [];
+    if (!files.length) console.log('no published checkpoint file (--checkpoint-file): a cut-off end of a log cannot be told from the database alone');
+  }
+  return files.flatMap((file) => readPublishedCheckpoints(file).map((checkpoint) => ({ file, checkpoint })));
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'public-key': { type: 'string' }, database: { type: 'string' }, log: { type: 'string', multiple: true } },
+    options: {
+      'public-key': { type: 'string' },
+      database: { type: 'string' },
+      log: { type: 'string', multiple: true },
+      'checkpoint-file': { type: 'string', multiple: true },
+    },
   });
   const target = values.database ?? positionals[0];
   if (!target || positionals.length > 1) {
-    console.error('usage: npm run audit:verify -- <export file | DATABASE_URL | data dir> [--public-key <base64>] [--log <name>]');
+    console.error('usage: npm run audit:verify -- <export file | DATABASE_URL | data dir> [--public-key <base64>] [--log <name>] [--checkpoint-file <file>]');
     return 2;
   }
   let publicKey = values['public-key'] ? decodeKey(values['public-key']) : undefined;
@@ -60,7 +74,9 @@ async function main(): Promise<number> {
     } else if (Buffer.from(publicKey).toString('base64') !== header.publicKey) {
       console.log(`${header.log}: note: the file's header names another key; verifying with --public-key`);
     }
-    return report(header.log, await verifyChain(entries, checkpoints, publicKey, { log: header.log })) ? 0 : 1;
+    const r = await verifyChain(entries, checkpoints, publicKey, { log: header.log });
+    console.log(chainLine(header.log, r));
+    return r.ok ? 0 : 1;
   }
 
   // A PGlite data dir: DATA_DIR (holding pglite/) or the pglite directory itself.
@@ -77,13 +93,12 @@ async function main(): Promise<number> {
     }
     console.log(`no --public-key given; using the key of this installation (${Buffer.from(publicKey).toString('base64')})`);
   }
+  const published = publishedCheckpoints(values['checkpoint-file'], isUrl ? undefined : dataDir);
   const db = await openDb(isUrl ? { databaseUrl: target, dataDir: '.', poolSize: 2 } : { dataDir });
   try {
-    const logs = values.log ?? (await listLogs(db));
-    let ok = true;
-    for (const log of logs) ok = report(log, await verifyDatabaseLog(db, log, publicKey)) && ok;
-    if (!logs.length) console.log('no log entries');
-    return ok ? 0 : 1;
+    const verdict = await verifyDatabase(db, { publicKey, logs: values.log, published });
+    for (const line of verdict.lines) console.log(line);
+    return verdict.ok ? 0 : 1;
   } finally {
     await db.close();
   }

@@ -11,6 +11,12 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Inside a transaction from Db.tx: runs fn once it has committed (never
+   * when it rolls back). For effects outside the database that must not
+   * announce what might not be kept.
+   */
+  afterCommit?(fn: () => void): void;
 }
 
 export interface Db extends Queryable {
@@ -54,23 +60,27 @@ class PostgresDb implements Db {
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const committed: (() => void)[] = [];
     const q: Queryable = {
       query: async <R>(sql: string, params: unknown[] = []) => (await client.query(prepared(sql, params))).rows as R[],
       exec: async (sql: string) => {
         await client.query(sql);
       },
+      afterCommit: (f) => void committed.push(f),
     };
+    let result: T;
     try {
       await client.query('BEGIN');
-      const result = await fn(q);
+      result = await fn(q);
       await client.query('COMMIT');
-      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       client.release();
     }
+    runAll(committed);
+    return result;
   }
 
   async close(): Promise<void> {
@@ -91,18 +101,34 @@ class PgliteDb implements Db {
   }
 
   async tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.pglite.transaction(async (t) =>
+    const committed: (() => void)[] = [];
+    const result = await this.pglite.transaction(async (t) =>
       fn({
         query: async <R>(sql: string, params: unknown[] = []) => (await t.query<R>(sql, params.map(normaliseParam))).rows,
         exec: async (sql: string) => {
           await t.exec(sql);
         },
+        afterCommit: (f) => void committed.push(f),
       }),
     );
+    runAll(committed);
+    return result;
   }
 
   async close(): Promise<void> {
     await this.pglite.close();
+  }
+}
+
+// After-commit effects run one by one; one that throws does not stop the rest
+// nor turn a committed transaction into a failure.
+function runAll(fns: (() => void)[]): void {
+  for (const f of fns) {
+    try {
+      f();
+    } catch {
+      // each effect reports its own failures
+    }
   }
 }
 
