@@ -483,6 +483,7 @@ describe('sign-in rate limit shared through Redis by two nodes', () => {
     expect(await limited.json()).to.have.property('error', 'rate_limited');
     expect(limited.headers.get('retry-after')).to.match(/^\d+$/);
     expect((await attempt(a)).status).to.equal(429);
-    expect(await a.deps.bus.redis!.keys(`${prefix}rl:login:*`)).to.have.length(1);
+    // One count for the account, one for the address.
+    expect(await a.deps.bus.redis!.keys(`${prefix}rl:signin:*`)).to.have.length(2);
   });
 });
