@@ -216,8 +216,10 @@ describe('REST API under bad input (fast-check)', function () {
   it('answers no request with a 5xx, and writes nothing for a refused one', async () => {
     console.log(`      fuzz seed ${SEED}, ${RUNS} runs per operation and caller (FUZZ_SEED, FUZZ_RUNS)`);
     expect(ops.length).to.be.greaterThan(50);
+    // The callers' own ids are left out: an admin's accepted DELETE /api/staff/{id} would end the other caller's fuzzing.
+    const callerIds: string[] = [f.staff.countyAWorker, f.staff.countyAAdmin];
     const ids = fc.constantFrom(
-      ...Object.values(f.staff),
+      ...Object.values(f.staff).filter((id) => !callerIds.includes(id)),
       ...Object.values(f.orgs),
       ...Object.values(f.teams),
       ...Object.values(f.municipalities),
