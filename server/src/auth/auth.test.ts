@@ -456,7 +456,9 @@ describe('sign-in rate limit, in memory', () => {
   });
 });
 
-describe('sign-in rate limit shared through Redis by two nodes', () => {
+describe('sign-in rate limit shared through Redis by two nodes', function () {
+  // Two nodes to start.
+  this.timeout(120_000);
   const prefix = `rinki-t-rl-${Math.random().toString(36).slice(2, 10)}:`;
   let a: TestRinki;
   let b: TestRinki;
