@@ -5,14 +5,14 @@
 // No answer may be a 5xx, and a refused request writes nothing: every table's
 // content is checksummed before and after each operation.
 //
-// FUZZ_RUNS (requests per operation and caller, default 4) and FUZZ_SEED
+// FUZZ_RUNS (requests per operation and caller, default 6) and FUZZ_SEED
 // (default: the time) tune it; a failure prints the seed and the request.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { apiTokenFor, startTestRinki, type TestRinki } from './helpers/env.ts';
 import { makeOrgFixture, type OrgFixture } from '../server/src/directory/fixtures.ts';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 4);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 6);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 /**
