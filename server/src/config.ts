@@ -75,6 +75,8 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: z.coerce.number().int().positive().default(50_000_000),
   LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   LOGIN_RATE_WINDOW_S: z.coerce.number().int().positive().default(900),
+  /** Failed sign-ins from one address across accounts: high enough for an office behind one address. */
+  LOGIN_IP_RATE_LIMIT: z.coerce.number().int().positive().default(100),
   SEND_RATE_LIMIT: z.coerce.number().int().positive().default(60),
   SEND_RATE_WINDOW_S: z.coerce.number().int().positive().default(60),
   /** Matrix server name in user and room ids (default: PUBLIC_URL's host). Never change it once rooms exist. */
@@ -130,7 +132,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     importLimitBytes: e.IMPORT_LIMIT_BYTES,
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
-    loginRateLimit: { max: e.LOGIN_RATE_LIMIT, windowMs: e.LOGIN_RATE_WINDOW_S * 1000 },
+    loginRateLimit: { max: e.LOGIN_RATE_LIMIT, ipMax: e.LOGIN_IP_RATE_LIMIT, windowMs: e.LOGIN_RATE_WINDOW_S * 1000 },
     sendRateLimit: { max: e.SEND_RATE_LIMIT, windowMs: e.SEND_RATE_WINDOW_S * 1000 },
     nodeName: e.NODE_NAME,
     audit: {

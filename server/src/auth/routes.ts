@@ -10,7 +10,7 @@ import { HttpError, notFound, unauthorized } from '../http/errors.ts';
 import { csrfTokenFor } from './authenticate.ts';
 import { BAD_CREDENTIALS, localStrategy } from './local.ts';
 import { OidcSignIn, runPassport } from './oidc.ts';
-import { loginRateLimiter } from './rate-limit.ts';
+import { signInLimits, tooManySignIns } from './rate-limit.ts';
 import { completeReauthStage } from './reauth.ts';
 import { clearSessionCookie, startWebSession, userSummary, userSummarySchema } from './session.ts';
 import { actorForToken, deleteExpiredTokens, issueToken, revokeAllTokens, revokeToken } from './tokens.ts';
@@ -74,7 +74,8 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     handler: async () => ({ providers: oidc.providers().map((p) => ({ id: p.id, name: p.name })) }),
   });
 
-  router.post('/api/auth/login', requireJson, loginRateLimiter(deps));
+  const limits = signInLimits(deps);
+  router.post('/api/auth/login', requireJson);
   route(router, {
     method: 'post',
     path: '/api/auth/login',
@@ -85,7 +86,11 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     response: signedIn.extend({ token: z.string().optional(), expiresAt: z.string().nullable().optional() }),
     handler: async ({ req, res, body }) => {
       await cleanupExpiredTokens();
+      const attempt = await limits.attempt({ account: body.username, ip: req.ip });
+      if (attempt.limited) throw tooManySignIns(attempt.limited.retryAfterMs);
       const outcome = await runPassport(auth, 'local', req, res, {});
+      // Only a wrong username or password counts against the limits.
+      if (outcome.kind !== 'failed') await attempt.uncount();
       if (outcome.kind === 'error') throw outcome.err;
       if (outcome.kind !== 'signed-in') throw unauthorized(BAD_CREDENTIALS);
       const { staffId } = outcome.user;

@@ -5,6 +5,8 @@
 // buffered under the configured limit, CORS open as the spec asks, a short
 // fixed set of security headers, errors in the spec's {errcode, error} shape.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import proxyAddr from 'proxy-addr';
 import { match, type MatchFunction } from 'path-to-regexp';
 import { ZodError } from 'zod';
@@ -162,7 +164,8 @@ export class MatrixFront {
       res.end();
       return;
     }
-    if (!entry.streamsBody) req.body = await readBody(req, this.opts.bodyLimitBytes);
+    const decode = bodyDecoder(req, entry.streamsBody);
+    if (!entry.streamsBody) req.body = await decode(await readBody(req, this.opts.bodyLimitBytes), this.opts.bodyLimitBytes);
     for (const step of entry.steps) await step(req, res);
     const result = await entry.endpoint(req, res);
     if (!res.headersSent) sendJson(res, 200, result ?? {});
@@ -244,6 +247,34 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 const NO_BODY = Buffer.alloc(0);
+
+type Decode = (body: Buffer, limit: number) => Promise<Buffer>;
+const identity: Decode = async (body) => body;
+const inflating = (inflate: (buf: Buffer, opts: zlib.ZlibOptions & zlib.BrotliOptions) => Promise<Buffer>): Decode => async (body, limit) => {
+  if (body.length === 0) return body;
+  try {
+    // The limit holds for the decompressed body too: a small compressed body cannot grow past it.
+    return await inflate(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new MatrixError(413, 'M_TOO_LARGE', `Body larger than ${limit} bytes`);
+    throw new MatrixError(400, 'M_NOT_JSON', 'Content not JSON: the body does not decompress as its Content-Encoding says');
+  }
+};
+/** Content-Encodings a request body may come in (those Express's body parser reads at /api). */
+const DECODERS: Record<string, Decode> = {
+  identity,
+  gzip: inflating(promisify(zlib.gunzip)),
+  deflate: inflating(promisify(zlib.inflate)),
+  br: inflating(promisify(zlib.brotliDecompress)),
+};
+
+/** How to decode the request's body; 415 for an encoding we do not read, or any encoding on a streamed body (media is stored as sent). */
+function bodyDecoder(req: IncomingMessage, streamsBody: boolean): Decode {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const decode = streamsBody ? (encoding === 'identity' ? identity : undefined) : Object.hasOwn(DECODERS, encoding) ? DECODERS[encoding] : undefined;
+  if (!decode) throw new MatrixError(415, 'M_UNRECOGNIZED', `Unsupported Content-Encoding: ${encoding.slice(0, 40)}`);
+  return decode;
+}
 
 /** The whole body, refused with 413 M_TOO_LARGE past `limit` bytes (declared or sent). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

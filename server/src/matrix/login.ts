@@ -5,9 +5,10 @@
 import { hashToken } from '../crypto/sodium.ts';
 import { verifyAgainstNothing, verifyPassword } from '../auth/passwords.ts';
 import { issueToken } from '../auth/tokens.ts';
+import { signInLimits } from '../auth/rate-limit.ts';
 import type { Queryable } from '../store/db.ts';
 import { type MatrixContext } from './context.ts';
-import { MatrixError, mxForbidden } from './errors.ts';
+import { MatrixError, mxForbidden, mxLimitExceeded } from './errors.ts';
 import { newDeviceId } from './ids.ts';
 import { ensureDevice } from './keys.ts';
 
@@ -21,22 +22,32 @@ export async function issueMatrixLoginToken(q: Queryable, staffId: string, now =
 
 const BAD_CREDENTIALS = 'Invalid username or password';
 
-/** The staff id when the password is right and the person active; the same cost and answer otherwise. */
-export async function checkPassword(ctx: MatrixContext, user: string, password: string): Promise<string> {
+/**
+ * The staff id when the password is right and the person active; the same cost and answer otherwise.
+ * Counted against the sign-in limits REST sign-in shares (per account, and per address when `from.ip` is known).
+ */
+export async function checkPassword(ctx: MatrixContext, user: string, password: string, from: { ip?: string } = {}): Promise<string> {
   // A full user id names the staff member; anything else is a username.
   const byId = user.startsWith('@') ? ctx.ids.staffId(user) : undefined;
-  const rows = await ctx.deps.db.query<{ id: string; password_hash: string | null; active: boolean }>(
-    user.startsWith('@') ? 'SELECT id, password_hash, active FROM staff WHERE id = $1' : 'SELECT id, password_hash, active FROM staff WHERE username = $1',
+  const rows = await ctx.deps.db.query<{ id: string; username: string | null; password_hash: string | null; active: boolean }>(
+    user.startsWith('@') ? 'SELECT id, username, password_hash, active FROM staff WHERE id = $1' : 'SELECT id, username, password_hash, active FROM staff WHERE username = $1',
     [user.startsWith('@') ? (byId ?? '') : user.trim().toLowerCase()],
   );
   const row = rows[0];
-  if (!row?.password_hash) {
-    await verifyAgainstNothing(password);
-    throw mxForbidden(BAD_CREDENTIALS);
+  // The account as REST sign-in names it (its username), whichever way it was named here.
+  const attempt = await signInLimits(ctx.deps).attempt({ account: row?.username ?? user, ip: from.ip });
+  if (attempt.limited) throw mxLimitExceeded(attempt.limited.retryAfterMs);
+  let staffId: string | undefined;
+  try {
+    if (!row?.password_hash) await verifyAgainstNothing(password);
+    else if ((await verifyPassword(row.password_hash, password)) && row.active) staffId = row.id;
+  } catch (err) {
+    await attempt.uncount();
+    throw err;
   }
-  const ok = await verifyPassword(row.password_hash, password);
-  if (!ok || !row.active) throw mxForbidden(BAD_CREDENTIALS);
-  return row.id;
+  if (!staffId) throw mxForbidden(BAD_CREDENTIALS);
+  await attempt.uncount();
+  return staffId;
 }
 
 export async function consumeLoginToken(ctx: MatrixContext, token: string): Promise<string> {
