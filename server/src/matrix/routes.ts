@@ -19,7 +19,8 @@ import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, typ
 import { DEVICE_TOKEN_KINDS, checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession, passwordSignIn, refreshSession, type SignIn } from './login.ts';
 import { unknownToken } from './access-tokens.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
-import { createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
+import { ENCRYPTED, createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
+import { megolmContent } from './conference-content.ts';
 import {
   eventContext,
   getAccountData,
@@ -213,8 +214,10 @@ const createRoomBody = z.looseObject({
   is_direct: z.boolean().optional(),
   power_level_content_override: obj.optional(),
 });
-const userIdBody = z.looseObject({ user_id: z.string(), reason: z.string().max(500).optional() });
-const reasonBody = z.looseObject({ reason: z.string().max(500).optional() });
+/** A membership change's reason would be free text stored readable in the room: a conference takes none. */
+const noReason = z.string().max(0, 'a case conference stores no reason (free text)').optional();
+const userIdBody = z.looseObject({ user_id: z.string(), reason: noReason });
+const reasonBody = z.looseObject({ reason: noReason });
 const filterBody = z.looseObject({
   event_fields: z.array(z.string()).optional(),
   event_format: z.enum(['client', 'federation']).optional(),
@@ -487,8 +490,9 @@ export function matrixMounts(deps: Deps): Mount[] {
     setState(ctx, caller, params.roomId, params.eventType, params.stateKey ?? '', body(obj)),
   );
 
+  // Megolm ciphertext only, nothing readable beside it (other event types are refused as plaintext in sendMessageEvent).
   m.on('put', `${base}/rooms/:roomId/send/:eventType/:txnId`, { before: [sendLimit] }, async ({ caller, params, bodyText }) =>
-    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, bodyText(obj)),
+    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, bodyText(params.eventType === ENCRYPTED ? megolmContent : obj)),
   );
 
   m.on('get', `${base}/rooms/:roomId/messages`, {}, async ({ caller, params, query }) =>
