@@ -19,7 +19,7 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/=_-]+$/, 'must be base64');
 const eventId = z.string().regex(/^\$[A-Za-z0-9+/=_.:-]{1,255}$/, 'must be an event id');
 
 const level = z.number().int().min(-1_000_000).max(1_000_000);
-const userId = z.string().regex(/^@[a-z0-9._=\/+-]{1,255}:[A-Za-z0-9.:-]{1,255}$/, 'must be a user id');
+const userId = z.string().regex(/^@[a-z0-9._=/+-]{1,255}:[A-Za-z0-9.:-]{1,255}$/, 'must be a user id');
 const eventType = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be an event type');
 const mxc = z.string().regex(/^mxc:\/\/[A-Za-z0-9.:-]{1,255}\/[A-Za-z0-9_-]{1,255}$/, 'must be an mxc URI');
 
