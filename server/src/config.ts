@@ -79,6 +79,8 @@ const envSchema = z.object({
   LOGIN_IP_RATE_LIMIT: z.coerce.number().int().positive().default(100),
   SEND_RATE_LIMIT: z.coerce.number().int().positive().default(60),
   SEND_RATE_WINDOW_S: z.coerce.number().int().positive().default(60),
+  /** Lifetime of a Matrix access token (refresh tokens renew it); at most a day. */
+  MATRIX_ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Matrix server name in user and room ids (default: PUBLIC_URL's host). Never change it once rooms exist. */
   MATRIX_SERVER_NAME: z
     .string()
@@ -134,6 +136,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     mediaMaxBytes: e.MEDIA_MAX_BYTES,
     loginRateLimit: { max: e.LOGIN_RATE_LIMIT, ipMax: e.LOGIN_IP_RATE_LIMIT, windowMs: e.LOGIN_RATE_WINDOW_S * 1000 },
     sendRateLimit: { max: e.SEND_RATE_LIMIT, windowMs: e.SEND_RATE_WINDOW_S * 1000 },
+    matrixAccessTokenTtlMs: e.MATRIX_ACCESS_TOKEN_TTL_S * 1000,
     nodeName: e.NODE_NAME,
     audit: {
       checkpointEvery: e.AUDIT_CHECKPOINT_EVERY,

@@ -162,11 +162,12 @@ describe(`Matrix Client-Server API: spec errors and policy (${store})`, function
       expect(data.body.errcode).to.equal('M_BAD_JSON');
       expect(await count('matrix_events')).to.equal(events);
       expect((await rinki.deps.db.query(`SELECT 1 FROM matrix_account_data WHERE type = 'fi.rinki.test'`)).length).to.equal(0);
-      // A pair of escapes that makes one character, and an escaped backslash before "u0000", are fine.
-      const pair = await send('good-pair', '{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"\\ud83d\\ude00 \\\\u0000"}');
+      // A pair of escapes that makes one character, and an escaped backslash before "u0000", are fine
+      // (in global account data: a conference's events hold only base64 ciphertext and codes).
+      const pair = await call('PUT', `${C}/user/${enc(anna.user_id)}/account_data/fi.rinki.test`, anna, '{"note":"\\ud83d\\ude00 \\\\u0000"}');
       expect(pair.status).to.equal(200);
-      const ev = await call('GET', `${C}/rooms/${enc(roomId)}/event/${enc(pair.body.event_id as string)}`, antti);
-      expect((ev.body.content as { ciphertext: string }).ciphertext).to.equal('\u{1F600} \\u0000');
+      const stored = await call('GET', `${C}/user/${enc(anna.user_id)}/account_data/fi.rinki.test`, anna);
+      expect(stored.body.note).to.equal('\u{1F600} \\u0000');
     });
 
     it('refuses a public room or a weakened conference with 403 M_FORBIDDEN', async () => {
@@ -275,6 +276,97 @@ describe(`Matrix Client-Server API: spec errors and policy (${store})`, function
       expect((context.body.event as { event_id: string }).event_id).to.equal(middle);
       expect(context.body.events_after as unknown[]).to.have.length(1);
       expect((await call('GET', `${C}/rooms/${enc(roomId)}/context/${enc(middle)}`, bertta)).body.errcode).to.equal('M_FORBIDDEN');
+    });
+  });
+
+  describe('nothing in clear in a conference', () => {
+    const state = (type: string, content: unknown, s = anna) => call('PUT', `${C}/rooms/${enc(roomId)}/state/${type}/`, s, content);
+    const roomData = (type: string, content: unknown) => call('PUT', `${C}/user/${enc(anna.user_id)}/rooms/${enc(roomId)}/account_data/${type}`, anna, content);
+
+    it('takes room names and topics only as request-type codes, at creation and as state', async () => {
+      const rooms = await count('matrix_rooms');
+      const events = await count('matrix_events');
+      for (const body of [
+        { name: 'Matti Meikäläinen, toimeentulotuki' },
+        { topic: 'asiakas uhkasi vahingoittaa itseään' },
+        { initial_state: [{ type: 'm.room.name', state_key: '', content: { name: 'Matti M.' } }] },
+        { creation_content: { note: 'asiakkaan asia' } },
+      ]) {
+        const r = await call('POST', `${C}/createRoom`, anna, body);
+        expect(r.status, JSON.stringify(body)).to.equal(400);
+        expect(r.body.errcode).to.equal('M_BAD_JSON');
+      }
+      expect(await count('matrix_rooms')).to.equal(rooms);
+      for (const [type, content] of [
+        ['m.room.name', { name: 'Matti Meikäläinen' }],
+        ['m.room.topic', { topic: 'toimeentulotuki, 3 lasta' }],
+        ['m.room.name', { name: 'konsultaatio', note: 'piilotettu teksti' }],
+        ['m.room.topic', { topic: 'konsultaatio', 'm.topic': [{ body: 'vapaata tekstiä', mimetype: 'text/plain' }] }],
+        ['m.room.pinned_events', { pinned: ['ei tapahtuma'] }],
+        ['m.room.power_levels', { users: { [anna.user_id]: 100 }, note: 'vapaata tekstiä' }],
+        ['m.room.encryption', { algorithm: 'm.megolm.v1.aes-sha2', note: 'vapaata tekstiä' }],
+      ] as const) {
+        const r = await state(type, content);
+        expect(r.status, `${type} ${JSON.stringify(content)}`).to.equal(400);
+        expect(r.body.errcode).to.equal('M_BAD_JSON');
+      }
+      expect(await count('matrix_events')).to.equal(events);
+      // Codes pass, at creation and as state.
+      const coded = await call('POST', `${C}/createRoom`, anna, { name: 'lausuntopyynto', topic: 'kiireellinen' });
+      expect(coded.status).to.equal(200);
+      expect((await state('m.room.name', { name: 'konsultaatio' })).status).to.equal(200);
+      expect((await state('m.room.topic', { topic: 'konsultaatio', 'm.topic': [{ body: 'konsultaatio', mimetype: 'text/plain' }] })).status).to.equal(200);
+      expect((await call('GET', `${C}/rooms/${enc(roomId)}/state/m.room.name`, anna)).body).to.deep.equal({ name: 'konsultaatio' });
+    });
+
+    it('keeps free text out of membership: no reasons, no self-chosen names', async () => {
+      const events = await count('matrix_events');
+      const invite = await call('POST', `${C}/rooms/${enc(roomId)}/invite`, anna, { user_id: `@${MX_PEOPLE.arto}:${rinki.deps.config.matrixServerName}`, reason: 'asiakas Matti' });
+      expect(invite.status).to.equal(400);
+      const leave = await call('POST', `${C}/rooms/${enc(roomId)}/leave`, antti, { reason: 'asiakas muutti' });
+      expect(leave.status).to.equal(400);
+      const rename = await state(`m.room.member/${enc(antti.user_id)}`, { membership: 'join', displayname: 'Matti Meikäläisen asia' }, antti);
+      expect(rename.status).to.equal(403);
+      expect(await count('matrix_events')).to.equal(events);
+    });
+
+    it('takes room account data only of known types with code values', async () => {
+      const rows = await count('matrix_account_data');
+      for (const content of [{ tags: { 'Matti Meikäläinen': {} } }, { tags: { 'u.asiakas Matti': {} } }, { tags: { 'm.favourite': { order: 0.5, note: 'x' } } }, { tags: {}, note: 'x' }]) {
+        const r = await roomData('m.tag', content);
+        expect(r.status, JSON.stringify(content)).to.equal(400);
+        expect(r.body.errcode).to.equal('M_BAD_JSON');
+      }
+      const other = await roomData('fi.example.notes', { text: 'asiakkaan tilanne' });
+      expect(other.status).to.equal(403);
+      expect(other.body.errcode).to.equal('M_FORBIDDEN');
+      expect(await count('matrix_account_data')).to.equal(rows);
+      expect((await roomData('m.tag', { tags: { 'm.favourite': { order: 0.5 }, 'u.kiire': {} } })).status).to.equal(200);
+      expect((await roomData('m.marked_unread', { unread: true })).status).to.equal(200);
+    });
+
+    it('takes m.room.encrypted only as Megolm ciphertext, nothing readable beside it', async () => {
+      const events = await count('matrix_events');
+      const send = (txn: string, content: unknown) => call('PUT', `${C}/rooms/${enc(roomId)}/send/m.room.encrypted/${txn}`, anna, content);
+      const { device_id: _d, sender_key: _k, ...minimal } = ciphertext(900);
+      for (const [i, content] of [
+        { ...ciphertext(901), body: 'asiakas Matti Meikäläinen' },
+        { ...ciphertext(902), 'm.new_content': { body: 'teksti' } },
+        { algorithm: 'm.megolm.v1.aes-sha2', session_id: 's' },
+        { ...ciphertext(903), ciphertext: { text: 'ei merkkijono' } },
+        { ...ciphertext(904), ciphertext: 'selvää tekstiä' },
+        { ...ciphertext(905), algorithm: 'm.olm.v1.curve25519-aes-sha2' },
+        { ...ciphertext(906), 'm.relates_to': { rel_type: 'm.annotation', event_id: '$x', key: 'vapaata tekstiä' } },
+        { msgtype: 'm.text', body: 'selvää tekstiä' },
+      ].entries()) {
+        const r = await send(`clear-${i}`, content);
+        expect(r.status, JSON.stringify(content)).to.equal(400);
+        expect(r.body.errcode).to.equal('M_BAD_JSON');
+      }
+      expect(await count('matrix_events')).to.equal(events);
+      // Without the deprecated sender_key and device_id, and with a reply's ids in clear, as the spec allows.
+      expect((await send('ok-1', minimal)).status).to.equal(200);
+      expect((await send('ok-2', { ...minimal, 'm.relates_to': { 'm.in_reply_to': { event_id: '$abc' } } })).status).to.equal(200);
     });
   });
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { STORE_KINDS, startTestRinki, type TestRinki } from '../helpers/env.ts';
 import { mx, passwordLogin, seedMatrixPeople, type Session } from '../helpers/matrix.ts';
 import { hashTokenHex } from '../../server/src/crypto/sodium.ts';
-import { createMatrixContext } from '../../server/src/matrix/context.ts';
+import { type Caller, createMatrixContext } from '../../server/src/matrix/context.ts';
 import { sync } from '../../server/src/matrix/sync.ts';
 
 const C = '/_matrix/client/v3';
@@ -112,7 +112,7 @@ for (const store of STORE_KINDS)
 
     it('answers a client that went away before its long-poll began at once, without a look', async () => {
       const ctx = createMatrixContext(rinki.deps);
-      const caller = (await ctx.tokens.caller(await hashTokenHex(antti.access_token)))!;
+      const caller = (await ctx.tokens.caller(await hashTokenHex(antti.access_token))) as Caller;
       // Its connection closed while the request was read or the token looked up: 'close' has come and gone.
       const gone = {
         closed: true,

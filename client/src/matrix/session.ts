@@ -1,11 +1,14 @@
 // The conversation layer in the browser: matrix-js-sdk with its Rust crypto
 // (WebAssembly), signed in with a one-time m.login.token from the web session,
 // so the user never sees Matrix. Olm/Megolm keys live in IndexedDB, encrypted
-// with a key only a signed-in session gets; the access token lives in memory.
+// with a key only a signed-in session gets; the access and refresh tokens live
+// in memory. Access tokens last minutes: renewingFetch renews them, so a long
+// session keeps working, until the web session it came from ends.
 import { signal } from '@preact/signals';
 import {
   ClientEvent,
   createClient,
+  HttpApiEvent,
   KnownMembership,
   MatrixEventEvent,
   RoomEvent,
@@ -19,6 +22,7 @@ import type { RingRequestView } from '../api/types.ts';
 import { deliverCallbackNotes } from '../conference/callback-notes.ts';
 import { forgetRequestClient, shareClientIdentity } from '../conference/identity.ts';
 import { closePendingStore, openPendingStore, pending } from '../conference/pending-store.ts';
+import { renewingFetch } from './renewing-fetch.ts';
 
 export type MatrixState = 'off' | 'starting' | 'ready' | 'failed';
 export const matrixState = signal<MatrixState>('off');
@@ -65,6 +69,12 @@ export async function startMatrix(staffId: string): Promise<void> {
       if (state === 'PREPARED' || state === 'SYNCING') matrixState.value = 'ready';
       bump();
     });
+    // The session was revoked (signed out elsewhere, or the web session ended): stop, keeping the device's keys.
+    c.on(HttpApiEvent.SessionLoggedOut, () => {
+      c.stopClient();
+      if (client === c) client = undefined;
+      matrixState.value = 'failed';
+    });
     await c.startClient({ initialSyncLimit: 50, lazyLoadMembers: false });
     c.once(ClientEvent.Sync, () => void resumePending(c));
   } catch (err) {
@@ -82,9 +92,17 @@ async function signIn(staffId: string, deviceId: string | undefined): Promise<Ma
     token: loginToken,
     ...(deviceId ? { device_id: deviceId } : {}),
     initial_device_display_name: `Rinki ${navigator.platform || 'browser'}`,
+    refresh_token: true,
   });
+  const holder: { client?: MatrixClient } = {};
+  const fetchFn = renewingFetch(
+    baseUrl,
+    { accessToken: login.access_token, refreshToken: login.refresh_token, expiresInMs: login.expires_in_ms },
+    (t) => holder.client?.setAccessToken(t.accessToken),
+  );
   // Conferences are text and files: no calls, so no TURN look-ups.
-  const c = createClient({ baseUrl, userId: login.user_id, deviceId: login.device_id, accessToken: login.access_token, disableVoip: true });
+  const c = createClient({ baseUrl, userId: login.user_id, deviceId: login.device_id, accessToken: login.access_token, disableVoip: true, fetchFn });
+  holder.client = c;
   const storeKey = base64ToBytes(cryptoStoreKey);
   await c.initRustCrypto({ storageKey: storeKey, cryptoDatabasePrefix: `rinki-${staffId}` });
   await openPendingStore(staffId, storeKey);

@@ -13,7 +13,7 @@ import { OidcSignIn, runPassport } from './oidc.ts';
 import { signInLimits, tooManySignIns } from './rate-limit.ts';
 import { completeReauthStage } from './reauth.ts';
 import { clearSessionCookie, startWebSession, userSummary, userSummarySchema } from './session.ts';
-import { actorForToken, deleteExpiredTokens, issueToken, revokeAllTokens, revokeToken } from './tokens.ts';
+import { actorForToken, announceAccessRevoked, deleteExpiredTokens, issueToken, revokeAllTokens, revokeToken } from './tokens.ts';
 
 const TAG = 'auth';
 const DAY_S = 86_400;
@@ -178,11 +178,13 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     method: 'post',
     path: '/api/auth/logout',
     tag: TAG,
-    summary: 'Sign out: revokes the token of this request and clears the session cookie',
+    summary: 'Sign out: revokes the token of this request, and the Matrix session it handed over, and clears the session cookie',
     status: 204,
     handler: async ({ res, actor }) => {
+      // The Matrix tokens this session minted go with its row (minted_by cascades).
       await revokeToken(deps.db, actor.tokenHash);
       hooks.tokensRevoked?.([actor.tokenHash]);
+      await announceMatrixRevoked(actor.staffId);
       clearSessionCookie(deps, res);
     },
   });
@@ -191,11 +193,12 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     method: 'post',
     path: '/api/auth/logout-all',
     tag: TAG,
-    summary: "Sign out everywhere: revokes all the person's browser sessions and API tokens",
+    summary: "Sign out everywhere: revokes all the person's browser sessions, API tokens and Matrix sessions",
     status: 204,
     handler: async ({ res, actor }) => {
-      const revoked = await revokeAllTokens(deps.db, actor.staffId, ['web', 'api']);
+      const revoked = await revokeAllTokens(deps.db, actor.staffId, ['web', 'api', 'matrix', 'matrix_refresh', 'login']);
       hooks.tokensRevoked?.(revoked);
+      await announceMatrixRevoked(actor.staffId);
       deps.log.info({ staffId: actor.staffId, revoked: revoked.length }, 'signed out everywhere');
       clearSessionCookie(deps, res);
     },
@@ -230,14 +233,20 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
     method: 'delete',
     path: '/api/auth/tokens/current',
     tag: TAG,
-    summary: 'Revoke the token this request authenticated with',
+    summary: 'Revoke the token this request authenticated with (and the Matrix session it handed over)',
     status: 204,
     handler: async ({ res, actor }) => {
       await revokeToken(deps.db, actor.tokenHash);
       hooks.tokensRevoked?.([actor.tokenHash]);
+      await announceMatrixRevoked(actor.staffId);
       if (actor.via === 'cookie') clearSessionCookie(deps, res);
     },
   });
+
+  /** Nodes drop the Matrix tokens they keep in memory for this person (a lost message: they live at most a few seconds). */
+  async function announceMatrixRevoked(staffId: string): Promise<void> {
+    await announceAccessRevoked(deps.bus, [staffId]).catch((err: unknown) => deps.log.warn({ err }, 'access revocation not published'));
+  }
 
   return [{ path: '/', router }];
 }

@@ -1,11 +1,14 @@
 // Access tokens: random 256-bit values handed out once, stored only as a hash.
-// Browser sessions (cookie), API tokens (bearer), Matrix access tokens and
-// one-time login tokens (m.login.token) are all rows of access_tokens.
+// Browser sessions (cookie), API tokens (bearer), Matrix access and refresh
+// tokens and one-time login tokens (m.login.token) are all rows of access_tokens.
+// A token minted by another (minted_by) is deleted with it: a Matrix session
+// ends with the web session that handed it over.
 import type { Queryable } from '../store/db.ts';
 import { hashToken, randomToken } from '../crypto/sodium.ts';
 import type { Actor, Role, RoleGrant } from './actor.ts';
 
-export type TokenKind = Actor['tokenKind'];
+/** The kinds an actor authenticates with, and Matrix refresh tokens, which only renew Matrix access tokens. */
+export type TokenKind = Actor['tokenKind'] | 'matrix_refresh';
 
 export interface IssuedToken {
   token: string;
@@ -15,16 +18,29 @@ export interface IssuedToken {
 
 export async function issueToken(
   q: Queryable,
-  opts: { staffId: string; kind: TokenKind; ttlMs?: number; deviceId?: string; label?: string; now?: Date },
+  opts: {
+    staffId: string;
+    kind: TokenKind;
+    /** Lifetime from now; `expiresAt` instead gives the end itself. */
+    ttlMs?: number;
+    expiresAt?: Date;
+    deviceId?: string;
+    label?: string;
+    now?: Date;
+    /** The token this one ends with (its row's deletion deletes this one). */
+    mintedBy?: Buffer | null;
+    /** The refresh token a renewed pair replaces. */
+    replaces?: Buffer | null;
+  },
 ): Promise<IssuedToken> {
   const token = await randomToken();
   const tokenHash = await hashToken(token);
   const now = opts.now ?? new Date();
-  const expiresAt = opts.ttlMs ? new Date(now.getTime() + opts.ttlMs) : null;
+  const expiresAt = opts.expiresAt ?? (opts.ttlMs ? new Date(now.getTime() + opts.ttlMs) : null);
   await q.query(
-    `INSERT INTO access_tokens (token_hash, staff_id, kind, device_id, label, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [tokenHash, opts.staffId, opts.kind, opts.deviceId ?? null, opts.label ?? null, now, expiresAt],
+    `INSERT INTO access_tokens (token_hash, staff_id, kind, device_id, label, created_at, expires_at, minted_by, replaces)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [tokenHash, opts.staffId, opts.kind, opts.deviceId ?? null, opts.label ?? null, now, expiresAt, opts.mintedBy ?? null, opts.replaces ?? null],
   );
   return { token, tokenHash, expiresAt };
 }
@@ -54,19 +70,25 @@ export async function revokeAllTokens(q: Queryable, staffId: string, kinds: Toke
   return rows.map((r) => Buffer.from(r.token_hash));
 }
 
-/** Removes token rows past their expiry (they already no longer authenticate). */
+/**
+ * An expired Matrix access token is kept this long, so that a client using it
+ * hears "soft logout" (renew with your refresh token) rather than "revoked".
+ */
+export const EXPIRED_MATRIX_TOKEN_KEPT_MS = 24 * 3600_000;
+
+/** Removes token rows past their expiry (they already no longer authenticate), and the tokens they minted. */
 export async function deleteExpiredTokens(q: Queryable, now: Date): Promise<number> {
   const rows = await q.query<{ n: number }>(
-    `WITH gone AS (DELETE FROM access_tokens WHERE expires_at < $1 RETURNING 1)
+    `WITH gone AS (DELETE FROM access_tokens WHERE expires_at < $1 AND (kind <> 'matrix' OR expires_at < $2) RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
-    [now],
+    [now, new Date(now.getTime() - EXPIRED_MATRIX_TOKEN_KEPT_MS)],
   );
   return rows[0]?.n ?? 0;
 }
 
 interface ActorRow {
   staff_id: string;
-  kind: TokenKind;
+  kind: Actor['tokenKind'];
   display_name: string;
   organisation_id: string;
   root_organisation_id: string;
@@ -80,7 +102,7 @@ export async function actorForToken(
   token: string,
   via: Actor['via'],
   now: Date,
-  kinds: TokenKind[],
+  kinds: Actor['tokenKind'][],
 ): Promise<Actor | undefined> {
   const tokenHash = await hashToken(token);
   const rows = await q.query<ActorRow>(

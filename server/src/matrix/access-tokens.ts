@@ -4,12 +4,25 @@
 // owner's access (logout, device removal, a new login on the same device,
 // deactivation) drops that person's entries on this node at once and on every
 // other node through the bus; should a bus message be lost, an entry still
-// lives at most TOKEN_CACHE_MS.
+// lives at most TOKEN_CACHE_MS. An entry never outlives its token's expiry; an
+// expired token is told apart from an unknown one (soft logout: renew it).
 import type { Deps } from '../deps.ts';
 import { ACCESS_REVOKED_CHANNEL, announceAccessRevoked } from '../auth/tokens.ts';
 import { batchedLookup } from '../store/batched.ts';
 import type { Caller } from './context.ts';
+import { MatrixError } from './errors.ts';
 import type { MatrixIds } from './ids.ts';
+
+/**
+ * 401 M_UNKNOWN_TOKEN. `softLogout`: the token expired and the client may renew
+ * it (refresh token) or sign in again keeping its device; false: revoked.
+ * Built only when needed: an Error's stack trace costs on every request otherwise.
+ */
+export const unknownToken = (softLogout: boolean) =>
+  new MatrixError(401, 'M_UNKNOWN_TOKEN', softLogout ? 'Access token expired' : 'Unknown or expired access token', { soft_logout: softLogout });
+
+/** What a token hash stands for: a caller, an expired token, or nothing known. */
+export type TokenState = Caller | 'expired' | undefined;
 
 export const TOKEN_CACHE_MS = 5_000;
 /** Well inside the half of TOKEN_CACHE_MS left when a renewal starts. */
@@ -21,6 +34,8 @@ interface Row {
   device_id: string | null;
   root_organisation_id: string;
   expires_at: Date | null;
+  /** Set on a refreshed pair until its first use: the refresh token it replaces (hex). */
+  replaces: string | null;
 }
 
 export class TokenOwners {
@@ -41,13 +56,15 @@ export class TokenOwners {
     // statistics joined every token to its owner first (bench:messaging saw 16 ms a look-up).
     const lookUp = async (hashes: readonly string[]) => {
       const generation = this.generation;
+      // Expired tokens are read too: their callers are told to renew them.
       const rows = await deps.db.query<Row>(
-        `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id, t.expires_at
+        `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id, t.expires_at,
+                encode(t.replaces, 'hex') AS replaces
            FROM unnest($1::text[]) AS h(hex)
            JOIN access_tokens t ON t.token_hash = decode(h.hex, 'hex')
            JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
-          WHERE t.kind = 'matrix' AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-        [hashes, deps.clock.now()],
+          WHERE t.kind = 'matrix' AND s.active`,
+        [hashes],
       );
       const byHash = new Map(rows.map((r) => [r.hash, r]));
       return hashes.map((h) => ({ row: byHash.get(h), generation }));
@@ -60,8 +77,8 @@ export class TokenOwners {
     });
   }
 
-  /** Who calls with a live Matrix access token of a device (by the token's hash, hex), or undefined. */
-  async caller(hash: string): Promise<Caller | undefined> {
+  /** Who calls with a live Matrix access token of a device (by the token's hash, hex), 'expired', or undefined. */
+  async caller(hash: string): Promise<TokenState> {
     const now = this.deps.clock.now().getTime();
     const hit = this.known.get(hash);
     if (hit && hit.until > now) {
@@ -76,21 +93,31 @@ export class TokenOwners {
     return this.fetch(hash, now);
   }
 
-  private async fetch(hash: string, now: number, load = this.load): Promise<Caller | undefined> {
+  private async fetch(hash: string, now: number, load = this.load): Promise<TokenState> {
     const { row, generation } = await load(hash);
-    if (!row) {
+    const expires = row?.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+    if (!row || expires <= this.deps.clock.now().getTime()) {
       this.known.delete(hash);
-      return undefined;
+      return row ? 'expired' : undefined;
     }
+    if (row.replaces) await this.firstUse(row.replaces);
     const caller = row.device_id
       ? { staffId: row.staff_id, userId: this.ids.userId(row.staff_id), deviceId: row.device_id, rootOrganisationId: row.root_organisation_id }
       : null;
     if (generation === this.generation) {
-      const expires = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
       if (this.known.size >= 50_000) for (const [h, e] of this.known) if (e.until <= now) this.known.delete(h);
       this.known.set(hash, { staffId: row.staff_id, caller, until: Math.min(now + TOKEN_CACHE_MS, expires) });
     }
     return caller ?? undefined;
+  }
+
+  /** The first use of a refreshed pair: the refresh token it replaces is revoked (the spec's rotation). */
+  private async firstUse(replacedHex: string): Promise<void> {
+    const replaced = Buffer.from(replacedHex, 'hex');
+    await this.deps.db.tx(async (q) => {
+      await q.query(`DELETE FROM access_tokens WHERE token_hash = $1 AND kind = 'matrix_refresh'`, [replaced]);
+      await q.query('UPDATE access_tokens SET replaces = NULL WHERE replaces = $1', [replaced]);
+    });
   }
 
   /** Call after the change committed: drops the people's entries here, then tells the other nodes. */

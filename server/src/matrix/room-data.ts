@@ -5,6 +5,7 @@ import type { Queryable } from '../store/db.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, clientEvent, write } from './context.ts';
 import { MatrixError, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { currentState, type MembershipRow, requireJoined, roomMembers, stateEvent } from './rooms.ts';
+import { checkRoomAccountData } from './conference-content.ts';
 import { headPos, lockStream, nextPos, parseStreamToken, streamToken } from './stream.ts';
 
 /** The stream positions of a room's history the caller may read. */
@@ -210,6 +211,8 @@ async function putAccountData(q: Queryable, staffId: string, roomId: string, typ
 export async function setAccountData(ctx: MatrixContext, caller: Caller, roomId: string, type: string, content: Record<string, unknown>) {
   if (type === 'm.fully_read' || type === 'm.push_rules')
     throw new MatrixError(405, 'M_BAD_JSON', `${type} cannot be set through the account data API`);
+  // Every room is a conference: what a person keeps about one holds codes only.
+  if (roomId) checkRoomAccountData(type, content);
   await write(ctx, async (q, wake) => {
     await lockStream(q);
     if (roomId) {

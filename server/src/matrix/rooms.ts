@@ -9,8 +9,9 @@ import { MatrixError, mxForbidden, mxInvalidParam, mxNotFound } from './errors.t
 import { newEventId } from './ids.ts';
 import { lockStream, nextPos } from './stream.ts';
 import type { MessageBatch, RecentEvent } from './recent.ts';
+import { MEGOLM, checkMemberContent, checkRoomCode, checkStateContent } from './conference-content.ts';
 
-export const MEGOLM = 'm.megolm.v1.aes-sha2';
+export { MEGOLM };
 export const ROOM_VERSION = '10';
 
 /** The settings a conference keeps for its whole life. */
@@ -21,7 +22,7 @@ const FIXED_STATE: Record<string, (content: Record<string, unknown>) => boolean>
   'm.room.guest_access': (c) => c.guest_access === 'forbidden',
 };
 
-/** State a member may set besides the fixed settings (names stay short metadata, never case content). */
+/** State a member may set besides the fixed settings (names and topics are codes: conference-content.ts). */
 const SETTABLE_STATE = new Set(['m.room.name', 'm.room.topic', 'm.room.avatar', 'm.room.power_levels', 'm.room.pinned_events']);
 
 /** The only message event type a conference accepts: Megolm ciphertext. */
@@ -192,10 +193,12 @@ function checkStateAllowed(type: string, stateKey: string, content: Record<strin
   const fixed = FIXED_STATE[type];
   if (fixed) {
     if (stateKey !== '' || !fixed(content)) throw mxForbidden(`A case conference keeps its ${type} setting`);
+    checkStateContent(type, content);
     return;
   }
   if (!SETTABLE_STATE.has(type)) throw mxForbidden(`State events of type ${type} are not accepted in a case conference`);
   if (stateKey.startsWith('@') && stateKey !== caller.userId) throw mxForbidden('You may only set state keyed to yourself');
+  checkStateContent(type, content);
 }
 
 async function inviteeAllowed(q: Queryable, inviter: Caller, inviteeStaffId: string, roomId: string | undefined): Promise<{ displayName: string }> {
@@ -246,6 +249,9 @@ export async function createRoom(ctx: MatrixContext, caller: Caller, req: Create
   if (req.room_version !== undefined && req.room_version !== ROOM_VERSION)
     throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `Only room version ${ROOM_VERSION} is supported`);
   if (req.power_level_content_override !== undefined) throw mxForbidden('Power levels of a case conference are fixed at creation');
+  if (req.name !== undefined) checkRoomCode('name', req.name);
+  if (req.topic !== undefined) checkRoomCode('topic', req.topic);
+  checkCreationContent(req.creation_content);
   const initial = req.initial_state ?? [];
   for (const s of initial) {
     if (s.type === 'm.room.member' || s.type === 'm.room.create' || s.type === 'm.room.power_levels')
@@ -284,6 +290,12 @@ export async function createRoom(ctx: MatrixContext, caller: Caller, req: Create
     for (const s of invitees) wake.add(s);
     return { room_id: roomId };
   });
+}
+
+/** m.room.create takes nothing readable from the client: only m.federate (false or true; rooms never federate anyway). */
+function checkCreationContent(content: Record<string, unknown> | undefined): void {
+  for (const [k, v] of Object.entries(content ?? {}))
+    if (k !== 'm.federate' || typeof v !== 'boolean') throw new MatrixError(400, 'M_BAD_JSON', `creation_content: ${k} is not accepted in a case conference`);
 }
 
 export async function sendMessageEvent(
@@ -417,6 +429,7 @@ export async function setState(
     if (type === 'm.room.member') {
       // Profile updates of one's own joined membership only; membership changes use /invite, /join, /leave, /kick.
       if (stateKey !== caller.userId || content.membership !== 'join') throw mxForbidden('Use the membership endpoints to change membership');
+      checkMemberContent(content, await displayNameOf(q, caller.staffId));
     } else {
       checkStateAllowed(type, stateKey, content, caller);
       if (type === 'm.room.power_levels') checkPowerLevelsChange(caller, (current?.content ?? {}) as PowerLevels, content as PowerLevels);

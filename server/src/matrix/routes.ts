@@ -16,9 +16,11 @@ import { hashTokenHex } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
 import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step, writeHead } from './http.ts';
-import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession } from './login.ts';
+import { DEVICE_TOKEN_KINDS, checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession, passwordSignIn, refreshSession, type SignIn } from './login.ts';
+import { unknownToken } from './access-tokens.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
-import { createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
+import { ENCRYPTED, createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
+import { megolmContent } from './conference-content.ts';
 import {
   eventContext,
   getAccountData,
@@ -87,11 +89,9 @@ function matrixAuth(ctx: MatrixContext): Step {
     const fromQuery = req.query.access_token;
     const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : fromQuery;
     if (!token && !header) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
-    // Built only when needed: an Error's stack trace costs on every request otherwise.
-    const unknownToken = () => new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
-    if (!token || token.length > 200) throw unknownToken();
+    if (!token || token.length > 200) throw unknownToken(false);
     const caller = await ctx.tokens.caller(await hashTokenHex(token));
-    if (!caller) throw unknownToken();
+    if (!caller || caller === 'expired') throw unknownToken(caller === 'expired');
     res.locals.caller = caller;
   };
 }
@@ -195,7 +195,9 @@ const loginBody = z.looseObject({
   token: z.string().optional(),
   device_id: z.string().optional(),
   initial_device_display_name: z.string().max(200).optional(),
+  refresh_token: z.boolean().optional(),
 });
+const refreshBody = z.looseObject({ refresh_token: z.string().min(1).max(200) });
 
 const stateEventShape = z.looseObject({ type: z.string().min(1), state_key: z.string().optional(), content: obj });
 const createRoomBody = z.looseObject({
@@ -212,8 +214,10 @@ const createRoomBody = z.looseObject({
   is_direct: z.boolean().optional(),
   power_level_content_override: obj.optional(),
 });
-const userIdBody = z.looseObject({ user_id: z.string(), reason: z.string().max(500).optional() });
-const reasonBody = z.looseObject({ reason: z.string().max(500).optional() });
+/** A membership change's reason would be free text stored readable in the room: a conference takes none. */
+const noReason = z.string().max(0, 'a case conference stores no reason (free text)').optional();
+const userIdBody = z.looseObject({ user_id: z.string(), reason: noReason });
+const reasonBody = z.looseObject({ reason: noReason });
 const filterBody = z.looseObject({
   event_fields: z.array(z.string()).optional(),
   event_format: z.enum(['client', 'federation']).optional(),
@@ -304,18 +308,21 @@ export function matrixMounts(deps: Deps): Mount[] {
 
   m.on('post', `${base}/login`, { public: true, before: [loginLimit] }, async ({ body }) => {
     const b = body(loginBody);
-    let staffId: string;
+    let signIn: SignIn;
     if (b.type === 'm.login.password') {
       if (b.identifier && b.identifier.type !== 'm.id.user') throw mxUnknown('Only m.id.user identifiers are supported');
       const user = b.identifier?.user ?? b.user;
       if (!user || b.password === undefined) throw new MatrixError(400, 'M_BAD_JSON', 'identifier.user and password are required');
-      staffId = await checkPassword(ctx, user, b.password);
+      signIn = passwordSignIn(ctx, await checkPassword(ctx, user, b.password));
     } else if (b.type === 'm.login.token') {
       if (!b.token) throw new MatrixError(400, 'M_BAD_JSON', 'token is required');
-      staffId = await consumeLoginToken(ctx, b.token);
+      signIn = await consumeLoginToken(ctx, b.token);
     } else throw mxUnknown('Unknown login type');
-    return openSession(ctx, staffId, b.device_id, b.initial_device_display_name);
+    return openSession(ctx, signIn, { deviceId: b.device_id, displayName: b.initial_device_display_name, refresh: b.refresh_token === true });
   });
+
+  // Authenticated by the refresh token in the body, not by an access token (the client's may have expired).
+  m.on('post', `${base}/refresh`, { public: true }, async ({ body }) => refreshSession(ctx, body(refreshBody).refresh_token));
 
   m.on('get', `${base}/account/whoami`, {}, async ({ caller }) => ({ user_id: caller.userId, device_id: caller.deviceId, is_guest: false }));
 
@@ -328,7 +335,7 @@ export function matrixMounts(deps: Deps): Mount[] {
   m.on('post', `${base}/logout/all`, {}, async ({ caller, body }) => {
     body(obj, { allowEmpty: true });
     for (const d of await listDevices(deps.db, caller.staffId)) await deleteDevice(ctx, caller.staffId, d.device_id);
-    await deps.db.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND kind = 'matrix'`, [caller.staffId]);
+    await deps.db.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND ${DEVICE_TOKEN_KINDS}`, [caller.staffId]);
     await ctx.tokens.revoked([caller.staffId]);
     return {};
   });
@@ -483,8 +490,9 @@ export function matrixMounts(deps: Deps): Mount[] {
     setState(ctx, caller, params.roomId, params.eventType, params.stateKey ?? '', body(obj)),
   );
 
+  // Megolm ciphertext only, nothing readable beside it (other event types are refused as plaintext in sendMessageEvent).
   m.on('put', `${base}/rooms/:roomId/send/:eventType/:txnId`, { before: [sendLimit] }, async ({ caller, params, bodyText }) =>
-    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, bodyText(obj)),
+    sendMessageEvent(ctx, caller, params.roomId, params.eventType, params.txnId, bodyText(params.eventType === ENCRYPTED ? megolmContent : obj)),
   );
 
   m.on('get', `${base}/rooms/:roomId/messages`, {}, async ({ caller, params, query }) =>
@@ -639,7 +647,8 @@ export function matrixMounts(deps: Deps): Mount[] {
     body: z.strictObject({}),
     response: z.object({ loginToken: z.string(), expiresAt: z.string(), cryptoStoreKey: z.string() }),
     handler: async ({ actor }) => {
-      const t = await issueMatrixLoginToken(deps.db, actor.staffId, deps.clock.now());
+      // Minted by this sign-in's token: the Matrix session it opens ends when this sign-in does.
+      const t = await issueMatrixLoginToken(deps.db, actor.staffId, actor.tokenHash, deps.clock.now());
       // The browser keeps its Olm/Megolm keys in IndexedDB encrypted with this key: without a
       // signed-in session a copy of the browser profile does not open them.
       const cryptoStoreKey = createHmac('sha256', deps.keys.cookieSecret).update(`matrix-crypto-store:${actor.staffId}`).digest('base64');
