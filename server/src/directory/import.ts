@@ -440,9 +440,13 @@ function resolveStaff(row: StaffImportRow, stored: StaffView | undefined): Staff
 
 // ---- writing ----
 
-/** Who the logs name for an import, and when. */
+/**
+ * Who the change history and the access log name for an import, and when. The
+ * demo and test loaders, which seed a fresh directory in-process, name nobody
+ * and write neither; every import a person runs (REST or command line) names them.
+ */
 interface ImportLog {
-  /** The admin or the operator; none for the demo and test loaders. */
+  /** The admin or the operator. */
   importerId?: string;
   at: Date;
   signer?: CheckpointSigner;
@@ -487,7 +491,7 @@ async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, strin
   for (const { row } of rows.teams) await upsertTeam(q, row);
   for (const { row, staff, roleChanges: changes } of rows.staff) {
     await upsertStaff(q, staff, passwordHashes.get(row.id));
-    await recordRoleChanges(q, log.importerId ?? 'system', log.at, row.id, changes);
+    if (log.importerId) await recordRoleChanges(q, log.importerId, log.at, row.id, changes);
   }
   if (rows.clients.length) {
     const c = rows.clients;
