@@ -233,7 +233,7 @@ for (const store of STORE_KINDS) {
       expect(parsed.entries.length + parsed.sealed.length).to.equal(await count(`audit_log_entries WHERE log = 'access'`));
       expect(parsed.sealed.length).to.be.greaterThan(0);
       // Only Kela's people's accesses are shown in full.
-      const kelaOrgs = new Set([f.orgs.kela, f.orgs.kelaSouth, f.orgs.kelaWest]);
+      const kelaOrgs = new Set<string>([f.orgs.kela, f.orgs.kelaSouth, f.orgs.kelaWest]);
       expect(parsed.entries.every((e) => kelaOrgs.has((e.entry as { actorOrganisationId: string }).actorOrganisationId))).to.equal(true);
       expect(res.body).not.to.contain(f.orgs.countyB);
       const result = await verifyExport(parsed, Buffer.from(parsed.header.publicKey, 'base64'));

@@ -179,7 +179,7 @@ export async function verifyExport(parsed: ReturnType<typeof parseExport>, publi
   const fail = (seq: number, reason: string): VerifyResult => ({ ok: false, firstBad: { seq, reason } });
   const signed = new Map<number, Uint8Array>();
   for (const cp of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
-    let good = false;
+    let good: boolean;
     try {
       good = cp.log === header.log && cp.signature.length === 64 && s.crypto_sign_verify_detached(cp.signature, checkpointPayload(cp), publicKey);
     } catch {
