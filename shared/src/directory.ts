@@ -101,9 +101,21 @@ const staffFields = {
 export const staffInput = z.strictObject(staffFields);
 export type StaffInput = z.infer<typeof staffInput>;
 export const staffUpdate = staffInput.omit({ id: true });
-/** An import row may set a local account's password (hashed on import, never stored in clear). */
+/**
+ * An import row may set a local account's password (hashed on import, never
+ * stored in clear). Fields a row leaves out keep the stored value (new people
+ * get the defaults), so they have no defaults here.
+ */
 export const staffImportRow = z
-  .strictObject({ ...staffFields, password: z.string().min(8).max(200).optional() })
+  .strictObject({
+    ...staffFields,
+    languages: staffFields.languages.unwrap().optional(),
+    segments: staffFields.segments.unwrap().optional(),
+    active: staffFields.active.unwrap().optional(),
+    roles: staffFields.roles.unwrap().optional(),
+    teamIds: staffFields.teamIds.unwrap().optional(),
+    password: z.string().min(8).max(200).optional(),
+  })
   .refine((s) => !s.password || s.username, { path: ['password'], message: 'a password needs a username (local account)' });
 export type StaffImportRow = z.infer<typeof staffImportRow>;
 
@@ -130,12 +142,17 @@ export const applicationInput = z.strictObject({
   urgent: z.boolean().default(false),
 });
 
+/**
+ * A client row. Language, non-disclosure and named workers a row leaves out
+ * keep the stored value (a new client gets fi, false, none): an import clears
+ * them only when the row says so.
+ */
 export const clientImportRow = z.strictObject({
   hetu: hetuSchema,
   municipalityCode,
-  language: languageCode.default('fi'),
-  nonDisclosure: z.boolean().default(false),
-  namedWorkers: z.array(z.strictObject({ staffId: naturalId, kind: z.enum(NAMED_WORKER_KINDS) })).default([]),
+  language: languageCode.optional(),
+  nonDisclosure: z.boolean().optional(),
+  namedWorkers: z.array(z.strictObject({ staffId: naturalId, kind: z.enum(NAMED_WORKER_KINDS) })).optional(),
   applications: z.array(applicationInput).default([]),
 });
 export type ClientImportRow = z.infer<typeof clientImportRow>;
@@ -165,7 +182,12 @@ export interface ImportIssue {
 export interface ImportReport {
   dryRun: boolean;
   ok: boolean;
-  counts: Partial<Record<ImportKind, { created: number; updated: number }>>;
+  /**
+   * Rows created and updated per kind. An admin's dry run of client rows gives
+   * only how many rows were checked: whether a code is already a client is not
+   * for the importer to learn before the real run.
+   */
+  counts: Partial<Record<ImportKind, { created: number; updated: number } | { checked: number }>>;
   issues: ImportIssue[];
 }
 

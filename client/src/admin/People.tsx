@@ -236,6 +236,7 @@ function CsvImport({ onImported }: { onImported(): void }) {
 
 function countsText(counts: ImportReport['counts']): string {
   return Object.entries(counts)
-    .map(([k, c]) => `${t(`import.kind.${k}` as never)}: +${c!.created} / ~${c!.updated}`)
+    // A dry run of client rows says only how many were checked, not which codes are clients already.
+    .map(([k, c]) => `${t(`import.kind.${k}` as never)}: ${'checked' in c! ? c.checked : `+${c!.created} / ~${c!.updated}`}`)
     .join(', ');
 }

@@ -1,5 +1,5 @@
 // The administrators' change history: every change made through the admin
-// console (people, teams, absences, contacts, imports, urgency criteria,
+// console (people, teams, role grants and revocations, absences, contacts, imports, urgency criteria,
 // escalation, on-call schedules, legal bases) is written here in the same
 // transaction as the change, and read back per organisation together with
 // the routing rules' own history.
@@ -16,13 +16,13 @@ import { badRequest } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { naturalId } from '../../../shared/src/directory.ts';
 
-export type ChangeKind = 'team' | 'staff' | 'absence' | 'contact' | 'import' | 'urgency_criteria' | 'escalation_policy' | 'oncall_schedule' | 'legal_basis' | 'data_category';
+export type ChangeKind = 'team' | 'staff' | 'role' | 'absence' | 'contact' | 'import' | 'urgency_criteria' | 'escalation_policy' | 'oncall_schedule' | 'legal_basis' | 'data_category';
 
 export interface AdminChange {
   organisationId: string;
   kind: ChangeKind;
   target: string;
-  action: 'created' | 'updated' | 'deleted' | 'imported';
+  action: 'created' | 'updated' | 'deleted' | 'imported' | 'granted' | 'revoked';
   /** What changed; never a password or client data. */
   details?: Record<string, unknown>;
 }

@@ -143,6 +143,53 @@ export function canRunClientReport(actor: Actor): boolean {
   return hasRole(actor, 'auditor');
 }
 
+/**
+ * Which organisation's processing an auditor answers for: their own root
+ * organisation (each controller audits its own staff; no national auditor).
+ * Reports, searches and exports cover access events whose actor belongs to it
+ * and disclosures whose discloser or a recipient belongs to it.
+ */
+export function auditScope(actor: Actor): { rootOrganisationId: string } {
+  return { rootOrganisationId: actor.rootOrganisationId };
+}
+
+// ---- separation of duties ----
+
+/** The roles that run and check the system: granted only by a root admin or the operators' import. */
+export const SENSITIVE_ROLES: readonly Role[] = ['admin', 'auditor'];
+
+/**
+ * Granting or revoking one role of one person. Nobody changes their own roles;
+ * an admin changes roles only in organisations they administer, and `admin` or
+ * `auditor` only as an admin at that organisation's root (Kela's root, or the county).
+ */
+export function canGrantRole(actor: Actor, grant: { role: Role; organisation: { id: string; rootId: string } }, personId: string): boolean {
+  if (personId === actor.staffId) return false;
+  if (!canAdministerOrganisation(actor, grant.organisation)) return false;
+  return !SENSITIVE_ROLES.includes(grant.role) || hasRole(actor, 'admin', grant.organisation.rootId);
+}
+
+/** The auditor checks the admins: nobody holds both in the same root organisation. */
+export function holdsAdminAndAuditor(roles: { role: Role; rootId: string }[]): boolean {
+  const roots = (role: Role) => new Set(roles.filter((g) => g.role === role).map((g) => g.rootId));
+  const auditorRoots = roots('auditor');
+  return [...roots('admin')].some((r) => auditorRoots.has(r));
+}
+
+/**
+ * An admin's import may set a local password only on accounts that neither hold
+ * nor receive `admin` or `auditor`: otherwise a root admin could mint an auditor
+ * account and sign in with it.
+ */
+export function canImportPassword(roles: { role: Role }[]): boolean {
+  return !roles.some((g) => SENSITIVE_ROLES.includes(g.role));
+}
+
+/** A stand-in comes from the absent person's own (root) organisation. */
+export function canStandIn(absent: { rootOrganisationId: string }, standIn: { rootOrganisationId: string }): boolean {
+  return absent.rootOrganisationId === standIn.rootOrganisationId;
+}
+
 /** Who is on call: the organisation's own people, and on-call staff of either side (they share urgent queues). */
 export function canReadOnCallSchedule(actor: Actor, schedule: { rootId: string }): boolean {
   return actor.rootOrganisationId === schedule.rootId || hasRole(actor, 'on_call');

@@ -1,6 +1,10 @@
-// npm run import -- <file> [--kind K] [--dry-run]
+// npm run import -- <file> --operator <staff id> [--kind K] [--dry-run]
 // A system-wide import (no organisation scope) into the database the
-// environment configures (DATABASE_URL, or PGlite under DATA_DIR).
+// environment configures (DATABASE_URL, or PGlite under DATA_DIR). Operators
+// keep its full power (any organisation, any role, passwords), but not admin
+// and auditor in one person's hands; the operator is named in the change
+// history and in the access log of every client row written (a person in the
+// directory, or one the same file creates).
 // JSON: {organisations:[], municipalities:[], teams:[], staff:[], clients:[]} or an
 // array with --kind. CSV: --kind, or a file name that says it (staff.csv).
 // Prints the report as JSON; exits 1 when any row is invalid (nothing is written then).
@@ -9,16 +13,17 @@ import { parseArgs } from 'node:util';
 import { IMPORT_KINDS, type ImportKind, type ImportReport } from '../../../shared/src/directory.ts';
 import { parseConfig } from '../config.ts';
 import { loadKeys } from '../crypto/keys.ts';
+import { auditSigner } from '../disclosures/store.ts';
 import { openDb } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { ImportFileError, importDirectory, kindFromFileName, readImportFile } from './import.ts';
 
-const USAGE = `usage: npm run import -- <file.json|file.csv> [--kind ${IMPORT_KINDS.join('|')}] [--dry-run]`;
+const USAGE = `usage: npm run import -- <file.json|file.csv> --operator <staff id> [--kind ${IMPORT_KINDS.join('|')}] [--dry-run]`;
 
 async function main(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { kind: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean' } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { kind: { type: 'string' }, operator: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean' } } });
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -26,6 +31,11 @@ async function main(argv: string[]): Promise<number> {
   const file = args.positionals[0];
   if (args.values.help || !file || args.positionals.length > 1) {
     console.error(USAGE);
+    return 2;
+  }
+  const operatorId = args.values.operator;
+  if (!operatorId && !args.values['dry-run']) {
+    console.error(`--operator is needed: the change history and the access log name who imported\n${USAGE}`);
     return 2;
   }
   const kindArg = args.values.kind;
@@ -46,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
     try {
       report = await importDirectory(db, keys.clientIdKey, readImportFile(text, format, kind), {
         dryRun: !!args.values['dry-run'],
-        scope: { kind: 'system' },
+        scope: { kind: 'system', ...(operatorId ? { operatorId } : {}) },
+        signer: auditSigner({ keys, config }),
       });
     } catch (err) {
       if (!(err instanceof ImportFileError)) throw err;

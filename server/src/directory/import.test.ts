@@ -108,6 +108,29 @@ for (const store of STORE_KINDS) {
       expect(again.password_hash).to.equal(row.password_hash);
     });
 
+    it('keeps admin and auditor apart even in the operators’ import, and names an unknown operator', async () => {
+      const csv = `id,organisationId,displayName,roles\nboth-1,${FIXTURE.orgs.countyA},Kaksi Roolia,admin;auditor\n`;
+      const report = await importDirectory(db, key, readCsv(csv, 'staff'), { dryRun: false, scope: system });
+      expect(report.issues.map((i) => [i.line, i.path])).to.deep.equal([[2, 'roles']]);
+      expect(report.issues[0].message).to.match(/admin and auditor/);
+      const nobody = await importDirectory(db, key, readCsv(`id,organisationId,displayName\nx-1,${FIXTURE.orgs.countyA},X\n`, 'staff'), { dryRun: true, scope: { kind: 'system', operatorId: 'nobody' } });
+      expect(nobody.issues.map((i) => i.path)).to.deep.equal(['(operator)']);
+    });
+
+    it('keeps what a row leaves out: a person’s roles, teams and titles, a client’s non-disclosure and named workers', async () => {
+      const before = (await repo.getStaff(db, FIXTURE.staff.countyAWorker))!;
+      const report = await importDirectory(db, key, readCsv(`id,organisationId,displayName\n${FIXTURE.staff.countyAWorker},${FIXTURE.orgs.countyA},Anna Uusinimi\n`, 'staff'), { dryRun: false, scope: system });
+      expect(report.ok, JSON.stringify(report.issues)).to.equal(true);
+      expect(await repo.getStaff(db, FIXTURE.staff.countyAWorker)).to.deep.equal({ ...before, displayName: 'Anna Uusinimi' });
+      const clientB = (await repo.clientIdByHetuHash(db, await hashHetu(key, FIXTURE.hetus.clientB)))!;
+      const clientA = (await repo.clientIdByHetuHash(db, await hashHetu(key, FIXTURE.hetus.clientA)))!;
+      const csv = `hetu,municipalityCode\n${FIXTURE.hetus.clientB},${FIXTURE.municipalities.b1}\n${FIXTURE.hetus.clientA},${FIXTURE.municipalities.a1}\n`;
+      expect((await importDirectory(db, key, readCsv(csv, 'clients'), { dryRun: false, scope: system })).ok).to.equal(true);
+      const [b] = await db.query<{ non_disclosure: boolean; language: string }>('SELECT non_disclosure, language FROM clients WHERE id = $1', [clientB]);
+      expect(b).to.deep.equal({ non_disclosure: true, language: 'sv' });
+      expect((await repo.namedWorkers(db, clientA)).map((w) => w.staffId)).to.deep.equal([FIXTURE.staff.countyAWorker]);
+    });
+
     it('reports CSV lines counting the header as line 1, and bad cells by column', async () => {
       const csv = ['code,nameFi,nameSv,countyId', `981,Yksi,Ett,${FIXTURE.orgs.countyA}`, '', `98,Kaksi,Två,${FIXTURE.orgs.countyA}`, `983,Kolme,Tre,${FIXTURE.orgs.kela}`].join('\n');
       const report = await importDirectory(db, key, readCsv(csv, 'municipalities'), { dryRun: true, scope: system });
@@ -151,7 +174,9 @@ describe('npm run import (CLI)', function () {
         env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL')), DATA_DIR: dataDir },
         encoding: 'utf8',
       });
-    const ok = run(file);
+    // The operator is named for the logs: a person of the directory, here one the file creates.
+    expect(run(file).status).to.equal(2);
+    const ok = run(file, '--operator', FIXTURE.staff.kelaAdmin);
     expect(ok.status, ok.stderr).to.equal(0);
     expect(JSON.parse(ok.stdout).counts.clients).to.deep.equal({ created: 2, updated: 0 });
 
@@ -170,6 +195,15 @@ describe('npm run import (CLI)', function () {
       const keys = await loadKeys(parseConfig({ DATA_DIR: dataDir }));
       expect(await repo.clientIdByHetuHash(db, await hashHetu(keys.clientIdKey, FIXTURE.hetus.clientB))).to.be.a('string');
       expect(await repo.getStaff(db, 'z-1')).to.equal(undefined);
+      // Every client row written is in the access log, and every role granted in the change history, in the operator's name.
+      const access = await db.query<{ actor_id: string; action: string; purpose: string }>('SELECT actor_id, action, purpose FROM client_access_events');
+      expect(access).to.have.length(2);
+      expect(access.every((a) => a.actor_id === FIXTURE.staff.kelaAdmin && a.action === 'client.import' && a.purpose === 'directory_import')).to.equal(true);
+      const [entries] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log_entries WHERE log = 'access'`);
+      expect(entries.n).to.equal(2);
+      const grants = await db.query<{ actor_id: string; action: string }>(`SELECT actor_id, action FROM admin_changes WHERE kind = 'role'`);
+      expect(grants.length).to.be.greaterThan(10);
+      expect(grants.every((g) => g.actor_id === FIXTURE.staff.kelaAdmin && g.action === 'granted')).to.equal(true);
     } finally {
       await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -17,14 +17,19 @@ import {
   type MunicipalityInput,
   type OrganisationInput,
   type StaffImportRow,
+  type StaffInput,
+  type StaffView,
   type TeamInput,
 } from '../../../shared/src/directory.ts';
 import type { Actor } from '../auth/actor.ts';
-import { canAdministerOrganisation } from '../auth/policies.ts';
+import { canAdministerOrganisation, canImportPassword } from '../auth/policies.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { recordAccesses, type AccessRecord } from '../disclosures/access.ts';
+import type { CheckpointSigner } from '../disclosures/store.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { hashHetu } from './client-id.ts';
-import { upsertStaff, upsertTeam } from './repository.ts';
+import { staffByIds, upsertStaff, upsertTeam } from './repository.ts';
+import { conflictRefusal, recordRoleChanges, roleChangeRefusal, roleChanges, type RoleChange } from './roles.ts';
 
 interface RawRow {
   line: number;
@@ -36,15 +41,32 @@ interface Rows {
   organisations: { line: number; row: OrganisationInput }[];
   municipalities: { line: number; row: MunicipalityInput }[];
   teams: { line: number; row: TeamInput }[];
-  staff: { line: number; row: StaffImportRow }[];
-  clients: { line: number; row: ClientImportRow; hash: Buffer }[];
+  /** staff: the person as the row leaves them (stored values for what it leaves out). */
+  staff: { line: number; row: StaffImportRow; staff: StaffInput; roleChanges: RoleChange[] }[];
+  clients: { line: number; row: ClientImportRow; hash: Buffer; stored?: StoredClient }[];
 }
 
-export type ImportScope = { kind: 'system' } | { kind: 'actor'; actor: Actor };
+interface StoredClient {
+  id: string;
+  municipality_code: string;
+  language: string;
+  non_disclosure: boolean;
+}
+
+/**
+ * Who imports: an admin through the REST API (the API's rules, within the
+ * organisations they administer), or the system: operators' command line, with
+ * the operator named for the logs, or the demo and test loaders.
+ */
+export type ImportScope = { kind: 'system'; operatorId?: string } | { kind: 'actor'; actor: Actor };
 
 export interface ImportOptions {
   dryRun: boolean;
   scope: ImportScope;
+  /** Signs the access log entries of the client rows an import by a person (admin or operator) writes. */
+  signer?: CheckpointSigner;
+  /** When the changes are recorded (default: now). */
+  at?: Date;
   /** Override for password hashing (demo data hashes one shared password once). */
   hashPassword?: (password: string) => Promise<string>;
 }
@@ -161,9 +183,11 @@ interface Plan {
   rows: Rows;
   issues: ImportIssue[];
   counts: ImportReport['counts'];
+  /** Clients of another county the rows named (real runs only): the attempt is logged. */
+  heldElsewhere: string[];
 }
 
-async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, scope: ImportScope): Promise<Plan> {
+async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, scope: ImportScope, dryRun: boolean): Promise<Plan> {
   const issues: ImportIssue[] = [];
   const issue = (kind: ImportKind, line: number, p: string, message: string) => issues.push({ kind, line, path: p, message });
   const rows: Rows = { organisations: [], municipalities: [], teams: [], staff: [], clients: [] };
@@ -180,6 +204,9 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
       if (kind === 'clients') {
         const row = r.data as ClientImportRow;
         rows.clients.push({ line: raw.line, row, hash: await hashHetu(clientIdKey, row.hetu) });
+      } else if (kind === 'staff') {
+        // resolved against the stored person below
+        rows.staff.push({ line: raw.line, row: r.data as StaffImportRow, staff: undefined as never, roleChanges: [] });
       } else (rows[kind] as { line: number; row: unknown }[]).push({ line: raw.line, row: r.data });
     }
   }
@@ -214,6 +241,7 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
     orgs.set(r.id, { kind: r.kind, rootId: r.root_id });
   const existingOrgIds = new Set(orgs.keys());
   for (const { row } of rows.organisations) orgs.set(row.id, { kind: row.kind, rootId: row.parentId ?? row.id });
+  const rootOf = (id: string) => orgs.get(id)?.rootId;
 
   const countyOf = new Map<string, string>();
   for (const r of await db.query<{ code: string; county_id: string }>('SELECT code, county_id FROM municipalities'))
@@ -222,18 +250,23 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
   const existingMunicipalities = new Set(countyOf.keys());
   for (const { row } of rows.municipalities) countyOf.set(row.code, row.countyId);
 
-  const teamIdsReferenced = [...rows.teams.map((t) => t.row.id), ...rows.staff.flatMap((s) => s.row.teamIds)];
+  const storedStaff = new Map((await staffByIds(db, [...new Set(rows.staff.map((s) => s.row.id))])).map((s) => [s.id, s]));
+  const teamIdsReferenced = [
+    ...rows.teams.map((t) => t.row.id),
+    ...rows.staff.flatMap((s) => [...(s.row.teamIds ?? []), ...(storedStaff.get(s.row.id)?.teamIds ?? [])]),
+  ];
   const existingTeams = new Map(
     (await db.query<{ id: string; organisation_id: string }>('SELECT id, organisation_id FROM teams WHERE id = ANY($1::text[])', [
       [...new Set(teamIdsReferenced)],
     ])).map((r) => [r.id, r.organisation_id]),
   );
-  const teamIds = new Set([...existingTeams.keys(), ...rows.teams.map((t) => t.row.id)]);
+  const teamOrg = new Map([...existingTeams, ...rows.teams.map((t) => [t.row.id, t.row.organisationId] as const)]);
 
   const staffReferenced = [
     ...rows.staff.map((s) => s.row.id),
+    ...(scope.kind === 'system' && scope.operatorId ? [scope.operatorId] : []),
     ...rows.teams.flatMap((t) => (t.row.supervisorId ? [t.row.supervisorId] : [])),
-    ...rows.clients.flatMap((c) => [...c.row.namedWorkers.map((w) => w.staffId), ...c.row.applications.flatMap((a) => (a.handlerId ? [a.handlerId] : []))]),
+    ...rows.clients.flatMap((c) => [...(c.row.namedWorkers ?? []).map((w) => w.staffId), ...c.row.applications.flatMap((a) => (a.handlerId ? [a.handlerId] : []))]),
   ];
   const existingStaff = new Map(
     (await db.query<{ id: string; organisation_id: string }>('SELECT id, organisation_id FROM staff WHERE id = ANY($1::text[])', [
@@ -255,10 +288,11 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
   const hashes = rows.clients.map((c) => c.hash.toString('hex'));
   const existingClients = new Map(
     hashes.length
-      ? (await db.query<{ id: string; h: string }>(
-          `SELECT id, encode(hetu_hash, 'hex') AS h FROM clients WHERE hetu_hash IN (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x)`,
+      ? (await db.query<StoredClient & { h: string }>(
+          `SELECT id, encode(hetu_hash, 'hex') AS h, municipality_code, language, non_disclosure FROM clients
+            WHERE hetu_hash IN (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x)`,
           [hashes],
-        )).map((r) => [r.h, r.id])
+        )).map((r) => [r.h, r])
       : [],
   );
   const appOwners = new Map(
@@ -270,7 +304,7 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
       : [],
   );
 
-  // 4. references and scope
+  // 4. references and scope: the same rules as the REST API
   const actor = scope.kind === 'actor' ? scope.actor : undefined;
   const administers = (orgId: string) => {
     if (!actor) return true;
@@ -284,6 +318,8 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
     else if (want && o.kind !== want) issue(kind, line, p, `${id} is not a ${want}`);
     return !!o;
   };
+  if (scope.kind === 'system' && scope.operatorId && !staffIds.has(scope.operatorId))
+    issue('staff', 0, '(operator)', `unknown staff ${scope.operatorId}: the operator must be a person in the directory or in this file`);
 
   for (const { line, row } of rows.organisations) {
     if (row.kind === 'kela_district') {
@@ -307,31 +343,55 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
     if (row.supervisorId && !staffIds.has(row.supervisorId)) issue('teams', line, 'supervisorId', `unknown staff ${row.supervisorId}`);
   }
   const usernameLines = new Map<string, string>();
-  for (const { line, row } of rows.staff) {
+  for (const entry of rows.staff) {
+    const { line, row } = entry;
+    const stored = storedStaff.get(row.id);
+    entry.staff = resolveStaff(row, stored);
+    const { roles, teamIds } = entry.staff;
     if (orgRef('staff', line, 'organisationId', row.organisationId) && !administers(row.organisationId))
       issue('staff', line, 'organisationId', outside);
     const before = existingStaff.get(row.id);
     if (before && before !== row.organisationId && !administers(before)) issue('staff', line, 'id', `staff ${row.id} belongs to another organisation`);
-    row.roles.forEach((g, i) => {
-      if (orgRef('staff', line, `roles.${i}.organisationId`, g.organisationId) && !administers(g.organisationId))
-        issue('staff', line, `roles.${i}.organisationId`, outside);
+    const known = roles.map((g, i) => orgRef('staff', line, `roles.${i}.organisationId`, g.organisationId)).every(Boolean);
+    entry.roleChanges = roleChanges(stored?.roles ?? [], roles);
+    // Grants follow the separation of duties; the operators' import may grant any role, but not admin and auditor together.
+    const refusal = !known ? undefined : actor ? roleChangeRefusal(actor, row.id, entry.roleChanges, roles, rootOf) : conflictRefusal(roles, rootOf);
+    if (refusal) issue('staff', line, 'roles', refusal.message);
+    if (actor && row.password && !canImportPassword([...(stored?.roles ?? []), ...roles]))
+      issue('staff', line, 'password', 'the import sets no password on an account that holds or receives admin or auditor; it signs in through its organisation’s identity provider, or operators set it');
+    // Memberships the row adds or removes: only in teams of organisations the importer administers.
+    teamIds.forEach((t, i) => {
+      const org = teamOrg.get(t);
+      if (!org) issue('staff', line, `teamIds.${i}`, `unknown team ${t}`);
+      else if (!stored?.teamIds.includes(t) && !administers(org)) issue('staff', line, `teamIds.${i}`, `team ${t} is ${outside}`);
     });
-    row.teamIds.forEach((t, i) => {
-      if (!teamIds.has(t)) issue('staff', line, `teamIds.${i}`, `unknown team ${t}`);
-    });
+    for (const t of stored?.teamIds ?? [])
+      if (!teamIds.includes(t) && !administers(teamOrg.get(t) ?? t)) issue('staff', line, 'teamIds', `team ${t} is ${outside}; the row cannot take the person out of it`);
     if (row.username) {
       const owner = usernameOwners.get(row.username) ?? usernameLines.get(row.username);
       if (owner && owner !== row.id) issue('staff', line, 'username', `already used by ${owner}`);
       usernameLines.set(row.username, row.id);
     }
   }
-  for (const { line, row, hash } of rows.clients) {
+  // A Kela admin works nationally; a county's admin imports the residents of their own county.
+  const national = !!actor?.roles.some((g) => g.role === 'admin' && orgs.get(g.organisationId)?.kind === 'kela');
+  const heldElsewhere: string[] = [];
+  for (const entry of rows.clients) {
+    const { line, row, hash } = entry;
+    const stored = existingClients.get(hash.toString('hex'));
+    entry.stored = stored;
     const county = countyOf.get(row.municipalityCode);
     if (!county) issue('clients', line, 'municipalityCode', `unknown municipality ${row.municipalityCode}`);
-    // A client belongs to the county of residence; Kela (national) admins may import any.
-    else if (actor && !administers(county) && !actor.roles.some((g) => g.role === 'admin' && orgs.get(g.organisationId)?.kind === 'kela'))
-      issue('clients', line, 'municipalityCode', outside);
-    row.namedWorkers.forEach((w, i) => {
+    else if (actor && !national && !administers(county)) issue('clients', line, 'municipalityCode', outside);
+    // A client another county holds is refused, but only on the real run: a dry run answers
+    // as for a new code, so it cannot tell whether a code is a client elsewhere.
+    if (actor && !national && stored && !administers(existingMunicipalityCounty.get(stored.municipality_code) ?? '')) {
+      if (!dryRun) {
+        issue('clients', line, 'hetu', HELD_ELSEWHERE);
+        heldElsewhere.push(stored.id);
+      }
+    }
+    (row.namedWorkers ?? []).forEach((w, i) => {
       if (!staffIds.has(w.staffId)) issue('clients', line, `namedWorkers.${i}.staffId`, `unknown staff ${w.staffId}`);
     });
     row.applications.forEach((a, i) => {
@@ -349,15 +409,66 @@ async function plan(db: Queryable, clientIdKey: Uint8Array, batch: RawBatch, sco
   count('municipalities', rows.municipalities.map((r) => r.row.code), existingMunicipalities);
   count('teams', rows.teams.map((r) => r.row.id), existingTeams);
   count('staff', rows.staff.map((r) => r.row.id), existingStaff);
-  count('clients', hashes, existingClients);
+  // An admin's dry run does not tell new client codes from known ones.
+  if (actor && dryRun && batch.clients) counts.clients = { checked: rows.clients.length };
+  else count('clients', hashes, existingClients);
 
   issues.sort((a, b) => IMPORT_KINDS.indexOf(a.kind) - IMPORT_KINDS.indexOf(b.kind) || a.line - b.line);
-  return { rows, issues, counts };
+  return { rows, issues, counts, heldElsewhere };
+}
+
+const HELD_ELSEWHERE = 'this client is held by another county: that county keeps the record, and nothing was imported';
+
+/** A person as the row leaves them: what the row leaves out keeps its stored value (a new person gets the defaults). */
+function resolveStaff(row: StaffImportRow, stored: StaffView | undefined): StaffInput {
+  const keep = <T>(value: T | undefined, storedValue: T | null | undefined, fallback: T): T => value ?? storedValue ?? fallback;
+  const { password: _password, ...given } = row;
+  const optional = (v: string | null | undefined) => v ?? undefined;
+  return {
+    ...given,
+    titleFi: optional(row.titleFi ?? stored?.titleFi),
+    titleSv: optional(row.titleSv ?? stored?.titleSv),
+    email: optional(row.email ?? stored?.email),
+    callbackPhone: optional(row.callbackPhone ?? stored?.callbackPhone),
+    languages: keep(row.languages, stored?.languages, ['fi']),
+    segments: keep(row.segments, stored?.segments, []),
+    active: keep(row.active, stored?.active, true),
+    roles: keep(row.roles, stored?.roles, []),
+    teamIds: keep(row.teamIds, stored?.teamIds, []),
+  };
 }
 
 // ---- writing ----
 
-async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, string>): Promise<void> {
+/**
+ * Who the change history and the access log name for an import, and when. The
+ * demo and test loaders, which seed a fresh directory in-process, name nobody
+ * and write neither; every import a person runs (REST or command line) names them.
+ */
+interface ImportLog {
+  /** The admin or the operator. */
+  importerId?: string;
+  at: Date;
+  signer?: CheckpointSigner;
+}
+
+/** One access event per client, in the import's transaction, in the importer's name. */
+async function logClientAccess(q: Queryable, log: ImportLog, clientIds: string[], action: string): Promise<void> {
+  if (!log.importerId || !clientIds.length) return;
+  if (!log.signer) throw new Error('an import by a person writes access events: pass the audit signer');
+  const [who] = await q.query<{ organisation_id: string }>('SELECT organisation_id FROM staff WHERE id = $1', [log.importerId]);
+  const records: AccessRecord[] = clientIds.map((clientId) => ({
+    actorId: log.importerId!,
+    actorOrganisationId: who.organisation_id,
+    clientId,
+    action,
+    purpose: 'directory_import',
+    at: log.at,
+  }));
+  await recordAccesses(q, records, log.signer);
+}
+
+async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, string>, log: ImportLog): Promise<void> {
   // Kela before its districts.
   const orgRows = [...rows.organisations].sort((a, b) => Number(!!a.row.parentId) - Number(!!b.row.parentId));
   for (const { row: o } of orgRows)
@@ -378,9 +489,9 @@ async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, strin
     );
   }
   for (const { row } of rows.teams) await upsertTeam(q, row);
-  for (const { row } of rows.staff) {
-    const { password: _password, ...staff } = row;
+  for (const { row, staff, roleChanges: changes } of rows.staff) {
     await upsertStaff(q, staff, passwordHashes.get(row.id));
+    if (log.importerId) await recordRoleChanges(q, log.importerId, log.at, row.id, changes);
   }
   if (rows.clients.length) {
     const c = rows.clients;
@@ -395,14 +506,16 @@ async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, strin
           c.map(() => randomUUID()),
           c.map((x) => x.hash.toString('hex')),
           c.map((x) => x.row.municipalityCode),
-          c.map((x) => x.row.language),
-          c.map((x) => x.row.nonDisclosure),
+          c.map((x) => x.row.language ?? x.stored?.language ?? 'fi'),
+          c.map((x) => x.row.nonDisclosure ?? x.stored?.non_disclosure ?? false),
         ],
       )
     ).reduce((m, r) => m.set((r as unknown as { h: string }).h, r.id), new Map<string, string>());
     const clientId = (x: (typeof c)[number]) => ids.get(x.hash.toString('hex'))!;
-    await q.query('DELETE FROM client_named_workers WHERE client_id = ANY($1::text[])', [[...ids.values()]]);
-    const workers = c.flatMap((x) => x.row.namedWorkers.map((w) => [clientId(x), w.staffId, w.kind]));
+    // Named workers are replaced only where the row lists them (an empty list clears them).
+    const listed = c.filter((x) => x.row.namedWorkers);
+    await q.query('DELETE FROM client_named_workers WHERE client_id = ANY($1::text[])', [listed.map(clientId)]);
+    const workers = listed.flatMap((x) => x.row.namedWorkers!.map((w) => [clientId(x), w.staffId, w.kind]));
     if (workers.length)
       await q.query(
         `INSERT INTO client_named_workers (client_id, staff_id, kind) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
@@ -427,22 +540,33 @@ async function write(q: Queryable, rows: Rows, passwordHashes: Map<string, strin
           apps.map((a) => a.urgent),
         ],
       );
+    await logClientAccess(q, log, [...new Set(ids.values())], 'client.import');
   }
 }
 
-/** Validate a batch whole; unless it is a dry run and only when every row is valid, write it in one transaction. */
+/**
+ * Validate a batch whole; unless it is a dry run and only when every row is
+ * valid, write it in one transaction. Client rows an admin or operator writes
+ * are in the access log; so are the clients of another county a real run was refused.
+ */
 export async function importDirectory(
   db: Db,
   clientIdKey: Uint8Array,
   batch: RawBatch,
   opts: ImportOptions,
 ): Promise<ImportReport> {
-  const { rows, issues, counts } = await plan(db, clientIdKey, batch, opts.scope);
+  const { rows, issues, counts, heldElsewhere } = await plan(db, clientIdKey, batch, opts.scope, opts.dryRun);
+  const log: ImportLog = {
+    importerId: opts.scope.kind === 'actor' ? opts.scope.actor.staffId : opts.scope.operatorId,
+    at: opts.at ?? new Date(),
+    signer: opts.signer,
+  };
+  if (heldElsewhere.length) await db.tx((q) => logClientAccess(q, log, heldElsewhere, 'client.import.refused'));
   if (issues.length || opts.dryRun) return { dryRun: opts.dryRun, ok: issues.length === 0, counts: issues.length ? {} : counts, issues };
   // Argon2id is slow: hash only rows that carry a password, before the transaction.
   const hash = opts.hashPassword ?? hashPassword;
   const passwordHashes = new Map<string, string>();
   for (const { row } of rows.staff) if (row.password) passwordHashes.set(row.id, await hash(row.password));
-  await db.tx((q) => write(q, rows, passwordHashes));
+  await db.tx((q) => write(q, rows, passwordHashes, log));
   return { dryRun: false, ok: true, counts, issues: [] };
 }

@@ -229,6 +229,12 @@ export async function listStaff(
   return rows.map((r) => staffView(r, false));
 }
 
+/** The people with these ids, username and phone included (the import compares rows with them). */
+export async function staffByIds(q: Queryable, ids: string[]): Promise<StaffView[]> {
+  if (!ids.length) return [];
+  return (await q.query(`${STAFF_SELECT} WHERE s.id = ANY($1::text[])`, [ids])).map((r) => staffView(r, true));
+}
+
 /** Active members of a team, for routing. */
 export function staffByTeam(q: Queryable, teamId: string): Promise<StaffView[]> {
   return listStaff(q, { teamId, activeOnly: true });
@@ -254,13 +260,7 @@ export async function upsertStaff(q: Queryable, s: StaffInput, passwordHash?: st
       passwordHash ?? null, s.languages, s.segments, s.callbackPhone ?? null, s.active,
     ],
   );
-  await q.query('DELETE FROM staff_roles WHERE staff_id = $1', [s.id]);
-  if (s.roles.length)
-    await q.query(
-      `INSERT INTO staff_roles (staff_id, role, organisation_id)
-       SELECT $1, role, org FROM unnest($2::text[], $3::text[]) AS x(role, org) ON CONFLICT DO NOTHING`,
-      [s.id, s.roles.map((g) => g.role), s.roles.map((g) => g.organisationId)],
-    );
+  await setRoles(q, s.id, s.roles);
   await q.query('DELETE FROM team_members WHERE staff_id = $1', [s.id]);
   if (s.teamIds.length)
     await q.query(
@@ -268,6 +268,17 @@ export async function upsertStaff(q: Queryable, s: StaffInput, passwordHash?: st
       [s.id, s.teamIds],
     );
   return { created: r.created };
+}
+
+/** Replaces a person's role grants. Who may is decided before (directory/roles.ts). */
+export async function setRoles(q: Queryable, staffId: string, roles: StaffInput['roles']): Promise<void> {
+  await q.query('DELETE FROM staff_roles WHERE staff_id = $1', [staffId]);
+  if (roles.length)
+    await q.query(
+      `INSERT INTO staff_roles (staff_id, role, organisation_id)
+       SELECT $1, role, org FROM unnest($2::text[], $3::text[]) AS x(role, org) ON CONFLICT DO NOTHING`,
+      [staffId, roles.map((g) => g.role), roles.map((g) => g.organisationId)],
+    );
 }
 
 /** People are deactivated, not deleted: applications, named-worker links and access logs refer to them. */

@@ -255,6 +255,49 @@ for (const store of STORE_KINDS) {
         expect((await call(f.staff.countyAAdmin, 'GET', '/api/staff/a-new-worker')).body.active).to.equal(false);
       });
 
+      it('keeps the separation of duties: no own roles, admin and auditor from the root admin only, each change in the history', async () => {
+        const roles = (id: string) => rinki.deps.db.query<{ role: string; organisation_id: string }>('SELECT role, organisation_id FROM staff_roles WHERE staff_id = $1 ORDER BY role', [id]);
+        const putRoles = async (by: string, id: string, grants: { role: string; organisationId: string }[]) => {
+          const p = (await call(by, 'GET', `/api/staff/${id}`)).body;
+          return call(by, 'PUT', `/api/staff/${id}`, { organisationId: p.organisationId, displayName: p.displayName, languages: p.languages, teamIds: p.teamIds, roles: grants });
+        };
+        // Kela's root admin makes the supervisor an admin of the southern district.
+        const made = await putRoles(f.staff.kelaAdmin, f.staff.kelaSupervisor, [{ role: 'supervisor', organisationId: f.orgs.kelaSouth }, { role: 'admin', organisationId: f.orgs.kelaSouth }]);
+        expect(made.status, JSON.stringify(made.body)).to.equal(200);
+        // A district admin grants working roles in the district, but not admin or auditor, and nothing of their own.
+        const admin = await putRoles(f.staff.kelaSupervisor, f.staff.kelaWorker, [{ role: 'caseworker', organisationId: f.orgs.kelaSouth }, { role: 'admin', organisationId: f.orgs.kelaSouth }]);
+        expect(admin.status).to.equal(403);
+        expect(admin.body.message).to.match(/Only an admin at the root of kela may grant the admin role/);
+        expect((await putRoles(f.staff.kelaSupervisor, f.staff.kelaWorker, [{ role: 'caseworker', organisationId: f.orgs.kelaSouth }, { role: 'on_call', organisationId: f.orgs.kelaSouth }])).status).to.equal(200);
+        const own = await putRoles(f.staff.kelaSupervisor, f.staff.kelaSupervisor, [{ role: 'admin', organisationId: f.orgs.kelaSouth }]);
+        expect(own.status).to.equal(403);
+        expect(own.body.message).to.match(/your own roles/);
+        // Nobody holds admin and auditor in one root organisation, not even at different units of it.
+        const both = await putRoles(f.staff.kelaAdmin, f.staff.kelaSupervisor, [{ role: 'admin', organisationId: f.orgs.kelaSouth }, { role: 'auditor', organisationId: f.orgs.kela }]);
+        expect(both.status).to.equal(400);
+        expect((await roles(f.staff.kelaSupervisor)).map((r) => r.role)).to.deep.equal(['admin', 'supervisor']);
+        // The root admin revokes it again; each grant and revocation is a row of the change history.
+        expect((await putRoles(f.staff.kelaAdmin, f.staff.kelaSupervisor, [{ role: 'supervisor', organisationId: f.orgs.kelaSouth }])).status).to.equal(200);
+        const history = await call(f.staff.kelaAdmin, 'GET', `/api/admin/changes?organisationId=${f.orgs.kelaSouth}`);
+        const roleRows = history.body.filter((c: { kind: string }) => c.kind === 'role').map((c: { target: string; action: string; actorId: string; details: { role: string } }) => [c.actorId, c.target, c.action, c.details.role]);
+        expect(roleRows).to.deep.include.members([
+          [f.staff.kelaAdmin, f.staff.kelaSupervisor, 'granted', 'admin'],
+          [f.staff.kelaSupervisor, f.staff.kelaWorker, 'granted', 'on_call'],
+          [f.staff.kelaAdmin, f.staff.kelaSupervisor, 'revoked', 'admin'],
+        ]);
+        // Deactivating someone revokes their roles, by the same rules: not oneself.
+        expect((await call(f.staff.countyAAdmin, 'DELETE', `/api/staff/${f.staff.countyAAdmin}`)).status).to.equal(403);
+        expect((await call(f.staff.kelaAdmin, 'PUT', `/api/staff/${f.staff.kelaWorker}`, { organisationId: f.orgs.kelaSouth, displayName: 'Kaisa Kelalainen', teamIds: [f.teams.kelaSouth], roles: [{ role: 'caseworker', organisationId: f.orgs.kelaSouth }] })).status).to.equal(200);
+      });
+
+      it('takes a stand-in only from the absent person’s own organisation', async () => {
+        const body = { staffId: f.staff.kelaHandler, startsAt: '2026-04-01T00:00:00Z', endsAt: '2026-04-10T00:00:00Z', standInId: f.staff.countyAWorker };
+        const res = await call(f.staff.kelaAdmin, 'POST', '/api/absences', body);
+        expect(res.status).to.equal(400);
+        expect(res.body.issues[0].path).to.equal('body.standInId');
+        expect((await call(f.staff.kelaAdmin, 'POST', '/api/absences', { ...body, standInId: f.staff.kelaSwedish })).status).to.equal(201);
+      });
+
       it('records absences with a stand-in (admins only)', async () => {
         const body = { staffId: f.staff.kelaHandler, startsAt: '2026-03-01T00:00:00Z', endsAt: '2026-03-10T00:00:00Z', standInId: f.staff.kelaWorker, reason: 'leave' };
         expect((await call(f.staff.kelaWorker, 'POST', '/api/absences', body)).status).to.equal(403);
@@ -313,7 +356,8 @@ for (const store of STORE_KINDS) {
         const before = await count('clients');
         const dry = await post(f.staff.countyAAdmin, 'format=csv&kind=clients&dryRun=true', csv);
         expect(dry.status).to.equal(200);
-        expect(dry.body).to.deep.include({ dryRun: true, ok: true, counts: { clients: { created: 2, updated: 0 } } });
+        // An admin's dry run does not say which codes are clients already.
+        expect(dry.body).to.deep.include({ dryRun: true, ok: true, counts: { clients: { checked: 2 } } });
         expect(await count('clients')).to.equal(before);
         const first = await post(f.staff.countyAAdmin, 'format=csv&kind=clients', csv);
         expect(first.body.counts).to.deep.equal({ clients: { created: 2, updated: 0 } });

@@ -25,21 +25,24 @@ import {
   CONTACT_KINDS,
   type ImportReport,
   type StaffInput,
+  type StaffView,
   type TeamInput,
 } from '../../../shared/src/directory.ts';
 import type { Actor } from '../auth/actor.ts';
 import { announceAccessRevoked } from '../auth/tokens.ts';
-import { canAdministerOrganisation, hasRole, require } from '../auth/policies.ts';
+import { canAdministerOrganisation, canStandIn, hasRole, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { badRequest, conflict, notFound } from '../http/errors.ts';
+import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import { NOT_STORABLE, mayHoldUnstorable, storable } from '../http/storable.ts';
 import type { Queryable } from '../store/db.ts';
 import { ImportFileError, importDirectory, readImportFile } from './import.ts';
 import * as repo from './repository.ts';
+import { recordRoleChanges, roleChangeRefusal, roleChanges, type RoleChange } from './roles.ts';
 import { lookUpClient } from './service.ts';
 import { recordChange } from '../admin/changes.ts';
+import { auditSigner } from '../disclosures/store.ts';
 
 const TAG = 'directory';
 
@@ -177,19 +180,39 @@ export function directoryMounts(deps: Deps): Mount[] {
 
   // ---- staff ----
 
-  /** An admin may place people only in organisations, roles and teams they administer. */
-  async function checkStaff(q: Queryable, actor: Actor, s: StaffInput) {
+  /**
+   * An admin places people only in organisations and teams they administer, and
+   * grants or revokes roles only by the separation of duties (roles.ts). The
+   * memberships and roles a change adds or removes are checked, not the ones it
+   * keeps. Returns the role changes, for the change history.
+   */
+  async function checkStaff(q: Queryable, actor: Actor, s: StaffInput, existing?: StaffView): Promise<RoleChange[]> {
     await requireAdmin(q, actor, s.organisationId, 'body.organisationId');
-    for (const [i, g] of s.roles.entries()) await requireAdmin(q, actor, g.organisationId, `body.roles.${i}.organisationId`);
+    const changes = roleChanges(existing?.roles ?? [], s.roles);
+    const roots = new Map<string, string>();
+    for (const g of [...s.roles, ...changes]) {
+      if (roots.has(g.organisationId)) continue;
+      const scope = await repo.organisationScope(q, g.organisationId);
+      if (!scope) throw badRequest(`body.roles: unknown organisation ${g.organisationId}`, [{ path: 'body.roles', message: 'unknown organisation' }]);
+      roots.set(g.organisationId, scope.rootId);
+    }
+    const refusal = roleChangeRefusal(actor, s.id, changes, s.roles, (id) => roots.get(id));
+    if (refusal) throw refusal.status === 403 ? forbidden(refusal.message) : badRequest(`body.roles: ${refusal.message}`, [{ path: 'body.roles', message: refusal.message }]);
+    const before = new Set(existing?.teamIds ?? []);
     for (const [i, teamId] of s.teamIds.entries()) {
       const team = await repo.getTeam(q, teamId);
       if (!team) throw badRequest(`body.teamIds.${i}: unknown team ${teamId}`, [{ path: `body.teamIds.${i}`, message: 'unknown team' }]);
-      await requireAdmin(q, actor, team.organisationId, `body.teamIds.${i}`);
+      if (!before.has(teamId)) await requireAdmin(q, actor, team.organisationId, `body.teamIds.${i}`);
+    }
+    for (const teamId of before) {
+      const team = s.teamIds.includes(teamId) ? undefined : await repo.getTeam(q, teamId);
+      if (team) await requireAdmin(q, actor, team.organisationId, 'body.teamIds');
     }
     if (s.username) {
       const owner = await repo.usernameOwner(q, s.username);
       if (owner && owner !== s.id) throw conflict('body.username: already in use');
     }
+    return changes;
   }
   route(api, {
     method: 'get', path: '/api/staff', tag: TAG, summary: 'The directory of people, by team or organisation',
@@ -212,10 +235,11 @@ export function directoryMounts(deps: Deps): Mount[] {
     body: staffInput, response: staffView, status: 201,
     handler: ({ actor, body }) =>
       db.tx(async (q) => {
-        await checkStaff(q, actor, body);
+        const roles = await checkStaff(q, actor, body);
         if (await repo.getStaff(q, body.id)) throw conflict(`Staff ${body.id} exists; use PUT`);
         await repo.upsertStaff(q, body);
         await recordChange(q, actor, deps.clock.now(), { organisationId: body.organisationId, kind: 'staff', target: body.id, action: 'created', details: body });
+        await recordRoleChanges(q, actor.staffId, deps.clock.now(), body.id, roles);
         return (await repo.getStaff(q, body.id, { withPrivate: true }))!;
       }),
   });
@@ -228,9 +252,10 @@ export function directoryMounts(deps: Deps): Mount[] {
         if (!existing) throw notFound('No such person');
         await requireAdmin(q, actor, existing.organisationId, 'id');
         const person = { ...body, id: params.id };
-        await checkStaff(q, actor, person);
+        const roles = await checkStaff(q, actor, person, existing);
         await repo.upsertStaff(q, person);
         await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'staff', target: person.id, action: 'updated', details: body });
+        await recordRoleChanges(q, actor.staffId, deps.clock.now(), person.id, roles);
         return (await repo.getStaff(q, params.id, { withPrivate: true }))!;
       });
       // A deactivation or a move to another organisation reaches Matrix token look-ups on every node now.
@@ -246,8 +271,16 @@ export function directoryMounts(deps: Deps): Mount[] {
       if (!existing) throw notFound('No such person');
       await requireAdmin(db, actor, existing.organisationId, 'id');
       await db.tx(async (q) => {
+        // A deactivated person holds no roles: each is revoked, by the same rules as any revocation.
+        const roles = roleChanges(existing.roles, []);
+        const roots = new Map<string, string>();
+        for (const g of roles) roots.set(g.organisationId, (await repo.organisationScope(q, g.organisationId))?.rootId ?? g.organisationId);
+        const refusal = roleChangeRefusal(actor, params.id, roles, [], (id) => roots.get(id));
+        if (refusal) throw forbidden(refusal.message);
         await repo.deactivateStaff(q, params.id);
+        await repo.setRoles(q, params.id, []);
         await recordChange(q, actor, deps.clock.now(), { organisationId: existing.organisationId, kind: 'staff', target: params.id, action: 'deleted' });
+        await recordRoleChanges(q, actor.staffId, deps.clock.now(), params.id, roles);
       });
       // Their Matrix tokens stop working on every node now, not when a node's look-up expires.
       await announceAccessRevoked(deps.bus, [params.id]);
@@ -274,8 +307,13 @@ export function directoryMounts(deps: Deps): Mount[] {
         const person = await repo.getStaff(q, body.staffId);
         if (!person) throw badRequest(`body.staffId: unknown staff ${body.staffId}`, [{ path: 'body.staffId', message: 'unknown staff' }]);
         await requireAdmin(q, actor, person.organisationId, 'body.staffId');
-        if (body.standInId && !(await repo.getStaff(q, body.standInId)))
-          throw badRequest(`body.standInId: unknown staff ${body.standInId}`, [{ path: 'body.standInId', message: 'unknown staff' }]);
+        if (body.standInId) {
+          const standIn = await repo.getStaff(q, body.standInId);
+          if (!standIn) throw badRequest(`body.standInId: unknown staff ${body.standInId}`, [{ path: 'body.standInId', message: 'unknown staff' }]);
+          const rootOf = async (id: string) => ({ rootOrganisationId: (await repo.organisationScope(q, id))!.rootId });
+          if (!canStandIn(await rootOf(person.organisationId), await rootOf(standIn.organisationId)))
+            throw badRequest('body.standInId: a stand-in comes from the absent person’s own organisation', [{ path: 'body.standInId', message: 'another organisation' }]);
+        }
         const absence = await repo.createAbsence(q, body);
         await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'absence', target: body.staffId, action: 'created', details: body });
         return absence;
@@ -321,7 +359,7 @@ export function directoryMounts(deps: Deps): Mount[] {
       try {
         const batch = readImportFile(text, query.format, query.kind);
         if (mayHoldUnstorable(text) && !storable(batch)) throw badRequest(NOT_STORABLE, [{ path: '(body)', message: 'U+0000 or an unpaired surrogate' }]);
-        report = await importDirectory(db, deps.keys.clientIdKey, batch, { dryRun: query.dryRun, scope: { kind: 'actor', actor } });
+        report = await importDirectory(db, deps.keys.clientIdKey, batch, { dryRun: query.dryRun, scope: { kind: 'actor', actor }, signer: auditSigner(deps), at: deps.clock.now() });
       } catch (err) {
         if (!(err instanceof ImportFileError)) throw err;
         report = { dryRun: query.dryRun, ok: false, counts: {}, issues: err.issues };

@@ -2,7 +2,7 @@
 // A row in client_access_events (for queries) and an entry in the 'access'
 // hash chain (for tamper evidence), written in the caller's transaction.
 import type { Queryable } from '../store/db.ts';
-import { appendAuditEntry, type CheckpointSigner } from './store.ts';
+import { appendAuditEntries, type CheckpointSigner } from './store.ts';
 
 export interface AccessRecord {
   actorId: string;
@@ -17,26 +17,37 @@ export interface AccessRecord {
 
 /** Records one access; pass the Queryable of the transaction that read the data. */
 export async function recordAccess(q: Queryable, a: AccessRecord, signer: CheckpointSigner): Promise<{ eventId: number; seq: number }> {
-  const [row] = await q.query<{ id: number }>(
+  const [recorded] = await recordAccesses(q, [a], signer);
+  return recorded;
+}
+
+/** Records several accesses at once (an import's client rows): one INSERT, one append to the chain. */
+export async function recordAccesses(q: Queryable, list: AccessRecord[], signer: CheckpointSigner): Promise<{ eventId: number; seq: number }[]> {
+  if (!list.length) return [];
+  const rows = await q.query<{ id: number }>(
     `INSERT INTO client_access_events (at, actor_id, actor_organisation_id, client_id, action, purpose)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [a.at, a.actorId, a.actorOrganisationId, a.clientId, a.action, a.purpose],
+     SELECT at, a, o, c, act, p FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(at, a, o, c, act, p, n)
+     ORDER BY n RETURNING id`,
+    [list.map((a) => a.at), list.map((a) => a.actorId), list.map((a) => a.actorOrganisationId), list.map((a) => a.clientId), list.map((a) => a.action), list.map((a) => a.purpose)],
   );
-  const eventId = Number(row.id);
-  const { lastSeq } = await appendAuditEntry(
+  // Identity values follow the insertion order, which is the list's.
+  const eventIds = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const { firstSeq } = await appendAuditEntries(
     q,
     'access',
-    {
-      type: 'client_access',
-      eventId,
-      actorId: a.actorId,
-      actorOrganisationId: a.actorOrganisationId,
-      clientId: a.clientId,
-      action: a.action,
-      purpose: a.purpose,
-    },
-    a.at,
+    list.map((a, i) => ({
+      at: a.at,
+      entry: {
+        type: 'client_access',
+        eventId: eventIds[i],
+        actorId: a.actorId,
+        actorOrganisationId: a.actorOrganisationId,
+        clientId: a.clientId,
+        action: a.action,
+        purpose: a.purpose,
+      },
+    })),
     signer,
   );
-  return { eventId, seq: lastSeq };
+  return eventIds.map((eventId, i) => ({ eventId, seq: firstSeq + i }));
 }

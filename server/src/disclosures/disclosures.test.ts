@@ -6,12 +6,13 @@ import type { ClientReportView, ConsentView } from '../../../shared/src/disclosu
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
 import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
-import { verifyChain } from './chain.ts';
-import { parseExport } from './export.ts';
+import { upsertStaff } from '../directory/repository.ts';
+import { parseExport, verifyExport } from './export.ts';
 import { recordDisclosure } from './record.ts';
 import { auditSigner } from './store.ts';
 
 const T0 = Date.parse('2026-11-18T08:00:00Z');
+const COUNTY_B_AUDITOR = 'county-b-auditor';
 const DAY = 86_400_000;
 
 for (const store of STORE_KINDS) {
@@ -47,7 +48,9 @@ for (const store of STORE_KINDS) {
       clock = new ManualClock(T0);
       rinki = await startTestRinki({ store, clock });
       f = await makeOrgFixture(rinki.deps.db, rinki.deps.keys);
-      for (const id of Object.values(f.staff)) tokens[id] = await apiTokenFor(rinki, id);
+      // County B's own auditor: each controller audits its own staff.
+      await upsertStaff(rinki.deps.db, { id: COUNTY_B_AUDITOR, organisationId: f.orgs.countyB, displayName: 'Bea Tarkastaja', languages: ['fi'], segments: [], active: true, roles: [{ role: 'auditor', organisationId: f.orgs.countyB }], teamIds: [] });
+      for (const id of [...Object.values(f.staff), COUNTY_B_AUDITOR]) tokens[id] = await apiTokenFor(rinki, id);
     });
     after(() => rinki.cleanup());
 
@@ -162,7 +165,7 @@ for (const store of STORE_KINDS) {
       clock.advance(1000);
       const to = new Date(clock.t).toISOString();
 
-      const report = await call<ClientReportView>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to });
+      const report = await call<ClientReportView>(COUNTY_B_AUDITOR, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to });
       expect(report.status, JSON.stringify(report.body)).to.equal(200);
       expect(report.body.disclosures.map((d) => [d.basis, d.categories, d.recipients.map((r) => r.staffId)])).to.deep.equal([
         ['totul_18', ['identity'], [f.staff.kelaSwedish]],
@@ -175,7 +178,12 @@ for (const store of STORE_KINDS) {
       ]);
       expect(report.body.accesses.every((a) => a.actor.organisationId === f.orgs.countyB)).to.equal(true);
 
-      const again = await call<ClientReportView>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to: new Date(clock.t + 1000).toISOString() });
+      // Kela's auditor answers for Kela: the disclosures to Kela's handler, none of county B's reads.
+      const kela = await call<ClientReportView>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to });
+      expect(kela.body.disclosures).to.have.length(2);
+      expect(kela.body.accesses).to.deep.equal([]);
+
+      const again = await call<ClientReportView>(COUNTY_B_AUDITOR, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to: new Date(clock.t + 1000).toISOString() });
       expect(again.body.accesses.map((a) => a.action)).to.include('client.report');
 
       const csv = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to, format: 'csv', language: 'sv' });
@@ -209,18 +217,35 @@ for (const store of STORE_KINDS) {
       expect(JSON.stringify(bundle.body)).not.to.contain(f.clients!.b.hetu);
       const all = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/export', { from, to, format: 'csv' });
       expect(all.type).to.contain('text/csv');
-      expect(all.body.trim().split('\n').length - 1).to.equal(await count('disclosures'));
+      // Kela's auditor: the disclosures Kela's people made or received, not those between others.
+      const kelaOrgs = `(SELECT id FROM organisations WHERE COALESCE(parent_id, id) = '${f.orgs.kela}')`;
+      const kelaDisclosures = await count(`disclosures WHERE discloser_organisation_id IN ${kelaOrgs} OR EXISTS (SELECT 1 FROM jsonb_array_elements(recipients) r WHERE r->>'organisationId' IN ${kelaOrgs})`);
+      expect(all.body.trim().split('\n').length - 1).to.equal(kelaDisclosures);
+      expect(kelaDisclosures).to.be.greaterThan(0);
       expect((await call(f.staff.auditor, 'POST', '/api/disclosures/export', { from: to, to: from })).status).to.equal(400);
       expect((await call(f.staff.countyBWorker, 'POST', '/api/disclosures/export', { from, to })).status).to.equal(403);
     });
 
-    it('exports each log’s chain for offline verification with the public key alone (auditors)', async () => {
-      const res = await call<string>(f.staff.auditor, 'GET', '/api/disclosures/logs/disclosure/export');
+    it('exports each log’s chain for offline verification with the public key alone, other organisations’ entries sealed (auditors)', async () => {
+      const res = await call<string>(f.staff.auditor, 'GET', '/api/disclosures/logs/access/export');
       expect(res.status).to.equal(200);
-      const { header, entries, checkpoints } = parseExport(res.body);
-      expect(entries.length).to.equal(await count(`audit_log_entries WHERE log = 'disclosure'`));
-      const result = await verifyChain(entries, checkpoints, Buffer.from(header.publicKey, 'base64'), { log: 'disclosure' });
+      const parsed = parseExport(res.body);
+      expect(parsed.entries.length + parsed.sealed.length).to.equal(await count(`audit_log_entries WHERE log = 'access'`));
+      expect(parsed.sealed.length).to.be.greaterThan(0);
+      // Only Kela's people's accesses are shown in full.
+      const kelaOrgs = new Set<string>([f.orgs.kela, f.orgs.kelaSouth, f.orgs.kelaWest]);
+      expect(parsed.entries.every((e) => kelaOrgs.has((e.entry as { actorOrganisationId: string }).actorOrganisationId))).to.equal(true);
+      expect(res.body).not.to.contain(f.orgs.countyB);
+      const result = await verifyExport(parsed, Buffer.from(parsed.header.publicKey, 'base64'));
       expect(result.ok, JSON.stringify(result)).to.equal(true);
+      // An entry shown in full and edited is caught, as is a sealed one moved out of the chain.
+      const edited = res.body.replace(/"purpose":"audit"/, '"purpose":"other"');
+      expect(edited).not.to.equal(res.body);
+      expect((await verifyExport(parseExport(edited), Buffer.from(parsed.header.publicKey, 'base64'))).ok).to.equal(false);
+      const dropped = res.body.split('\n').filter((l, i, all) => i !== all.findIndex((x) => x.startsWith('{"type":"sealed"'))).join('\n');
+      expect((await verifyExport(parseExport(dropped), Buffer.from(parsed.header.publicKey, 'base64'))).ok).to.equal(false);
+      const verify = await call<{ ok: boolean; entries: number }>(f.staff.auditor, 'GET', '/api/disclosures/logs/access/verify');
+      expect(verify.body).to.deep.include({ ok: true, entries: parsed.entries.length });
       expect((await call(f.staff.countyAWorker, 'GET', '/api/disclosures/logs/access/export')).status).to.equal(403);
       expect((await call(f.staff.auditor, 'GET', '/api/disclosures/logs/secrets/export')).status).to.equal(400);
     });

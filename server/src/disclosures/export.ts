@@ -7,7 +7,7 @@
 // Entries in seq order; each checkpoint follows the entry it signs.
 import { sodium, toHex } from '../crypto/sodium.ts';
 import type { Queryable } from '../store/db.ts';
-import { ChainVerifier, checkpointPayload, entryText, isoTime, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
+import { ChainVerifier, GENESIS_HASH, checkpointPayload, entryHashOfJson, entryText, isoTime, verifyChain, type ChainEntry, type Checkpoint, type VerifyResult } from './chain.ts';
 import type { PublishedCheckpoint } from './published.ts';
 import { readCheckpoints, readEntries } from './store.ts';
 
@@ -21,8 +21,31 @@ export interface ExportHeader {
   publicKey: string;
 }
 
-/** The export file of one log, line by line (each line ends with a newline). */
-export async function* exportLogLines(q: Queryable, log: string, publicKey: Uint8Array): AsyncGenerator<string> {
+/** Whether a log entry is one an auditor's export shows in full. */
+export type EntryScope = (entry: unknown) => boolean;
+
+/**
+ * The entries of one root organisation's processing: an access whose actor
+ * belongs to it, a disclosure whose discloser or a recipient does. Entries of
+ * any other shape are outside every auditor's scope.
+ */
+export async function rootEntryScope(q: Queryable, rootOrganisationId: string): Promise<EntryScope> {
+  const ids = new Set(
+    (await q.query<{ id: string }>('SELECT id FROM organisations WHERE COALESCE(parent_id, id) = $1', [rootOrganisationId])).map((r) => r.id),
+  );
+  return (entry) => {
+    const e = entry as { actorOrganisationId?: unknown; discloser?: { organisationId?: unknown }; recipients?: { organisationId?: unknown }[] };
+    const own = (id: unknown) => typeof id === 'string' && ids.has(id);
+    return own(e.actorOrganisationId) || own(e.discloser?.organisationId) || (Array.isArray(e.recipients) && e.recipients.some((r) => own(r?.organisationId)));
+  };
+}
+
+/**
+ * The export file of one log, line by line (each line ends with a newline).
+ * With a scope, entries outside it are sealed: a `{"type":"sealed","seq","prevHash","hash"}`
+ * line keeps the chain's links and the checkpoints' positions without the content.
+ */
+export async function* exportLogLines(q: Queryable, log: string, publicKey: Uint8Array, scope?: EntryScope): AsyncGenerator<string> {
   const header: ExportHeader = { type: 'header', format: EXPORT_FORMAT, log, publicKey: Buffer.from(publicKey).toString('base64') };
   yield `${JSON.stringify(header)}\n`;
   const checkpoints = await readCheckpoints(q, log);
@@ -35,8 +58,9 @@ export async function* exportLogLines(q: Queryable, log: string, publicKey: Uint
     if (!page.length) break;
     let out = '';
     for (const e of page) {
+      if (scope && !scope(JSON.parse(entryText(e)))) out += `{"type":"sealed","seq":${e.seq},"prevHash":"${toHex(e.prevHash)}","hash":"${toHex(e.hash)}"}\n`;
       // The entry's canonical text goes in as it is: JSON, and what its hash covers.
-      out += `{"type":"entry","seq":${e.seq},"at":${JSON.stringify(isoTime(e.at))},"entry":${entryText(e)},"prevHash":"${toHex(e.prevHash)}","hash":"${toHex(e.hash)}"}\n`;
+      else out += `{"type":"entry","seq":${e.seq},"at":${JSON.stringify(isoTime(e.at))},"entry":${entryText(e)},"prevHash":"${toHex(e.prevHash)}","hash":"${toHex(e.hash)}"}\n`;
       while (next < checkpoints.length && checkpoints[next].seq <= e.seq) out += checkpointLine(checkpoints[next++]);
     }
     yield out;
@@ -55,11 +79,13 @@ export async function exportLog(q: Queryable, log: string, publicKey: Uint8Array
 /**
  * Verifies one log in the database with the public key alone, page by page;
  * and against the checkpoints published outside it, when given: the database
- * must still hold each one and the chain must reach it.
+ * must still hold each one and the chain must reach it. The whole chain is
+ * checked (an entry's hash covers all before it); with a scope, `entries`
+ * counts only the entries inside it.
  */
-export async function verifyDatabaseLog(q: Queryable, log: string, publicKey: Uint8Array, published: PublishedCheckpoint[] = []): Promise<VerifyResult> {
+export async function verifyDatabaseLog(q: Queryable, log: string, publicKey: Uint8Array, published: PublishedCheckpoint[] = [], scope?: EntryScope): Promise<VerifyResult> {
   const checkpoints = await readCheckpoints(q, log);
-  const result = await verifyEntries(q, log, publicKey, checkpoints);
+  const result = await verifyEntries(q, log, publicKey, checkpoints, scope);
   if (!result.ok) return result;
   const s = await sodium();
   for (const { file, checkpoint: cp } of published) {
@@ -78,8 +104,9 @@ export async function verifyDatabaseLog(q: Queryable, log: string, publicKey: Ui
   return result;
 }
 
-async function verifyEntries(q: Queryable, log: string, publicKey: Uint8Array, checkpoints: Checkpoint[]): Promise<VerifyResult> {
+async function verifyEntries(q: Queryable, log: string, publicKey: Uint8Array, checkpoints: Checkpoint[], scope?: EntryScope): Promise<VerifyResult> {
   const v = new ChainVerifier(await sodium(), checkpoints, publicKey, log);
+  let inScope = 0;
   // The next page is fetched while this one is hashed. Pages follow seq, not
   // row count, so a missing seq still shows as a gap.
   let next = readEntries(q, log, 0, PAGE);
@@ -87,19 +114,31 @@ async function verifyEntries(q: Queryable, log: string, publicKey: Uint8Array, c
     const page = await next;
     if (!page.length) break;
     next = readEntries(q, log, page[page.length - 1].seq, PAGE);
-    for (const e of page) if (!v.add(e)) break;
+    for (const e of page) {
+      if (!v.add(e)) break;
+      if (scope?.(JSON.parse(entryText(e)))) inScope++;
+    }
   }
   await next.catch(() => undefined);
-  return v.finish();
+  const result = v.finish();
+  return result.ok && scope ? { ...result, entries: inScope } : result;
 }
 
 export class ExportFormatError extends Error {}
 
-/** Parses an export file's text into its header, entries (in file order) and checkpoints. */
-export function parseExport(text: string): { header: ExportHeader; entries: ChainEntry[]; checkpoints: Checkpoint[] } {
+/** A sealed entry of an auditor's export: its place in the chain without its content. */
+export interface SealedEntry {
+  seq: number;
+  prevHash: Uint8Array;
+  hash: Uint8Array;
+}
+
+/** Parses an export file's text into its header, entries (in file order), sealed entries and checkpoints. */
+export function parseExport(text: string): { header: ExportHeader; entries: ChainEntry[]; sealed: SealedEntry[]; checkpoints: Checkpoint[] } {
   const lines = text.split('\n');
   let header: ExportHeader | undefined;
   const entries: ChainEntry[] = [];
+  const sealed: SealedEntry[] = [];
   const checkpoints: Checkpoint[] = [];
   const hex = (v: unknown, line: number, field: string) => {
     if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) throw new ExportFormatError(`line ${line}: ${field} must be 64 hex digits`);
@@ -128,6 +167,8 @@ export function parseExport(text: string): { header: ExportHeader; entries: Chai
     if (rec.type === 'entry') {
       if (typeof rec.at !== 'string' || !('entry' in rec)) throw new ExportFormatError(`line ${n}: an entry needs at and entry`);
       entries.push({ seq: seqOf(rec.seq, n), at: rec.at, entry: rec.entry, prevHash: hex(rec.prevHash, n, 'prevHash'), hash: hex(rec.hash, n, 'hash') });
+    } else if (rec.type === 'sealed') {
+      sealed.push({ seq: seqOf(rec.seq, n), prevHash: hex(rec.prevHash, n, 'prevHash'), hash: hex(rec.hash, n, 'hash') });
     } else if (rec.type === 'checkpoint') {
       if (typeof rec.signedAt !== 'string' || typeof rec.signature !== 'string') throw new ExportFormatError(`line ${n}: a checkpoint needs signedAt and signature`);
       checkpoints.push({
@@ -142,5 +183,61 @@ export function parseExport(text: string): { header: ExportHeader; entries: Chai
     }
   });
   if (!header) throw new ExportFormatError('empty file: no header');
-  return { header, entries, checkpoints };
+  return { header, entries, sealed, checkpoints };
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Verifies an export with sealed entries (an auditor's) with the public key
+ * alone: every checkpoint's signature, the links of the whole chain, the hash
+ * of every entry shown in full, and that each signed checkpoint's hash is the
+ * chain's at its seq. A sealed entry's hash is taken as given: its content is
+ * the other organisation's auditor's to check; a rewrite of any entry shown
+ * still breaks the links or a signed checkpoint. Without sealed entries this is verifyChain.
+ */
+export async function verifyExport(parsed: ReturnType<typeof parseExport>, publicKey: Uint8Array): Promise<VerifyResult> {
+  const { header, entries, sealed, checkpoints } = parsed;
+  if (!sealed.length) return verifyChain(entries, checkpoints, publicKey, { log: header.log });
+  const s = await sodium();
+  const fail = (seq: number, reason: string): VerifyResult => ({ ok: false, firstBad: { seq, reason } });
+  const signed = new Map<number, Uint8Array>();
+  for (const cp of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
+    let good: boolean;
+    try {
+      good = cp.log === header.log && cp.signature.length === 64 && s.crypto_sign_verify_detached(cp.signature, checkpointPayload(cp), publicKey);
+    } catch {
+      good = false;
+    }
+    if (!good) return fail(cp.seq, `checkpoint at seq ${cp.seq} has a bad signature (forged or altered)`);
+    signed.set(cp.seq, cp.hash);
+  }
+  const items = [...entries.map((e) => ({ seq: e.seq, prevHash: e.prevHash, hash: e.hash, entry: e as ChainEntry | undefined })), ...sealed.map((x) => ({ ...x, entry: undefined }))].sort((a, b) => a.seq - b.seq);
+  if (!items.length) return fail(1, 'no entries');
+  // After a retention purge the chain starts right after a signed checkpoint.
+  const firstSeq = items[0].seq;
+  let prev = firstSeq === 1 ? GENESIS_HASH : signed.get(firstSeq - 1);
+  if (!prev) return fail(1, `entry 1 is missing: the export starts at ${firstSeq} without a signed checkpoint before it`);
+  let expected = firstSeq;
+  for (const it of items) {
+    if (it.seq !== expected) return fail(expected, `entry ${expected} is missing or repeated (found ${it.seq})`);
+    if (!sameBytes(it.prevHash, prev)) return fail(it.seq, `entry ${it.seq}'s prev_hash is not entry ${it.seq - 1}'s hash (inserted, deleted or rewritten entries)`);
+    if (it.entry) {
+      let computed: Uint8Array;
+      try {
+        computed = entryHashOfJson(s, prev, it.seq, it.entry.at, entryText(it.entry));
+      } catch (err) {
+        return fail(it.seq, `entry ${it.seq} cannot be encoded: ${(err as Error).message}`);
+      }
+      if (!sameBytes(computed, it.hash)) return fail(it.seq, `entry ${it.seq}'s content does not match its hash (edited)`);
+    }
+    const cp = signed.get(it.seq);
+    if (cp && !sameBytes(cp, it.hash)) return fail(it.seq, `entry ${it.seq} differs from the signed checkpoint at seq ${it.seq} (chain rewritten)`);
+    prev = it.hash;
+    expected++;
+  }
+  const lastSeq = expected - 1;
+  const lastCheckpoint = Math.max(0, ...signed.keys());
+  if (lastCheckpoint > lastSeq) return fail(lastSeq + 1, `entries after ${lastSeq} are missing: a signed checkpoint covers seq ${lastCheckpoint} (deleted)`);
+  return { ok: true, entries: entries.length, checkpoints: signed.size, firstSeq, lastSeq, lastHash: prev, unsignedTail: lastSeq - lastCheckpoint };
 }

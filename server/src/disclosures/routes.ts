@@ -7,8 +7,8 @@ import { basesInForce, saveDataCategory, saveLegalBasis } from './legal-bases.ts
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { canRunClientReport, require } from '../auth/policies.ts';
-import { exportLogLines, verifyDatabaseLog } from './export.ts';
+import { auditScope, canRunClientReport, require } from '../auth/policies.ts';
+import { exportLogLines, rootEntryScope, verifyDatabaseLog } from './export.ts';
 import { disclosureBundle, disclosureCsv } from './fhir.ts';
 import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, searchLogs, withdrawConsent } from './service.ts';
 
@@ -82,13 +82,15 @@ export function disclosureMounts(deps: Deps): Mount[] {
   });
   route(api, {
     method: 'get', path: '/api/disclosures/logs/:log/export', tag: TAG,
-    summary: 'The hash chain of the access or disclosure log with its signed checkpoints, as JSON lines for offline verification (auditors)',
+    summary: 'The hash chain of the access or disclosure log with its signed checkpoints, as JSON lines for offline verification (auditors; entries of other organisations sealed)',
     params: z.strictObject({ log: z.enum(['access', 'disclosure']) }),
     handler: async ({ actor, params, res }) => {
       require(canRunClientReport(actor), 'Only an auditor can export a log');
+      // Other organisations' entries are sealed: their links stay, their content does not leave.
+      const scope = await rootEntryScope(deps.db, auditScope(actor).rootOrganisationId);
       res.type('application/x-ndjson; charset=utf-8').setHeader('content-disposition', `attachment; filename="rinki-${params.log}-log.jsonl"`);
       res.setHeader('cache-control', 'no-store');
-      for await (const chunk of exportLogLines(deps.db, params.log, deps.keys.auditSigning.publicKey)) res.write(chunk);
+      for await (const chunk of exportLogLines(deps.db, params.log, deps.keys.auditSigning.publicKey, scope)) res.write(chunk);
       res.end();
       return undefined;
     },
@@ -113,7 +115,8 @@ export function disclosureMounts(deps: Deps): Mount[] {
     }),
     handler: async ({ actor, params }) => {
       require(canRunClientReport(actor), 'Only an auditor can verify a log');
-      const r = await verifyDatabaseLog(deps.db, params.log, deps.keys.auditSigning.publicKey);
+      // The whole chain is checked (each hash covers all before it); the count is of the auditor's own organisation's entries.
+      const r = await verifyDatabaseLog(deps.db, params.log, deps.keys.auditSigning.publicKey, [], await rootEntryScope(deps.db, auditScope(actor).rootOrganisationId));
       return r.ok ? { log: params.log, ok: true, entries: r.entries, checkpoints: r.checkpoints, unsignedTail: r.unsignedTail } : { log: params.log, ok: false, firstBad: r.firstBad };
     },
   });

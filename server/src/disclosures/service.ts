@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
-import { canRunClientReport, require } from '../auth/policies.ts';
+import { auditScope, canRunClientReport, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { hashHetu } from '../directory/client-id.ts';
 import { clientIdByApplicationId, clientIdByHetuHash } from '../directory/repository.ts';
@@ -78,9 +78,18 @@ export async function discloseExplicitly(deps: Deps, actor: Actor, body: Disclos
   );
 }
 
-/** The 11 § report: auditors only; running it is itself written to the access log. */
+// An auditor's reports, searches and exports cover their own root organisation
+// (auditScope): access events whose actor belongs to it, and disclosures whose
+// discloser or a recipient belongs to it. $n is the root organisation's id.
+const inRoot = (column: string, n: number) => `${column} IN (SELECT id FROM organisations WHERE COALESCE(parent_id, id) = $${n})`;
+const accessInRoot = (n: number) => inRoot('actor_organisation_id', n);
+const disclosureInRoot = (n: number) =>
+  `(${inRoot('discloser_organisation_id', n)} OR EXISTS (SELECT 1 FROM jsonb_array_elements(recipients) AS r WHERE ${inRoot("r->>'organisationId'", n)}))`;
+
+/** The 11 § report: auditors only, of their own organisation's processing; running it is itself written to the access log. */
 export async function clientReport(deps: Deps, actor: Actor, input: ClientReportInput): Promise<ClientReportView> {
   require(canRunClientReport(actor), 'Only an auditor can run a client report');
+  const { rootOrganisationId } = auditScope(actor);
   const { db } = deps;
   const clientId = await clientIdOf(deps, input.client);
   const now = deps.clock.now();
@@ -89,12 +98,12 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
   return db.tx(async (q) => {
     const people = personLookup(q);
     const accesses = await q.query<{ at: Date; actor_id: string; action: string; purpose: string }>(
-      'SELECT at, actor_id, action, purpose FROM client_access_events WHERE client_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id',
-      [clientId, from, to],
+      `SELECT at, actor_id, action, purpose FROM client_access_events WHERE client_id = $1 AND at >= $2 AND at < $3 AND ${accessInRoot(4)} ORDER BY at, id`,
+      [clientId, from, to, rootOrganisationId],
     );
     const disclosures = await q.query<{ at: Date; discloser_id: string; recipients: { staffId?: string; organisationId: string }[] | string; categories: string[]; basis: string; consent_id: string | null }>(
-      'SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 ORDER BY at, chain_seq',
-      [clientId, from, to],
+      `SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 AND ${disclosureInRoot(4)} ORDER BY at, chain_seq`,
+      [clientId, from, to, rootOrganisationId],
     );
     // One after another: these run on the transaction's single connection.
     const view: ClientReportView = { period: { from: from.toISOString(), to: to.toISOString() }, generatedAt: now.toISOString(), accesses: [], disclosures: [] };
@@ -112,6 +121,7 @@ const SEARCH_LIMIT = 500;
 /** The auditor's log search; a search by client is itself written to the access log. */
 export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput): Promise<LogSearchRow[]> {
   require(canRunClientReport(actor), 'Only an auditor can search the logs');
+  const { rootOrganisationId } = auditScope(actor);
   const { db } = deps;
   const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
   const now = deps.clock.now();
@@ -124,8 +134,9 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
       const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
         `SELECT at, actor_id, client_id, action, purpose FROM client_access_events
           WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) AND ($4::text IS NULL OR actor_id = $4) AND ($5::text IS NULL OR actor_organisation_id = $5)
+            AND ${accessInRoot(6)}
           ORDER BY at DESC, id DESC LIMIT ${SEARCH_LIMIT}`,
-        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null],
+        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null, rootOrganisationId],
       );
       for (const r of found) rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.actor_id), action: r.action, purpose: r.purpose });
     } else {
@@ -134,8 +145,9 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
           WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3)
             AND ($4::text IS NULL OR discloser_id = $4 OR recipients @> jsonb_build_array(jsonb_build_object('staffId', $4::text)))
             AND ($5::text IS NULL OR discloser_organisation_id = $5 OR recipients @> jsonb_build_array(jsonb_build_object('organisationId', $5::text)))
+            AND ${disclosureInRoot(6)}
           ORDER BY at DESC, chain_seq DESC LIMIT ${SEARCH_LIMIT}`,
-        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null],
+        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null, rootOrganisationId],
       );
       for (const r of found)
         rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.discloser_id), recipients: await recipientsOf(people, r.recipients), categories: r.categories, basis: r.basis });
@@ -228,16 +240,17 @@ export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): 
 `;
 }
 
-/** The disclosure log for a period (and one client, when given): auditors only; a client export is logged as an access. */
+/** The disclosure log for a period (and one client, when given): auditors only, their own organisation's; a client export is logged as an access. */
 export async function exportDisclosures(deps: Deps, actor: Actor, input: DisclosureExportInput): Promise<DisclosureRecordRow[]> {
   require(canRunClientReport(actor), 'Only an auditor can export the disclosure log');
+  const { rootOrganisationId } = auditScope(actor);
   const { db } = deps;
   const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
   return db.tx(async (q) => {
     const rows = await q.query<DisclosureRecordRow>(
       `SELECT id, at, discloser_id, discloser_organisation_id, recipients, client_id, categories, basis, consent_id, chain_seq::int AS chain_seq
-         FROM disclosures WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) ORDER BY chain_seq`,
-      [new Date(input.from), new Date(input.to), clientId ?? null],
+         FROM disclosures WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) AND ${disclosureInRoot(4)} ORDER BY chain_seq`,
+      [new Date(input.from), new Date(input.to), clientId ?? null, rootOrganisationId],
     );
     if (clientId)
       await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.export', purpose: 'audit', at: deps.clock.now() }, auditSigner(deps));
