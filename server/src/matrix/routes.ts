@@ -4,9 +4,9 @@
 // a known path with another method). Handlers stay thin: rooms.ts, keys.ts,
 // room-data.ts and sync.ts hold the rules.
 import express, { type Request, type RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type AugmentedRequest } from 'express-rate-limit';
+import { rateLimit, type AugmentedRequest } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { z, type ZodType } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
@@ -131,18 +131,6 @@ function limiter(
     new Promise<void>((resolve, reject) => {
       void middleware(req as unknown as Request, res as unknown as Parameters<RequestHandler>[1], (err?: unknown) => (err ? reject(err) : resolve()));
     });
-}
-
-/** Hashed, so no usernames end up in Redis keys. */
-function loginUserKey(req: MatrixRequest): string {
-  let user = '';
-  try {
-    const b = JSON.parse((req.body as Buffer).toString('utf8')) as { identifier?: { user?: unknown }; user?: unknown };
-    user = String(b.identifier?.user ?? b.user ?? '').trim().toLowerCase();
-  } catch {
-    // A malformed body is counted under the empty name.
-  }
-  return createHash('sha256').update(user).digest('base64url').slice(0, 22);
 }
 
 /** CORS for /.well-known/matrix, which stays on Express. */
@@ -291,11 +279,7 @@ export function matrixMounts(deps: Deps): Mount[] {
   const m = new MatrixRoutes(ctx);
   const base = '/client/v3';
 
-  // Failed sign-ins are counted across nodes (Redis): guessing passwords must not scale with the node count.
-  const loginLimit = limiter(deps, 'mxlogin', config.loginRateLimit, (req) => `${ipKeyGenerator(m.front.ipOf(req))}|${loginUserKey(req)}`, {
-    failedOnly: true,
-    acrossNodes: true,
-  });
+  // Failed sign-ins are counted by checkPassword, with REST sign-in's (auth/rate-limit.ts).
   // Sends are counted on the node that takes them, in memory, as Synapse's event creators do: a client
   // flooding a room is held back without a Redis round trip on every message.
   const sendLimit = limiter(deps, 'mxsend', config.sendRateLimit, (_req, res) => (res.locals.caller as Caller).staffId, { failedOnly: false, acrossNodes: false });
@@ -306,14 +290,14 @@ export function matrixMounts(deps: Deps): Mount[] {
 
   m.on('get', `${base}/login`, { public: true }, async () => ({ flows: [{ type: 'm.login.password' }, { type: 'm.login.token' }] }));
 
-  m.on('post', `${base}/login`, { public: true, before: [loginLimit] }, async ({ body }) => {
+  m.on('post', `${base}/login`, { public: true }, async ({ req, body }) => {
     const b = body(loginBody);
     let signIn: SignIn;
     if (b.type === 'm.login.password') {
       if (b.identifier && b.identifier.type !== 'm.id.user') throw mxUnknown('Only m.id.user identifiers are supported');
       const user = b.identifier?.user ?? b.user;
       if (!user || b.password === undefined) throw new MatrixError(400, 'M_BAD_JSON', 'identifier.user and password are required');
-      signIn = passwordSignIn(ctx, await checkPassword(ctx, user, b.password));
+      signIn = passwordSignIn(ctx, await checkPassword(ctx, user, b.password, { ip: m.front.ipOf(req) }));
     } else if (b.type === 'm.login.token') {
       if (!b.token) throw new MatrixError(400, 'M_BAD_JSON', 'token is required');
       signIn = await consumeLoginToken(ctx, b.token);
@@ -559,7 +543,7 @@ export function matrixMounts(deps: Deps): Mount[] {
   m.on('post', `${base}/keys/query`, {}, async ({ caller, body }) => queryKeys(ctx, caller, body(keysQueryBody).device_keys));
   m.on('post', `${base}/keys/device_signing/upload`, {}, async ({ req, caller, body }) => {
     const b = body(deviceSigningBody);
-    await uploadDeviceSigning(ctx, caller, b, () => userInteractiveAuth(ctx, caller, uiaOperation(req, b), b.auth));
+    await uploadDeviceSigning(ctx, caller, b, () => userInteractiveAuth(ctx, caller, uiaOperation(req, b), b.auth, m.front.ipOf(req)));
     return {};
   });
   m.on('post', `${base}/keys/signatures/upload`, {}, async ({ caller, body }) => uploadSignatures(ctx, caller, body(signaturesBody)));
@@ -617,7 +601,7 @@ export function matrixMounts(deps: Deps): Mount[] {
   m.on('delete', `${base}/devices/:deviceId`, {}, async ({ req, caller, params, body }) => {
     const b = body(uiaBody, { allowEmpty: true });
     if (!(await listDevices(deps.db, caller.staffId, params.deviceId)).length) throw mxNotFound('No such device');
-    await userInteractiveAuth(ctx, caller, uiaOperation(req, b), b.auth);
+    await userInteractiveAuth(ctx, caller, uiaOperation(req, b), b.auth, m.front.ipOf(req));
     await deleteDevice(ctx, caller.staffId, params.deviceId);
     return {};
   });

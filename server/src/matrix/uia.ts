@@ -43,7 +43,7 @@ async function stagesFor(ctx: MatrixContext, staffId: string): Promise<string[]>
 }
 
 /** Returns when the caller has just proved who they are for this operation; otherwise throws the spec's 401 challenge. */
-export async function userInteractiveAuth(ctx: MatrixContext, caller: Caller, operation: string, auth: UiaAuth | undefined): Promise<void> {
+export async function userInteractiveAuth(ctx: MatrixContext, caller: Caller, operation: string, auth: UiaAuth | undefined, ip?: string): Promise<void> {
   const now = ctx.deps.clock.now();
   const stages = await stagesFor(ctx, caller.staffId);
   if (!stages.length) throw mxForbidden('This account has no way to confirm the operation');
@@ -64,7 +64,14 @@ export async function userInteractiveAuth(ctx: MatrixContext, caller: Caller, op
 
   if (auth?.type === PASSWORD && stages.includes(PASSWORD)) {
     const user = auth.identifier?.user ?? auth.user ?? caller.userId;
-    const staffId = auth.password === undefined ? undefined : await checkPassword(ctx, user, auth.password).catch(() => undefined);
+    // Over the sign-in limits: 429 M_LIMIT_EXCEEDED, not another challenge.
+    const staffId =
+      auth.password === undefined
+        ? undefined
+        : await checkPassword(ctx, user, auth.password, { ip }).catch((err: unknown) => {
+            if (err instanceof MatrixError && err.status === 429) throw err;
+            return undefined;
+          });
     if (staffId !== caller.staffId) throw challenge('M_FORBIDDEN', 'Invalid password');
     await completeReauthStage(ctx.deps.db, session.id, caller.staffId, PASSWORD, now);
     session = { ...session, completed: [...session.completed, PASSWORD] };
