@@ -2,7 +2,10 @@
 // Every bad row is reported with its line (CSV line, or JSON array index + 1)
 // and field; a batch with any bad row writes nothing. Upserts by natural id
 // (organisation id, municipality code, team id, staff id, client by hetu hash),
-// so importing the same file twice changes nothing.
+// so importing the same file twice changes nothing. Rows are checked with the
+// REST API's rules (docs/access-model.md, "Import"): an admin stays within the
+// organisations they administer, roles follow the separation of duties, what a
+// row leaves out keeps its stored value, and client rows are access-logged.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';

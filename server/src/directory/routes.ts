@@ -1,7 +1,8 @@
 // The directory REST API: organisations, municipalities, teams, staff, absences,
 // municipality contacts, client lookup and import. Reads are open to any
 // signed-in staff (a directory of people, never password hashes); changes are
-// for admins of the organisation concerned (canAdministerOrganisation).
+// for admins of the organisation concerned (canAdministerOrganisation); role
+// grants and revocations follow the separation of duties (roles.ts).
 // There is deliberately no endpoint that lists clients.
 import express, { Router } from 'express';
 import { z } from 'zod';

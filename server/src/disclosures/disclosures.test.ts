@@ -254,7 +254,14 @@ for (const store of STORE_KINDS) {
       for (const who of [f.staff.countyAWorker, f.staff.kelaHandler, f.staff.countyAAdmin]) {
         expect((await call(who, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.a.hetu } })).status, who).to.equal(403);
       }
-      expect((await call(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { applicationId: 'no-such' } })).status).to.equal(404);
+      // Nobody's client, or a client with nothing in the auditor's scope: the same empty report, not logged.
+      const events = () => count('client_access_events');
+      const before0 = await events();
+      const none = await call<ClientReportView>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { applicationId: 'no-such' } });
+      const elsewhere = await call<ClientReportView>(COUNTY_B_AUDITOR, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.a.hetu } });
+      expect(none.status).to.equal(200);
+      expect([none.body.accesses, none.body.disclosures, elsewhere.body.accesses, elsewhere.body.disclosures]).to.deep.equal([[], [], [], []]);
+      expect(await events()).to.equal(before0);
       const before = await writes();
       // County B's worker can neither record a consent nor a disclosure about county A's client.
       expect((await consent(f.staff.countyBWorker)).status).to.equal(404);

@@ -95,6 +95,8 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
   const now = deps.clock.now();
   const to = input.to ? new Date(input.to) : now;
   const from = input.from ? new Date(input.from) : new Date(to.getTime() - TWO_YEARS_MS);
+  const view: ClientReportView = { period: { from: from.toISOString(), to: to.toISOString() }, generatedAt: now.toISOString(), accesses: [], disclosures: [] };
+  if (!clientId) return view;
   return db.tx(async (q) => {
     const people = personLookup(q);
     const accesses = await q.query<{ at: Date; actor_id: string; action: string; purpose: string }>(
@@ -106,12 +108,14 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
       [clientId, from, to, rootOrganisationId],
     );
     // One after another: these run on the transaction's single connection.
-    const view: ClientReportView = { period: { from: from.toISOString(), to: to.toISOString() }, generatedAt: now.toISOString(), accesses: [], disclosures: [] };
     for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose });
     for (const d of disclosures) {
       view.disclosures.push({ at: iso(d.at)!, discloser: await people(d.discloser_id), recipients: await recipientsOf(people, d.recipients), categories: d.categories, basis: d.basis, consentId: d.consent_id });
     }
-    await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.report', purpose: 'audit', at: now }, auditSigner(deps));
+    // A report with nothing in scope shows nothing of the client and is not logged: it looks the
+    // same for a code that is nobody's client, so it does not tell whether one is a client elsewhere.
+    if (view.accesses.length || view.disclosures.length)
+      await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.report', purpose: 'audit', at: now }, auditSigner(deps));
     return view;
   });
 }
@@ -124,6 +128,7 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
   const { rootOrganisationId } = auditScope(actor);
   const { db } = deps;
   const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
+  if (input.client && !clientId) return [];
   const now = deps.clock.now();
   const to = input.to ? new Date(input.to) : new Date(now.getTime() + 1);
   const from = input.from ? new Date(input.from) : new Date(to.getTime() - TWO_YEARS_MS);
@@ -152,16 +157,18 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
       for (const r of found)
         rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.discloser_id), recipients: await recipientsOf(people, r.recipients), categories: r.categories, basis: r.basis });
     }
-    if (clientId) await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'log.search', purpose: 'audit', at: now }, auditSigner(deps));
+    if (clientId && rows.length) await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'log.search', purpose: 'audit', at: now }, auditSigner(deps));
     return rows;
   });
 }
 
-/** The client an identity code or application id names; 404 when there is none. */
-async function clientIdOf(deps: Deps, client: { hetu: string } | { applicationId: string }): Promise<string> {
-  const id = 'hetu' in client ? await clientIdByHetuHash(deps.db, await hashHetu(deps.keys.clientIdKey, client.hetu)) : await clientIdByApplicationId(deps.db, client.applicationId);
-  if (!id) throw notFound('No such client');
-  return id;
+/**
+ * The client an identity code or application id names, if any. An auditor gets
+ * the same empty answer for a code that is nobody's client as for a client with
+ * nothing in their scope, so reports tell nothing of other organisations' clients.
+ */
+async function clientIdOf(deps: Deps, client: { hetu: string } | { applicationId: string }): Promise<string | undefined> {
+  return 'hetu' in client ? clientIdByHetuHash(deps.db, await hashHetu(deps.keys.clientIdKey, client.hetu)) : clientIdByApplicationId(deps.db, client.applicationId);
 }
 
 type RecipientRef = { staffId?: string; organisationId: string };
@@ -246,13 +253,14 @@ export async function exportDisclosures(deps: Deps, actor: Actor, input: Disclos
   const { rootOrganisationId } = auditScope(actor);
   const { db } = deps;
   const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
+  if (input.client && !clientId) return [];
   return db.tx(async (q) => {
     const rows = await q.query<DisclosureRecordRow>(
       `SELECT id, at, discloser_id, discloser_organisation_id, recipients, client_id, categories, basis, consent_id, chain_seq::int AS chain_seq
          FROM disclosures WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) AND ${disclosureInRoot(4)} ORDER BY chain_seq`,
       [new Date(input.from), new Date(input.to), clientId ?? null, rootOrganisationId],
     );
-    if (clientId)
+    if (clientId && rows.length)
       await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.export', purpose: 'audit', at: deps.clock.now() }, auditSigner(deps));
     return rows.map((r) => ({ ...r, recipients: recipientList(r.recipients) }));
   });
