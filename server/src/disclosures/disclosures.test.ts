@@ -1,9 +1,13 @@
 // Consents, disclosures and the client report on both stores: each refusal
 // rule, a scripted scenario the report must list exactly (and nothing of other
 // clients), the report formats, bad input and who may do what.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { ClientReportView, ConsentView } from '../../../shared/src/disclosures.ts';
-import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
+import { REPO_ROOT, STORE_KINDS, apiTokenFor, startTestRinki, tempDir, type TestRinki } from '../../../tests/helpers/env.ts';
 import { ManualClock, apiCaller } from '../../../tests/helpers/api.ts';
 import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 import { upsertStaff } from '../directory/repository.ts';
@@ -244,6 +248,11 @@ for (const store of STORE_KINDS) {
       expect((await verifyExport(parseExport(edited), Buffer.from(parsed.header.publicKey, 'base64'))).ok).to.equal(false);
       const dropped = res.body.split('\n').filter((l, i, all) => i !== all.findIndex((x) => x.startsWith('{"type":"sealed"'))).join('\n');
       expect((await verifyExport(parseExport(dropped), Buffer.from(parsed.header.publicKey, 'base64'))).ok).to.equal(false);
+      // The auditor's download verifies offline with `npm run audit:verify` and the public key alone.
+      const file = path.join(tempDir(), 'access.jsonl');
+      fs.writeFileSync(file, res.body);
+      const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/disclosures/verify-cli.ts'), file, '--public-key', parsed.header.publicKey], { cwd: REPO_ROOT, env: { ...process.env, AUDIT_SIGNING_KEY: '' } });
+      expect(cli.stdout).to.match(/access: ok/i);
       const verify = await call<{ ok: boolean; entries: number }>(f.staff.auditor, 'GET', '/api/disclosures/logs/access/verify');
       expect(verify.body).to.deep.include({ ok: true, entries: parsed.entries.length });
       expect((await call(f.staff.countyAWorker, 'GET', '/api/disclosures/logs/access/export')).status).to.equal(403);
