@@ -358,7 +358,9 @@ export interface ClientScopeRow {
  * What a read decision needs, in one round trip: the client's county and
  * non-disclosure, and which task relations `staffId` has to the client.
  * Routing requests, callbacks and urgent items count while open and until
- * `windowMs` after they ended.
+ * `windowMs` after they ended. Of the people a routing request rang, only the
+ * one who accepted: the identity is disclosed to them on accept, and a person
+ * still being rung (or who declined) has received nothing to read by.
  */
 export async function clientScope(q: Queryable, clientId: string, staffId: string, now: Date, windowMs: number): Promise<ClientScopeRow | undefined> {
   const since = new Date(now.getTime() - windowMs);
@@ -369,7 +371,7 @@ export async function clientScope(q: Queryable, clientId: string, staffId: strin
        EXISTS (SELECT 1 FROM kela_applications a WHERE a.client_id = c.id AND a.status = 'pending' AND a.handler_id = $2) AS handler,
        EXISTS (SELECT 1 FROM client_named_workers w WHERE w.client_id = c.id AND w.staff_id = $2) AS named,
        EXISTS (SELECT 1 FROM routing_requests r WHERE r.client_id = c.id AND (r.ended_at IS NULL OR r.ended_at > $3)
-                 AND (r.requester_id = $2 OR r.accepted_by = $2 OR EXISTS (SELECT 1 FROM ring_offers o WHERE o.request_id = r.id AND o.staff_id = $2))) AS routing,
+                 AND (r.requester_id = $2 OR r.accepted_by = $2)) AS routing,
        EXISTS (SELECT 1 FROM callbacks b WHERE b.client_id = c.id AND (b.closed_at IS NULL OR b.closed_at > $3)
                  AND (b.requester_id = $2 OR b.owner_id = $2 OR b.target_staff_id = $2
                       OR b.target_team_id IN (SELECT team_id FROM team_members WHERE staff_id = $2))) AS callback,
