@@ -89,9 +89,19 @@ export function canListEmergencyAccess(actor: Actor): boolean {
   return hasRole(actor, 'auditor');
 }
 
-/** Simulating rules for a real client is a read: only a routing admin, for rule verification with a reason (logged). */
-export function canSimulateWithRealClient(actor: Actor, region: { id: string; rootId: string } | 'default'): boolean {
-  return canAdministerRouting(actor, region);
+/**
+ * Simulating rules for a real client is a read without a task relation: only
+ * an admin of the region, for a client the region's rules route (a county's
+ * residents, the municipalities a Kela district serves; any client for the
+ * national defaults), for rule verification with a reason (logged, audited).
+ */
+export function canSimulateWithRealClient(
+  actor: Actor,
+  region: { id: string; rootId: string } | 'default',
+  client: { countyId: string; kelaDistrictId: string | null },
+): boolean {
+  if (!canAdministerRouting(actor, region)) return false;
+  return region === 'default' || region.id === client.countyId || region.id === client.kelaDistrictId;
 }
 
 /**

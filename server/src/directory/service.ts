@@ -5,7 +5,7 @@
 // existing client is written to the access log (disclosures/access.ts).
 import type { ClientLookupRequest, ClientRecord, ClientRecordView } from '../../../shared/src/directory.ts';
 import type { Actor } from '../auth/actor.ts';
-import { canLookUpClients, canReadClient, canSeeClientLocation, require, type TaskRelation } from '../auth/policies.ts';
+import { canLookUpClients, canReadClient, canSeeClientLocation, canSimulateWithRealClient, require, type TaskRelation } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../http/errors.ts';
 import { peopleRulesCouldReach } from '../routing/decide.ts';
@@ -101,27 +101,43 @@ export async function lookUpClient(deps: LookupDeps, actor: Actor, req: ClientLo
 }
 
 /**
- * A routing admin verifies the rules for a real client (a simulation): the
- * admin has no task relation, so the read is allowed only for this purpose, with
- * a reason, logged and listed to the auditor. Unknown clients answer 404.
+ * A routing admin verifies the rules of `region` for a real client (a
+ * simulation): the admin has no task relation, so the read is allowed only for
+ * this purpose, with a reason, for a client the region's rules route; it is
+ * logged and listed to the auditor. Anything else answers 404 (a refusal of an
+ * existing client is logged too).
  */
 export async function readClientForRuleVerification(
   deps: LookupDeps,
   actor: Actor,
+  region: { id: string; rootId: string } | 'default',
   ref: { hetu?: string; applicationId?: string },
   reason: string,
 ): Promise<ClientRecord> {
   const { db } = deps;
   const clientId = ref.hetu ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, ref.hetu)) : await clientIdByApplicationId(db, ref.applicationId!);
   if (!clientId) throw notFound('No such client');
+  const [where] = await db.query<{ county_id: string; kela_district_id: string | null }>(
+    'SELECT m.county_id, m.kela_district_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
+    [clientId],
+  );
+  const allowed = canSimulateWithRealClient(actor, region, { countyId: where.county_id, kelaDistrictId: where.kela_district_id });
   const { client } = (await readClientRecord(db, deps.directory, clientId))!;
   await db.tx((q) =>
     recordAccess(
       q,
-      { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: ACCESS_ACTIONS.ruleVerification, purpose: purposeWithReason('rule_verification', reason), at: deps.clock.now() },
+      {
+        actorId: actor.staffId,
+        actorOrganisationId: actor.organisationId,
+        clientId,
+        action: allowed ? ACCESS_ACTIONS.ruleVerification : ACCESS_ACTIONS.refused,
+        purpose: allowed ? purposeWithReason('rule_verification', reason) : 'rule_verification',
+        at: deps.clock.now(),
+      },
       auditSigner(deps),
     ),
   );
+  if (!allowed) throw notFound('No such client');
   return client;
 }
 
