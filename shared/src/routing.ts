@@ -369,6 +369,7 @@ export const ROUTING_MESSAGES: Record<string, Text> = {
   'routing.rule.empty_filter': { fi: 'Säännöllä ei ole vaiheita eikä lopputoimenpidettä.', sv: 'Regeln har varken steg eller slutåtgärd.', en: 'The filter has no steps and no final action.' },
   'routing.rule.unreachable': { fi: 'Aiempi sääntö kattaa jo kaikki tämän säännön pyynnöt.', sv: 'En tidigare regel täcker redan alla begäranden för denna regel.', en: 'An earlier filter already matches every request this one matches.' },
   'routing.rule.unreachable_step': { fi: 'Aiempi vaihe valitsee samat henkilöt samoin ehdoin.', sv: 'Ett tidigare steg väljer samma personer med samma villkor.', en: 'An earlier step selects the same people under the same constraints.' },
+  'routing.rule.non_disclosure_location': { fi: 'Turvakieltoasiakkaan ohjaus ei saa paljastaa hänen hyvinvointialuettaan (alueen yhteyshenkilöt, alueen kiireellisten jono).', sv: 'Styrningen av en klient med spärrmarkering får inte avslöja klientens välfärdsområde (områdets kontaktpersoner, områdets kö för brådskande ärenden).', en: 'Routing a non-disclosure client must not reveal their county (the county’s contact persons, the county’s urgent queue).' },
   'routing.rule.non_disclosure_municipality': { fi: 'Turvakieltoasiakkaan ohjaus ei saa riippua kunnasta.', sv: 'Styrningen av en klient med spärrmarkering får inte bero på kommunen.', en: 'Routing a non-disclosure client must not depend on the municipality.' },
 };
 

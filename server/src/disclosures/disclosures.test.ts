@@ -47,6 +47,8 @@ for (const store of STORE_KINDS) {
       clock = new ManualClock(T0);
       rinki = await startTestRinki({ store, clock });
       f = await makeOrgFixture(rinki.deps.db, rinki.deps.keys);
+      // County B's worker works with client B (a task relation: named worker), as county A's worker with client A.
+      await rinki.deps.db.query(`INSERT INTO client_named_workers (client_id, staff_id, kind) VALUES ($1, $2, 'omatyontekija')`, [f.clients!.b.id, f.staff.countyBWorker]);
       for (const id of Object.values(f.staff)) tokens[id] = await apiTokenFor(rinki, id);
     });
     after(() => rinki.cleanup());
