@@ -158,7 +158,7 @@ export async function listEmergencyAccess(deps: Deps, actor: Actor, query: { fro
     const people = personLookup(q);
     const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
       `SELECT e.at, e.actor_id, e.client_id, e.action, e.purpose FROM client_access_events e JOIN organisations o ON o.id = e.actor_organisation_id
-        WHERE e.action = ANY($1::text[]) AND COALESCE(o.parent_id, o.id) = $2 AND e.at >= $3 AND e.at < $4
+        WHERE e.action = ANY($1::text[]) AND COALESCE(o.parent_id, o.id) = $2 AND e.at >= $3 AND e.at <= $4
         ORDER BY e.at DESC, e.id DESC LIMIT ${SEARCH_LIMIT}`,
       [EXCEPTIONAL_READ_ACTIONS, actor.rootOrganisationId, from, to],
     );
