@@ -88,6 +88,8 @@ const envSchema = z.object({
     .optional(),
   /** Name under which this node reports itself (logs, health). */
   NODE_NAME: z.string().default('node-1'),
+  /** A routing request, callback or urgent item keeps its people's read access to the client this many days after it ended. */
+  ACCESS_AFTER_REQUEST_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** Access and disclosure logs: sign a checkpoint every N entries, or after T seconds with unsigned entries. */
   AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().positive().default(1000),
   AUDIT_CHECKPOINT_SECONDS: z.coerce.number().positive().default(60),
@@ -138,6 +140,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     sendRateLimit: { max: e.SEND_RATE_LIMIT, windowMs: e.SEND_RATE_WINDOW_S * 1000 },
     matrixAccessTokenTtlMs: e.MATRIX_ACCESS_TOKEN_TTL_S * 1000,
     nodeName: e.NODE_NAME,
+    accessAfterRequestMs: e.ACCESS_AFTER_REQUEST_DAYS * 86_400_000,
     audit: {
       checkpointEvery: e.AUDIT_CHECKPOINT_EVERY,
       checkpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,

@@ -1,7 +1,7 @@
 // The directory's shapes, shared by the server (validation at the edge, OpenAPI)
 // and the browser (forms, as-you-type validation). Zod v4.
 import { z } from 'zod';
-import { validateHetu } from './hetu.ts';
+import { containsHetuShape, validateHetu } from './hetu.ts';
 
 export const ORGANISATION_KINDS = ['kela', 'kela_district', 'county'] as const;
 export const ROLES = ['caseworker', 'liaison', 'supervisor', 'on_call', 'admin', 'auditor'] as const;
@@ -12,9 +12,16 @@ export const APPLICATION_STATUSES = ['pending', 'decided', 'withdrawn'] as const
 export const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAY_KEYS)[number];
 
-/** Why a client record is read: every read is logged with one of these. */
-export const ACCESS_PURPOSES = ['routing', 'case_handling', 'callback', 'audit'] as const;
+/**
+ * Why a client record is read: every read is logged with one of these. The
+ * purpose must be one the reader's task relation allows (docs/access-model.md);
+ * 'emergency' is the break-the-glass read without a relation, with a reason.
+ */
+export const ACCESS_PURPOSES = ['routing', 'case_handling', 'callback', 'audit', 'emergency'] as const;
 export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
+
+/** An emergency read's reason is at least this long: a sentence, not a checkbox. */
+export const EMERGENCY_REASON_MIN = 20;
 
 export const IMPORT_KINDS = ['organisations', 'municipalities', 'teams', 'staff', 'clients'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -193,17 +200,31 @@ export interface ImportReport {
 
 // ---- client lookup ----
 
-/** Exactly one of hetu or applicationId, in the body: never in a URL, which gets logged. */
+/** A reason written for the access log: never an identity code. */
+export const accessReason = z
+  .string()
+  .trim()
+  .min(EMERGENCY_REASON_MIN, `at least ${EMERGENCY_REASON_MIN} characters`)
+  .max(1000)
+  .refine((s) => !containsHetuShape(s), 'must not contain an identity code');
+
+/**
+ * Exactly one of hetu or applicationId, in the body: never in a URL, which gets
+ * logged. An emergency read ("break the glass") needs a reason; the reason is
+ * written to the access log and shown to the auditor.
+ */
 export const clientLookupRequest = z
   .strictObject({
     hetu: hetuSchema.optional(),
     applicationId: naturalId.optional(),
     purpose: z.enum(ACCESS_PURPOSES),
+    reason: accessReason.optional(),
   })
   .refine((b) => (b.hetu === undefined) !== (b.applicationId === undefined), {
     path: ['hetu'],
     message: 'give exactly one of hetu or applicationId',
-  });
+  })
+  .refine((b) => b.purpose !== 'emergency' || b.reason !== undefined, { path: ['reason'], message: 'an emergency read needs a reason' });
 export type ClientLookupRequest = z.infer<typeof clientLookupRequest>;
 
 const personRef = z.object({
@@ -237,6 +258,17 @@ export const clientRecord = z.object({
   ),
 });
 export type ClientRecord = z.infer<typeof clientRecord>;
+
+/**
+ * The record as the lookup answers it. For a non-disclosure (turvakielto)
+ * client, municipality and county are null for everyone outside the central
+ * non-disclosure team: nothing that locates the client leaves the server.
+ */
+export const clientRecordView = clientRecord.extend({
+  municipality: clientRecord.shape.municipality.nullable(),
+  county: clientRecord.shape.county.nullable(),
+});
+export type ClientRecordView = z.infer<typeof clientRecordView>;
 
 // ---- directory views ----
 

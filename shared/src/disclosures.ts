@@ -160,3 +160,16 @@ export const logSearchRow = z.object({
   basis: z.string().optional(),
 });
 export type LogSearchRow = z.infer<typeof logSearchRow>;
+
+/** GET /api/audit/emergency-access: the emergency reads ("break the glass") of the auditor's own organisation, newest first. */
+export const emergencyAccessQuery = z.strictObject({ from: instant.optional(), to: instant.optional() });
+export const emergencyAccessRow = z.object({
+  at: z.string(),
+  /** The client's pseudonymous id in Rinki (never the identity code). */
+  clientId: z.string(),
+  reader: reportPerson,
+  /** client.read.emergency, or client.read.rule_verification (an admin's simulation with a real client). */
+  action: z.string(),
+  reason: z.string(),
+});
+export type EmergencyAccessRow = z.infer<typeof emergencyAccessRow>;

@@ -12,6 +12,14 @@ const CENTURY: Record<string, number> = {
 const CHECK_CHARS = '0123456789ABCDEFHJKLMNPRSTUVWXY';
 const HETU_SHAPE = /^(\d{2})(\d{2})(\d{2})([-+YXWVUABCDEF])(\d{3})([0-9A-FHJ-NPR-Y])$/;
 
+/** Anything shaped like a code inside free text (any case, valid check character or not). */
+const HETU_IN_TEXT = /(^|[^0-9A-Za-z])\d{6}[-+YXWVUABCDEF]\d{3}[0-9A-FHJ-NPR-Y]($|[^0-9A-Za-z])/i;
+
+/** Whether free text (a reason, a purpose) holds something that looks like a henkilötunnus: such text is refused, never stored. */
+export function containsHetuShape(text: string): boolean {
+  return HETU_IN_TEXT.test(text);
+}
+
 export type HetuInvalidReason = 'format' | 'date' | 'individual_number' | 'check_character';
 
 export type HetuResult =

@@ -60,7 +60,8 @@ export const ringRequestView = z.object({
   requester: personView,
   requestType: z.string(),
   urgency: z.string(),
-  ruleSet: z.object({ region: z.string(), version: z.number().nullable() }),
+  /** The region is null for a non-disclosure client: the rules of the client's county or district would locate them. */
+  ruleSet: z.object({ region: z.string().nullable(), version: z.number().nullable() }),
   /** People whose offer is ringing now. */
   ringing: z.array(z.object({ staffId: z.string(), displayName: z.string(), expiresAt: z.string() })),
   acceptedBy: personView.nullable(),

@@ -3,7 +3,7 @@
 // are declarative JSON: no expressions, no code strings. Zod v4, strict objects
 // everywhere so a misspelt key is an error rather than a silently ignored rule.
 import { z } from 'zod';
-import { ROLES, hetuSchema, languageCode, municipalityCode, naturalId, segment } from './directory.ts';
+import { NAMED_WORKER_KINDS, ROLES, accessReason, hetuSchema, languageCode, municipalityCode, naturalId, segment } from './directory.ts';
 
 /** Structured request types (Finnish codes are the stored values; labels are i18n keys). */
 export const REQUEST_TYPES = [
@@ -212,8 +212,35 @@ export const routingRequestInput = z.strictObject({
 });
 export type RoutingRequestInput = z.infer<typeof routingRequestInput>;
 
+/**
+ * A made-up client for a simulation: no client record is read. The relations
+ * say who would be found: the handler of a pending application, named workers.
+ */
+export const simulatedClientProfile = z.strictObject({
+  kind: z.literal('profile'),
+  municipalityCode,
+  language: languageCode.default('fi'),
+  /** Issue segments of the client's matter: the request's segment when it names none. */
+  segments: z.array(segment).max(20).default([]),
+  nonDisclosure: z.boolean().default(false),
+  applicationHandlerId: naturalId.optional(),
+  namedWorkers: z.array(z.strictObject({ staffId: naturalId, kind: z.enum(NAMED_WORKER_KINDS) })).max(20).default([]),
+});
+export type SimulatedClientProfile = z.infer<typeof simulatedClientProfile>;
+
+/** A real client, only to verify the rules for them: the read is logged with the reason and listed to the auditor. */
+export const simulatedRealClient = z
+  .strictObject({
+    kind: z.literal('real'),
+    hetu: hetuSchema.optional(),
+    applicationId: naturalId.optional(),
+    purpose: z.literal('rule_verification'),
+    reason: accessReason,
+  })
+  .refine((c) => (c.hetu === undefined) !== (c.applicationId === undefined), { path: ['hetu'], message: 'give exactly one of hetu or applicationId' });
+
 export const simulateInput = z.strictObject({
-  client: z.union([z.strictObject({ hetu: hetuSchema }), z.strictObject({ applicationId: naturalId })]),
+  client: z.discriminatedUnion('kind', [simulatedClientProfile, simulatedRealClient]),
   request: routingRequestInput,
   /** A stored version of this region to simulate (a draft too); default: the published one. */
   version: z.number().int().min(1).optional(),
@@ -279,7 +306,8 @@ export const decisionView = z.object({
     requestType: z.enum(REQUEST_TYPES),
     urgency: z.enum(URGENCIES),
     requesterOrganisationKind: z.enum(['kela', 'county']),
-    countyId: z.string(),
+    /** Both left out for a non-disclosure client: nothing locates them. */
+    countyId: z.string().optional(),
     municipalityCode: z.string().optional(),
     clientLanguage: z.string(),
     nonDisclosure: z.boolean(),
@@ -341,6 +369,7 @@ export const ROUTING_MESSAGES: Record<string, Text> = {
   'routing.rule.empty_filter': { fi: 'Säännöllä ei ole vaiheita eikä lopputoimenpidettä.', sv: 'Regeln har varken steg eller slutåtgärd.', en: 'The filter has no steps and no final action.' },
   'routing.rule.unreachable': { fi: 'Aiempi sääntö kattaa jo kaikki tämän säännön pyynnöt.', sv: 'En tidigare regel täcker redan alla begäranden för denna regel.', en: 'An earlier filter already matches every request this one matches.' },
   'routing.rule.unreachable_step': { fi: 'Aiempi vaihe valitsee samat henkilöt samoin ehdoin.', sv: 'Ett tidigare steg väljer samma personer med samma villkor.', en: 'An earlier step selects the same people under the same constraints.' },
+  'routing.rule.non_disclosure_location': { fi: 'Turvakieltoasiakkaan ohjaus ei saa paljastaa hänen hyvinvointialuettaan (alueen yhteyshenkilöt, alueen kiireellisten jono).', sv: 'Styrningen av en klient med spärrmarkering får inte avslöja klientens välfärdsområde (områdets kontaktpersoner, områdets kö för brådskande ärenden).', en: 'Routing a non-disclosure client must not reveal their county (the county’s contact persons, the county’s urgent queue).' },
   'routing.rule.non_disclosure_municipality': { fi: 'Turvakieltoasiakkaan ohjaus ei saa riippua kunnasta.', sv: 'Styrningen av en klient med spärrmarkering får inte bero på kommunen.', en: 'Routing a non-disclosure client must not depend on the municipality.' },
 };
 

@@ -12,6 +12,8 @@ import type { TestRinki } from '../helpers/env.ts';
 import { DEMO_OPEN_AT, expectAccessible, launchChromium, openApp, signIn, startDemoRinki, type AppPage } from '../helpers/browser.ts';
 
 const CLIENT = '010150-900C'; // Eksote; named worker eksote.sosiaalityontekija
+const MUNICIPALITY = '405'; // Lappeenranta, CLIENT's municipality
+const NAMED_WORKER = 'eksote.sosiaalityontekija';
 
 describe('admin console', function () {
   this.timeout(300_000);
@@ -35,8 +37,10 @@ describe('admin console', function () {
   });
 
   const tab = (page: Page, name: string) => page.getByRole('tab', { name }).click();
+  /** A made-up client like CLIENT (Lappeenranta, named worker eksote.sosiaalityontekija): the simulation reads no client record. */
   const simulate = async (page: Page) => {
-    await page.locator('#sim-hetu').fill(CLIENT);
+    await page.locator('#sim-municipality').selectOption(MUNICIPALITY);
+    await page.locator('#sim-named-workers').fill(NAMED_WORKER);
     await page.locator('#sim-type').selectOption('konsultaatio');
     await page.locator('#sim-requester').selectOption('kela-etelainen');
     await page.getByRole('button', { name: 'Simuloi' }).click();
@@ -73,6 +77,9 @@ describe('admin console', function () {
     const result = await simulate(a);
     expect(result).to.match(/Soi: Päivi Päivystäjä/);
     expect(result).to.match(/on poissa, sinä olet sijainen/);
+    // A made-up client: the admin read no client record.
+    const [{ reads }] = await rinki.deps.db.query<{ reads: number }>(`SELECT count(*)::int AS reads FROM client_access_events WHERE actor_id = 'eksote.admin'`);
+    expect(reads).to.equal(0);
     await expectAccessible(a, 'rule editor with a simulation');
     if (process.env.SCREENSHOT_DIR) {
       fs.mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true });
@@ -299,8 +306,9 @@ describe('admin console', function () {
       }
     }
     await a.getByRole('tab', { name: 'Styrregler' }).click();
-    await a.locator('#sim-hetu').waitFor();
-    await a.locator('#sim-hetu').fill(CLIENT);
+    await a.locator('#sim-municipality').waitFor();
+    await a.locator('#sim-municipality').selectOption(MUNICIPALITY);
+    await a.locator('#sim-named-workers').fill(NAMED_WORKER);
     await a.locator('#sim-requester').selectOption('kela-etelainen');
     await a.getByRole('button', { name: 'Simulera' }).click();
     await a.locator('.sim-result').getByText(/Ringer: /).first().waitFor();
@@ -310,10 +318,19 @@ describe('admin console', function () {
   it('the auditor runs a client report in the UI and downloads the CSV; a caseworker cannot reach the auditor views', async () => {
     // The report covers up to now; the scripted events happened at the (frozen) test clock's now.
     clock.advance(60_000);
+    // An emergency read by the Kela handler, listed to Kela's auditor with its reason.
+    const reason = 'Asiakas soittaa, hätämajoitus tänä yönä, ei omaa käsittelijää';
+    const emergency = await handler.page.evaluate(async ({ hetu, reason }) => {
+      const me = await (await fetch('/api/auth/me')).json();
+      return (await fetch('/api/clients/lookup', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken }, body: JSON.stringify({ hetu, purpose: 'emergency', reason }) })).status;
+    }, { hetu: '200150-901N', reason });
+    expect(emergency).to.equal(200);
     const auditor = await openApp(browser, rinki.url);
     await signIn(auditor, 'auditor');
     const p = auditor.page;
     await p.getByRole('button', { name: 'Tarkastus' }).click();
+    await p.locator('table.emergency-access').getByText(reason).waitFor();
+    expect(await p.locator('table.emergency-access').innerText()).to.contain('Hätäkäyttö');
     await p.getByText(/Käyttöloki: ehjä/).waitFor();
     await p.getByText(/Luovutusloki: ehjä/).waitFor();
     await p.locator('#audit-client').fill(CLIENT);

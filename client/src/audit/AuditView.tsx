@@ -1,9 +1,10 @@
 // The auditor's views: the 11 § client report (who processed the client's data,
 // to whom it was disclosed and on what basis) shown and downloadable, and
-// whether the access and disclosure chains verify. Running a report is logged.
+// whether the access and disclosure chains verify, and the reads made without a
+// task relation (emergency reads) by the own organisation's staff. Running a report is logged.
 import { useEffect, useState } from 'preact/hooks';
 import { api, currentCsrfToken, errorMessage } from '../api/http.ts';
-import type { ClientReportView, LogSearchRow } from '../../../shared/src/disclosures.ts';
+import type { ClientReportView, EmergencyAccessRow, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import { validateHetu } from '../../../shared/src/hetu.ts';
 import { formatTime, language, t } from '../i18n/index.ts';
 import { ErrorText, TableHead } from '../components/common.tsx';
@@ -146,8 +147,47 @@ export function AuditView() {
           </div>
         )}
       </section>
+      <EmergencyAccess />
       <LogSearch />
     </>
+  );
+}
+
+/** Reads without a task relation (emergency reads, admins' rule verification with a real client) by the own organisation's staff, with their reasons. */
+export function EmergencyAccess() {
+  const [rows, setRows] = useState<EmergencyAccessRow[]>();
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<EmergencyAccessRow[]>('GET', '/api/audit/emergency-access').then(setRows, (err: unknown) => setError(errorMessage(err)));
+  }, []);
+  return (
+    <section aria-labelledby="emergency-title" class="panel">
+      <h2 id="emergency-title">{t('audit.emergency')}</h2>
+      <p class="hint">{t('audit.emergencyHint')}</p>
+      <ErrorText message={error} />
+      {rows && rows.length === 0 && <p>{t('audit.emergencyNone')}</p>}
+      {rows && rows.length > 0 && (
+        <table class="emergency-access">
+          <caption class="visually-hidden">{t('audit.emergency')}</caption>
+          <TableHead columns={[t('rules.when'), t('rules.who'), t('audit.clientId'), t('audit.action'), t('audit.reason')]} />
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>{formatTime(r.at)}</td>
+                <td>
+                  {r.reader.displayName}, {r.reader.organisationName}
+                </td>
+                <td>
+                  <code>{r.clientId}</code>
+                </td>
+                <td>{t(r.action === 'client.read.rule_verification' ? 'audit.emergencyRuleVerification' : 'audit.emergencyRead')}</td>
+                <td>{r.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

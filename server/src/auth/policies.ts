@@ -2,6 +2,7 @@
 // is a function here, so a reviewer reads one file.
 import type { Actor, Role } from './actor.ts';
 import { forbidden } from '../http/errors.ts';
+import type { AccessPurpose } from '../../../shared/src/directory.ts';
 
 export function hasRole(actor: Actor, role: Role, organisationId?: string): boolean {
   return actor.roles.some(
@@ -18,25 +19,47 @@ export function require(allowed: boolean, message?: string): void {
   if (!allowed) throw forbidden(message);
 }
 
+/** Roles whose work is with clients; admin and auditor are not among them. */
+const CLIENT_WORK_ROLES: readonly Role[] = ['caseworker', 'liaison', 'supervisor', 'on_call'];
+
+/** A task relation between a person and a client that the server can see (docs/access-model.md, "Need to know"). */
+export type TaskRelation = 'application_handler' | 'named_worker' | 'routing_request' | 'callback' | 'urgent_item' | 'routing_reach';
+
+/** Which declared purposes each relation allows; a purpose is never taken on the caller's word alone. */
+export const PURPOSES_BY_RELATION: Record<TaskRelation, readonly AccessPurpose[]> = {
+  application_handler: ['case_handling', 'routing', 'callback'],
+  named_worker: ['case_handling', 'routing', 'callback'],
+  routing_request: ['routing', 'case_handling', 'callback'],
+  callback: ['callback', 'case_handling'],
+  urgent_item: ['case_handling'],
+  routing_reach: ['routing'],
+};
+
 /** The client record fields a policy decision needs. */
 export interface ClientScope {
-  /** The county of the client's municipality of residence. */
-  countyId: string;
-  /** The person accepted a ring about this client: routing put them there. */
-  routedTo?: boolean;
+  /** The relations this person has to the client now. */
+  relations: readonly TaskRelation[];
 }
 
 /**
- * A client record is read by exact identifier only, never listed. Kela works
- * nationally, so its staff may read any record; a county's staff read the
- * records of their own county's residents, and of clients whose ring they
- * accepted. Auditors read through reports.
+ * Need to know: a client record is read only by someone who works with clients,
+ * with a task relation that allows the declared purpose. An emergency read
+ * needs no relation (its reason is checked at the edge, logged and audited).
  */
-export function canReadClient(actor: Actor, client: ClientScope): boolean {
-  const worksWithClients = actor.roles.some((g) => g.role !== 'auditor');
-  if (!worksWithClients) return false;
-  if (actor.organisationKind === 'kela') return true;
-  return actor.rootOrganisationId === client.countyId || client.routedTo === true;
+export function canReadClient(actor: Actor, client: ClientScope, purpose: AccessPurpose): boolean {
+  if (!canLookUpClients(actor)) return false;
+  if (purpose === 'emergency') return true;
+  return client.relations.some((r) => PURPOSES_BY_RELATION[r].includes(purpose));
+}
+
+/** A stand-in answers for the absent person: only someone of the same root organisation (Kela, or the same county). */
+export function canStandIn(absent: { rootId: string }, standIn: { rootId: string }): boolean {
+  return absent.rootId === standIn.rootId;
+}
+
+/** Turvakielto: what locates a non-disclosure client (municipality, county) reaches only Kela's central non-disclosure team. */
+export function canSeeClientLocation(client: { nonDisclosure: boolean }, viewer: { inNonDisclosureTeam: boolean }): boolean {
+  return !client.nonDisclosure || viewer.inNonDisclosureTeam;
 }
 
 /** Admins change their own organisation's directory (a Kela admin at the Kela root: all of Kela). */
@@ -53,12 +76,32 @@ export function canSubscribeToTeam(_actor: Actor, team: { isMember: boolean }): 
 }
 
 /**
- * Looking up client records at all: any role that works with clients. An
- * auditor-only user is refused before any lookup (403); auditors read through
- * reports. Whether the found record may be read is canReadClient.
+ * Looking up client records at all: only a role that works with clients. An
+ * admin-only or auditor-only account is refused before any lookup (403);
+ * auditors read through reports. Whether the found record may be read is canReadClient.
  */
 export function canLookUpClients(actor: Actor): boolean {
-  return actor.roles.some((g) => g.role !== 'auditor');
+  return actor.roles.some((g) => CLIENT_WORK_ROLES.includes(g.role));
+}
+
+/** The emergency reads of an organisation's staff are listed to that organisation's auditor. */
+export function canListEmergencyAccess(actor: Actor): boolean {
+  return hasRole(actor, 'auditor');
+}
+
+/**
+ * Simulating rules for a real client is a read without a task relation: only
+ * an admin of the region, for a client the region's rules route (a county's
+ * residents, the municipalities a Kela district serves; any client for the
+ * national defaults), for rule verification with a reason (logged, audited).
+ */
+export function canSimulateWithRealClient(
+  actor: Actor,
+  region: { id: string; rootId: string } | 'default',
+  client: { countyId: string; kelaDistrictId: string | null },
+): boolean {
+  if (!canAdministerRouting(actor, region)) return false;
+  return region === 'default' || region.id === client.countyId || region.id === client.kelaDistrictId;
 }
 
 /**
@@ -183,11 +226,6 @@ export function holdsAdminAndAuditor(roles: { role: Role; rootId: string }[]): b
  */
 export function canImportPassword(roles: { role: Role }[]): boolean {
   return !roles.some((g) => SENSITIVE_ROLES.includes(g.role));
-}
-
-/** A stand-in comes from the absent person's own (root) organisation. */
-export function canStandIn(absent: { rootOrganisationId: string }, standIn: { rootOrganisationId: string }): boolean {
-  return absent.rootOrganisationId === standIn.rootOrganisationId;
 }
 
 /** Who is on call: the organisation's own people, and on-call staff of either side (they share urgent queues). */

@@ -149,5 +149,24 @@ for (const store of STORE_KINDS) {
       expect((await create(f.staff.countyBWorker)).status).to.equal(404);
       expect((await fetch(`${rinki.url}/api/callbacks`)).status).to.equal(401);
     });
+
+    it('a callback about a turvakielto client locates them nowhere; it lets the addressed team read the record for the callback, without location', async () => {
+      // County B's worker is the client's named worker: a task relation to ask for a callback.
+      await rinki.deps.db.query(`INSERT INTO client_named_workers (client_id, staff_id, kind) VALUES ($1, $2, 'omatyontekija') ON CONFLICT DO NOTHING`, [f.clients!.b.id, f.staff.countyBWorker]);
+      const lookup = (purpose: string) => call(f.staff.kelaSwedish, 'POST', '/api/clients/lookup', { hetu: f.clients!.b.hetu, purpose });
+      expect((await lookup('callback')).status).to.equal(404);
+      const created = await create(f.staff.countyBWorker, { target: { teamId: f.teams.kelaWestSwedish }, client: { hetu: f.clients!.b.hetu } });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const seen = await call<CallbackView[]>(f.staff.kelaSwedish, 'GET', '/api/callbacks?view=team');
+      const view = seen.body.find((c) => c.id === created.body.id);
+      expect(view).to.not.equal(undefined);
+      for (const text of [JSON.stringify(view), JSON.stringify(created.body)]) for (const where of [f.municipalities.b1, 'Bekylä', 'Bby', `"${f.orgs.countyB}"`, 'Test B']) expect(text).not.to.contain(where);
+      // Addressed to their team: read for the callback (not for anything else), and still without municipality or county.
+      const record = await lookup('callback');
+      expect(record.status).to.equal(200);
+      expect(record.body).to.deep.include({ municipality: null, county: null });
+      expect((await lookup('routing')).status).to.equal(404);
+      await call(f.staff.countyBWorker, 'POST', `/api/callbacks/${created.body.id}/cancel`);
+    });
   });
 }

@@ -32,7 +32,10 @@ for (const store of STORE_KINDS) {
       expect(await repo.clientIdByHetuHash(db, await hashHetu(key, f.clients!.a.hetu.toLowerCase()))).to.equal(byHetu);
       expect(await repo.clientIdByApplicationId(db, f.applications.clientA)).to.equal(byHetu);
       expect(await repo.clientIdByApplicationId(db, 'no-such')).to.equal(undefined);
-      expect(await repo.clientScope(db, byHetu!)).to.deep.equal({ countyId: f.orgs.countyA, routedTo: false });
+      const now = new Date();
+      expect(await repo.clientScope(db, byHetu!, f.staff.kelaWorker, now, 86_400_000)).to.deep.equal({ countyId: f.orgs.countyA, nonDisclosure: false, relations: [], inNonDisclosureTeam: false });
+      expect((await repo.clientScope(db, byHetu!, f.staff.kelaHandler, now, 86_400_000))!.relations).to.deep.equal(['application_handler']);
+      expect((await repo.clientScope(db, byHetu!, f.staff.countyAWorker, now, 86_400_000))!.relations).to.deep.equal(['named_worker']);
     });
 
     it('returns named workers and the pending application handler', async () => {

@@ -354,15 +354,54 @@ export async function clientIdByApplicationId(q: Queryable, applicationId: strin
   return r?.client_id;
 }
 
-/** The county of the client's municipality: what canReadClient decides on. */
-/** What a read decision needs: the client's county, and whether routing put this person on the client (they accepted a ring about them). */
-export async function clientScope(q: Queryable, clientId: string, staffId?: string): Promise<{ countyId: string; routedTo: boolean } | undefined> {
-  const [r] = await q.query<{ county_id: string; routed_to: boolean }>(
-    `SELECT m.county_id, EXISTS (SELECT 1 FROM routing_requests r WHERE r.client_id = c.id AND r.accepted_by = $2) AS routed_to
+/** The task relations the database can show between a person and a client (docs/access-model.md, "Need to know"). */
+export type StoredRelation = 'application_handler' | 'named_worker' | 'routing_request' | 'callback' | 'urgent_item';
+
+export interface ClientScopeRow {
+  countyId: string;
+  nonDisclosure: boolean;
+  relations: StoredRelation[];
+  /** The person is in Kela's central non-disclosure team (a Kela team with the segment turvakielto). */
+  inNonDisclosureTeam: boolean;
+}
+
+/**
+ * What a read decision needs, in one round trip: the client's county and
+ * non-disclosure, and which task relations `staffId` has to the client.
+ * Routing requests, callbacks and urgent items count while open and until
+ * `windowMs` after they ended. Of the people a routing request rang, only the
+ * one who accepted: the identity is disclosed to them on accept, and a person
+ * still being rung (or who declined) has received nothing to read by.
+ */
+export async function clientScope(q: Queryable, clientId: string, staffId: string, now: Date, windowMs: number): Promise<ClientScopeRow | undefined> {
+  const since = new Date(now.getTime() - windowMs);
+  const [r] = await q.query<{
+    county_id: string; non_disclosure: boolean; handler: boolean; named: boolean; routing: boolean; callback: boolean; urgent: boolean; central: boolean;
+  }>(
+    `SELECT m.county_id, c.non_disclosure,
+       EXISTS (SELECT 1 FROM kela_applications a WHERE a.client_id = c.id AND a.status = 'pending' AND a.handler_id = $2) AS handler,
+       EXISTS (SELECT 1 FROM client_named_workers w WHERE w.client_id = c.id AND w.staff_id = $2) AS named,
+       EXISTS (SELECT 1 FROM routing_requests r WHERE r.client_id = c.id AND (r.ended_at IS NULL OR r.ended_at > $3)
+                 AND (r.requester_id = $2 OR r.accepted_by = $2)) AS routing,
+       EXISTS (SELECT 1 FROM callbacks b WHERE b.client_id = c.id AND (b.closed_at IS NULL OR b.closed_at > $3)
+                 AND (b.requester_id = $2 OR b.owner_id = $2 OR b.target_staff_id = $2
+                      OR b.target_team_id IN (SELECT team_id FROM team_members WHERE staff_id = $2))) AS callback,
+       EXISTS (SELECT 1 FROM urgent_items u WHERE u.client_id = c.id
+                 AND (u.owner_id = $2 OR EXISTS (SELECT 1 FROM urgent_item_events e WHERE e.item_id = u.id AND e.kind = 'claimed' AND e.actor_id = $2)) AND (u.resolved_at IS NULL OR u.resolved_at > $3)) AS urgent,
+       EXISTS (SELECT 1 FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN organisations o ON o.id = t.organisation_id
+                 JOIN organisations root ON root.id = COALESCE(o.parent_id, o.id)
+                WHERE tm.staff_id = $2 AND 'turvakielto' = ANY(t.segments) AND root.kind = 'kela') AS central
        FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1`,
-    [clientId, staffId ?? null],
+    [clientId, staffId, since],
   );
-  return r ? { countyId: r.county_id, routedTo: r.routed_to } : undefined;
+  if (!r) return undefined;
+  const relations: StoredRelation[] = [];
+  if (r.handler) relations.push('application_handler');
+  if (r.named) relations.push('named_worker');
+  if (r.routing) relations.push('routing_request');
+  if (r.callback) relations.push('callback');
+  if (r.urgent) relations.push('urgent_item');
+  return { countyId: r.county_id, nonDisclosure: r.non_disclosure, relations, inNonDisclosureTeam: r.central };
 }
 
 export async function namedWorkers(q: Queryable, clientId: string): Promise<ClientRecord['namedWorkers']> {

@@ -70,18 +70,23 @@ for (const store of STORE_KINDS) {
         });
       });
 
-      it('finds a client by Kela application id, for Kela staff of any district', async () => {
-        const res = await call(f.staff.kelaSwedish, 'POST', '/api/clients/lookup', { applicationId: f.applications.clientA, purpose: 'routing' });
+      it('finds a client by Kela application id for its handler, and for no other Kela worker', async () => {
+        const res = await call(f.staff.kelaHandler, 'POST', '/api/clients/lookup', { applicationId: f.applications.clientA, purpose: 'routing' });
         expect(res.status).to.equal(200);
         expect(res.body.id).to.equal(f.clients!.a.id);
-        expect((await accessEvents()).at(-1)).to.include({ actor_id: f.staff.kelaSwedish, purpose: 'routing' });
+        expect((await accessEvents()).at(-1)).to.include({ actor_id: f.staff.kelaHandler, action: 'client.read', purpose: 'routing' });
+        const other = await call(f.staff.kelaSwedish, 'POST', '/api/clients/lookup', { applicationId: f.applications.clientA, purpose: 'routing' });
+        expect(other.status).to.equal(404);
+        expect((await accessEvents()).at(-1)).to.include({ actor_id: f.staff.kelaSwedish, action: 'client.read.refused', purpose: 'routing' });
       });
 
-      it('marks a non-disclosure client and returns no address data', async () => {
-        const res = await call(f.staff.kelaWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.b.hetu, purpose: 'routing' });
+      it('marks a non-disclosure client and returns no address data, municipality or county', async () => {
+        await rinki.deps.db.query(`INSERT INTO client_named_workers (client_id, staff_id, kind) VALUES ($1, $2, 'omatyontekija') ON CONFLICT DO NOTHING`, [f.clients!.b.id, f.staff.countyBWorker]);
+        const res = await call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.b.hetu, purpose: 'case_handling' });
         expect(res.status).to.equal(200);
         expect(res.body.nonDisclosure).to.equal(true);
-        expect(JSON.stringify(res.body)).not.to.match(/address|osoite|street|postal/i);
+        expect(res.body).to.deep.include({ municipality: null, county: null });
+        expect(JSON.stringify(res.body)).not.to.match(/address|osoite|street|postal|Bekylä|Bby/i);
       });
 
       it('rejects an invalid henkilötunnus with 400 naming hetu', async () => {
@@ -116,13 +121,24 @@ for (const store of STORE_KINDS) {
         expect(res.status).to.equal(413);
       });
 
-      it('answers 404 to a caseworker of another county, as if the client did not exist', async () => {
+      it('answers 404 to a caseworker of another county, as if the client did not exist, and logs the refused read', async () => {
         const before = (await accessEvents()).length;
         const res = await call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.a.hetu, purpose: 'case_handling' });
         expect(res.status).to.equal(404);
+        const missing = await call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { hetu: fictionalHetu('1970-07-07', 50), purpose: 'case_handling' });
+        expect(res.body).to.deep.equal(missing.body);
         const byApp = await call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { applicationId: f.applications.clientA, purpose: 'case_handling' });
         expect(byApp.status).to.equal(404);
-        expect(await accessEvents()).to.have.length(before);
+        const events = await accessEvents();
+        expect(events).to.have.length(before + 2);
+        for (const e of events.slice(-2)) expect(e).to.include({ actor_id: f.staff.countyBWorker, client_id: f.clients!.a.id, action: 'client.read.refused' });
+      });
+
+      it('refuses an admin-only user with 403, whatever the purpose', async () => {
+        for (const purpose of ['case_handling', 'emergency']) {
+          const res = await call(f.staff.kelaAdmin, 'POST', '/api/clients/lookup', { hetu: f.clients!.a.hetu, purpose, reason: 'Tarkistus ylläpidon tehtävässä, ei asiakastyötä' });
+          expect(res.status, purpose).to.equal(403);
+        }
       });
 
       it('refuses an auditor-only user with 403', async () => {
@@ -305,8 +321,17 @@ for (const store of STORE_KINDS) {
         const bad = await call(f.staff.kelaAdmin, 'POST', '/api/absences', { ...body, endsAt: '2026-02-01T00:00:00Z' });
         expect(bad.status).to.equal(400);
         expect(bad.body.issues[0].path).to.equal('body.endsAt');
+        const before = await count('absences');
+        const foreign = await call(f.staff.kelaAdmin, 'POST', '/api/absences', { ...body, standInId: f.staff.countyAWorker });
+        expect(foreign.status).to.equal(400);
+        expect(foreign.body.issues[0].path).to.equal('body.standInId');
+        expect(await count('absences')).to.equal(before);
         const res = await call(f.staff.kelaAdmin, 'POST', '/api/absences', body);
         expect(res.status).to.equal(201);
+        // Kela's districts are one organisation: a stand-in of another district is fine.
+        const otherDistrict = await call(f.staff.kelaAdmin, 'POST', '/api/absences', { ...body, standInId: f.staff.kelaSwedish });
+        expect(otherDistrict.status).to.equal(201);
+        expect((await call(f.staff.kelaAdmin, 'DELETE', `/api/absences/${otherDistrict.body.id}`)).status).to.equal(204);
         const list = await call(f.staff.kelaHandler, 'GET', `/api/staff/${f.staff.kelaHandler}/absences`);
         expect(list.body.map((a: { id: string }) => a.id)).to.include(res.body.id);
         expect((await call(f.staff.countyBWorker, 'GET', `/api/staff/${f.staff.kelaHandler}/absences`)).status).to.equal(403);

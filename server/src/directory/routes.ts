@@ -10,7 +10,7 @@ import {
   absenceInput,
   absenceView,
   clientLookupRequest,
-  clientRecord,
+  clientRecordView,
   importQuery,
   municipalityCode,
   municipalityContactInput,
@@ -41,7 +41,7 @@ import type { Queryable } from '../store/db.ts';
 import { ImportFileError, importDirectory, readImportFile } from './import.ts';
 import * as repo from './repository.ts';
 import { recordRoleChanges, roleChangeRefusal, roleChanges, type RoleChange } from './roles.ts';
-import { lookUpClient } from './service.ts';
+import { readClient } from './service.ts';
 import { recordChange } from '../admin/changes.ts';
 import { auditSigner } from '../disclosures/store.ts';
 
@@ -290,6 +290,12 @@ export function directoryMounts(deps: Deps): Mount[] {
 
   // ---- absences ----
 
+  /** Stand-ins come only from the absent person's own organisation (the same root: Kela's districts stand in for each other). */
+  async function isValidStandIn(q: Queryable, absent: { organisationId: string }, standIn: { organisationId: string }): Promise<boolean> {
+    const [a, b] = await Promise.all([repo.organisationScope(q, absent.organisationId), repo.organisationScope(q, standIn.organisationId)]);
+    return !!a && !!b && canStandIn(a, b);
+  }
+
   route(api, {
     method: 'get', path: '/api/staff/:id/absences', tag: TAG, summary: 'A person’s absences (admins of their organisation and oneself)',
     params: idParams, response: z.array(absenceView),
@@ -311,9 +317,8 @@ export function directoryMounts(deps: Deps): Mount[] {
         if (body.standInId) {
           const standIn = await repo.getStaff(q, body.standInId);
           if (!standIn) throw badRequest(`body.standInId: unknown staff ${body.standInId}`, [{ path: 'body.standInId', message: 'unknown staff' }]);
-          const rootOf = async (id: string) => ({ rootOrganisationId: (await repo.organisationScope(q, id))!.rootId });
-          if (!canStandIn(await rootOf(person.organisationId), await rootOf(standIn.organisationId)))
-            throw badRequest('body.standInId: a stand-in comes from the absent person’s own organisation', [{ path: 'body.standInId', message: 'another organisation' }]);
+          if (!(await isValidStandIn(q, person, standIn)))
+            throw badRequest(`body.standInId: ${body.standInId} is not of ${person.organisationId}`, [{ path: 'body.standInId', message: 'a stand-in must be of the absent person’s own organisation' }]);
         }
         const absence = await repo.createAbsence(q, body);
         await recordChange(q, actor, deps.clock.now(), { organisationId: person.organisationId, kind: 'absence', target: body.staffId, action: 'created', details: body });
@@ -339,9 +344,9 @@ export function directoryMounts(deps: Deps): Mount[] {
 
   route(api, {
     method: 'post', path: '/api/clients/lookup', tag: TAG,
-    summary: 'Read one client record by henkilötunnus or Kela application id; the read is logged with its purpose',
-    body: clientLookupRequest, response: clientRecord,
-    handler: ({ actor, body }) => lookUpClient(deps, actor, body),
+    summary: 'Read one client record by henkilötunnus or Kela application id, with a task relation that allows the purpose (or purpose emergency with a reason); every read and refused read is logged',
+    body: clientLookupRequest, response: clientRecordView,
+    handler: async ({ actor, body }) => (await readClient(deps, actor, body)).view,
   });
 
   // ---- import: the raw file is the body, up to IMPORT_LIMIT_BYTES ----

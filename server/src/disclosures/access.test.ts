@@ -52,13 +52,15 @@ describe('access log: client reads are chained (PGlite, one node)', () => {
   });
   after(() => rinki.cleanup());
 
-  it('appends one access entry per successful read, in the same transaction, with checkpoints', async () => {
+  it('appends one access entry per read and refused read, in the same transaction, with checkpoints', async () => {
     for (let i = 0; i < 7; i++) expect(await lookUp(rinki, token, f.clients!.a.hetu, `case_handling`)).to.equal(200);
-    // a refused read (another county's client) leaves no trace in either place
+    // a refused read (a client they have no task with) is chained too, as client.read.refused
     expect(await lookUp(rinki, token, f.clients!.b.hetu, 'case_handling')).to.equal(404);
-    await expectEventsChained(rinki.deps.db, 7);
+    await expectEventsChained(rinki.deps.db, 8);
+    const [last] = await rinki.deps.db.query<{ action: string }>('SELECT action FROM client_access_events ORDER BY id DESC LIMIT 1');
+    expect(last.action).to.equal('client.read.refused');
     const r = await verifyDatabaseLog(rinki.deps.db, 'access', rinki.deps.keys.auditSigning.publicKey);
-    expect(r).to.include({ ok: true, entries: 7, checkpoints: 2, unsignedTail: 1 });
+    expect(r).to.include({ ok: true, entries: 8, checkpoints: 2, unsignedTail: 2 });
   });
 });
 
@@ -92,7 +94,7 @@ describe('access log: two in-process nodes on one PostgreSQL database', function
 
   it('concurrent reads on both nodes leave one access chain that verifies', async () => {
     const tokenA = await apiTokenFor(a, f.staff.countyAWorker);
-    const tokenB = await apiTokenFor(b, f.staff.kelaWorker);
+    const tokenB = await apiTokenFor(b, f.staff.kelaHandler);
     const statuses = await Promise.all([
       ...Array.from({ length: 30 }, () => lookUp(a, tokenA, f.clients!.a.hetu, 'case_handling')),
       ...Array.from({ length: 30 }, () => lookUp(b, tokenB, f.clients!.a.hetu, 'routing')),

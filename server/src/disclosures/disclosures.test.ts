@@ -54,6 +54,8 @@ for (const store of STORE_KINDS) {
       f = await makeOrgFixture(rinki.deps.db, rinki.deps.keys);
       // County B's own auditor: each controller audits its own staff.
       await upsertStaff(rinki.deps.db, { id: COUNTY_B_AUDITOR, organisationId: f.orgs.countyB, displayName: 'Bea Tarkastaja', languages: ['fi'], segments: [], active: true, roles: [{ role: 'auditor', organisationId: f.orgs.countyB }], teamIds: [] });
+      // County B's worker works with client B (a task relation: named worker), as county A's worker with client A.
+      await rinki.deps.db.query(`INSERT INTO client_named_workers (client_id, staff_id, kind) VALUES ($1, $2, 'omatyontekija')`, [f.clients!.b.id, f.staff.countyBWorker]);
       for (const id of [...Object.values(f.staff), COUNTY_B_AUDITOR]) tokens[id] = await apiTokenFor(rinki, id);
     });
     after(() => rinki.cleanup());

@@ -2,7 +2,7 @@
 // identifiers travel in bodies only (never in a URL).
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientReportInput, clientReportView, consentInput, consentView, dataCategoryInput, disclosureExportInput, disclosureInput, legalBasisInput, logSearchInput, logSearchRow } from '../../../shared/src/disclosures.ts';
+import { clientReportInput, clientReportView, consentInput, consentView, dataCategoryInput, disclosureExportInput, emergencyAccessQuery, emergencyAccessRow, disclosureInput, legalBasisInput, logSearchInput, logSearchRow } from '../../../shared/src/disclosures.ts';
 import { basesInForce, saveDataCategory, saveLegalBasis } from './legal-bases.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
@@ -10,7 +10,7 @@ import { route } from '../http/api.ts';
 import { auditScope, canRunClientReport, require } from '../auth/policies.ts';
 import { exportLogLines, rootEntryScope, verifyDatabaseLog } from './export.ts';
 import { disclosureBundle, disclosureCsv } from './fhir.ts';
-import { clientReport, discloseExplicitly, exportDisclosures, recordConsent, reportCsv, reportHtml, searchLogs, withdrawConsent } from './service.ts';
+import { clientReport, discloseExplicitly, exportDisclosures, listEmergencyAccess, recordConsent, reportCsv, reportHtml, searchLogs, withdrawConsent } from './service.ts';
 
 const TAG = 'disclosures';
 const codeParams = z.strictObject({ code: z.string().regex(/^[a-z0-9_]{1,60}$/) });
@@ -119,6 +119,12 @@ export function disclosureMounts(deps: Deps): Mount[] {
       const r = await verifyDatabaseLog(deps.db, params.log, deps.keys.auditSigning.publicKey, [], await rootEntryScope(deps.db, auditScope(actor).rootOrganisationId));
       return r.ok ? { log: params.log, ok: true, entries: r.entries, checkpoints: r.checkpoints, unsignedTail: r.unsignedTail } : { log: params.log, ok: false, firstBad: r.firstBad };
     },
+  });
+  route(api, {
+    method: 'get', path: '/api/audit/emergency-access', tag: TAG,
+    summary: 'Emergency reads of client records (“break the glass”) by the staff of the auditor’s own organisation, with their reasons, newest first, at most 500 (auditors)',
+    query: emergencyAccessQuery, response: z.array(emergencyAccessRow),
+    handler: ({ actor, query }) => listEmergencyAccess(deps, actor, query),
   });
   return [{ path: '/', router: api }];
 }

@@ -2,13 +2,13 @@
 // client data act (asiakastietolaki 703/2023, 11 §): who processed a client's
 // data, to whom it was disclosed and on what basis, normally for two years.
 import { randomUUID } from 'node:crypto';
-import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
+import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
-import { auditScope, canRunClientReport, require } from '../auth/policies.ts';
+import { auditScope, canListEmergencyAccess, canRunClientReport, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { hashHetu } from '../directory/client-id.ts';
 import { clientIdByApplicationId, clientIdByHetuHash } from '../directory/repository.ts';
-import { lookUpClient } from '../directory/service.ts';
+import { EXCEPTIONAL_READ_ACTIONS, lookUpClient, reasonOfPurpose } from '../directory/service.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAccess } from './access.ts';
@@ -158,6 +158,30 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
         rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.discloser_id), recipients: await recipientsOf(people, r.recipients), categories: r.categories, basis: r.basis });
     }
     if (clientId && rows.length) await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'log.search', purpose: 'audit', at: now }, auditSigner(deps));
+    return rows;
+  });
+}
+
+/**
+ * The exceptional reads (emergency reads, and admins' rule verifications with a
+ * real client) by the staff of the auditor's own root organisation in a period
+ * (default: the last two years), newest first, with each reader's reason.
+ */
+export async function listEmergencyAccess(deps: Deps, actor: Actor, query: { from?: string; to?: string }): Promise<EmergencyAccessRow[]> {
+  require(canListEmergencyAccess(actor), 'Only an auditor lists emergency reads');
+  const to = query.to ? new Date(query.to) : deps.clock.now();
+  const from = query.from ? new Date(query.from) : new Date(to.getTime() - TWO_YEARS_MS);
+  return deps.db.tx(async (q) => {
+    const people = personLookup(q);
+    const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
+      `SELECT e.at, e.actor_id, e.client_id, e.action, e.purpose FROM client_access_events e JOIN organisations o ON o.id = e.actor_organisation_id
+        WHERE e.action = ANY($1::text[]) AND COALESCE(o.parent_id, o.id) = $2 AND e.at >= $3 AND e.at <= $4
+        ORDER BY e.at DESC, e.id DESC LIMIT ${SEARCH_LIMIT}`,
+      [EXCEPTIONAL_READ_ACTIONS, actor.rootOrganisationId, from, to],
+    );
+    const rows: EmergencyAccessRow[] = [];
+    for (const r of found)
+      rows.push({ at: iso(r.at)!, clientId: r.client_id, reader: await people(r.actor_id), action: r.action, reason: reasonOfPurpose(r.purpose) });
     return rows;
   });
 }

@@ -244,6 +244,8 @@ for (const store of STORE_KINDS) {
     });
 
     it('a non-disclosure client rings only the central Swedish-language team, and the offer shows no municipality', async () => {
+      // The requester needs a task relation to the client: here, its named worker.
+      await rinki.deps.db.query(`INSERT INTO client_named_workers (client_id, staff_id, kind) VALUES ($1, $2, 'omatyontekija') ON CONFLICT DO NOTHING`, [f.clients!.b.id, f.staff.countyBWorker]);
       await online(f.staff.countyBWorker, f.staff.kelaSwedish, f.staff.kelaWorker);
       const offered = nextEvent<RingOfferView>(sockets[f.staff.kelaSwedish], 'ring:offer');
       const started = await startFor(f.staff.countyBWorker, f.clients!.b.hetu);
@@ -251,6 +253,12 @@ for (const store of STORE_KINDS) {
       expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.kelaSwedish]);
       const offer = await offered;
       expect(offer).not.to.have.property('municipality');
+      // Nothing in the offer or in the requester's view locates the client: no municipality, county or county's region.
+      // (The requester is who they are: their own organisation is the one thing left.)
+      const { requester: _r1, ...offerRest } = offer;
+      const { requester: _r2, ...viewRest } = started.body;
+      expect(viewRest.ruleSet.region).to.equal(null);
+      for (const text of [JSON.stringify(offerRest), JSON.stringify(viewRest)]) for (const where of [f.municipalities.b1, 'Bekylä', 'Bby', f.orgs.countyB]) expect(text).not.to.contain(where);
       expect(await offersOf(f.staff.kelaWorker)).to.deep.equal([]);
       await call(f.staff.countyBWorker, 'POST', `/api/ringing/requests/${started.body.requestId}/cancel`);
     });
@@ -405,10 +413,12 @@ for (const store of STORE_KINDS) {
 
     it('lets a worker of another county read the client once they accepted a ring about them, not before', async () => {
       await publish(countyARules(f.teams.countyB));
-      await online(f.staff.kelaWorker, f.staff.countyBWorker);
+      // The requester is the application's handler (a task relation); as the requester they are not rung themselves.
+      const handlerWasOnline = !!sockets[f.staff.kelaHandler];
+      await online(f.staff.kelaHandler, f.staff.countyBWorker);
       const lookup = () => call(f.staff.countyBWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.a.hetu, purpose: 'case_handling' });
       expect((await lookup()).status).to.equal(404);
-      const started = await startFor(f.staff.kelaWorker, f.clients!.a.hetu);
+      const started = await startFor(f.staff.kelaHandler, f.clients!.a.hetu);
       expect(started.body.ringing.map((r) => r.staffId)).to.deep.equal([f.staff.countyBWorker]);
       expect((await lookup()).status).to.equal(404);
       const [offer] = await offersOf(f.staff.countyBWorker);
@@ -416,6 +426,7 @@ for (const store of STORE_KINDS) {
       expect((await lookup()).status).to.equal(200);
       // Client B was never routed to them: still out of reach.
       expect((await call(f.staff.countyAWorker, 'POST', '/api/clients/lookup', { hetu: f.clients!.b.hetu, purpose: 'case_handling' })).status).to.equal(404);
+      if (!handlerWasOnline) offline(f.staff.kelaHandler);
       await publish(countyARules(f.teams.kelaSouth));
     });
 
@@ -466,7 +477,10 @@ for (const store of STORE_KINDS) {
       await call(f.staff.kelaWorker, 'POST', `/api/ringing/requests/${fromKela.body.requestId}/cancel`);
       // County B's client lives in a municipality of another district (no rules there): county B's rules.
       const other = await startFor(f.staff.countyBWorker, f.clients!.b.hetu);
-      expect(other.body.ruleSet.region).to.equal(f.orgs.countyB);
+      // (A non-disclosure client: the requester's view names no region, the stored request does.)
+      expect(other.body.ruleSet.region).to.equal(null);
+      const [stored] = await rinki.deps.db.query<{ rule_set_region: string }>('SELECT rule_set_region FROM routing_requests WHERE id = $1', [other.body.requestId]);
+      expect(stored.rule_set_region).to.equal(f.orgs.countyB);
     });
   });
 }

@@ -577,6 +577,7 @@ export class Ringing {
   private async view(q: Queryable, req: RequestRow): Promise<RingRequestView> {
     const ringing = await q.query<{ staff_id: string; expires_at: Date }>(`SELECT staff_id, expires_at FROM ring_offers WHERE request_id = $1 AND state = 'ringing' ORDER BY offered_at`, [req.id]);
     const people = await this.people(q, [req.requester_id, ...(req.accepted_by ? [req.accepted_by] : []), ...ringing.map((r) => r.staff_id)]);
+    const [client] = await q.query<{ non_disclosure: boolean }>('SELECT non_disclosure FROM clients WHERE id = $1', [req.client_id]);
     const ended = req.state !== 'ringing';
     return {
       requestId: req.id,
@@ -584,7 +585,8 @@ export class Ringing {
       requester: people.get(req.requester_id)!,
       requestType: req.request_type,
       urgency: req.urgency,
-      ruleSet: { region: req.rule_set_region, version: req.rule_set_version },
+      // The region whose rules routed a non-disclosure client (their county or district) would locate them.
+      ruleSet: { region: client?.non_disclosure ? null : req.rule_set_region, version: req.rule_set_version },
       ringing: ringing.map((r) => ({ staffId: r.staff_id, displayName: people.get(r.staff_id)?.displayName ?? r.staff_id, expiresAt: new Date(r.expires_at).toISOString() })),
       acceptedBy: req.accepted_by ? (people.get(req.accepted_by) ?? null) : null,
       roomId: req.room_id,

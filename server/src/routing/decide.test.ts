@@ -174,6 +174,21 @@ describe('routing rules: format, validation, evaluation', () => {
         'filters[0].steps[0].select.relation': 'routing.rule.non_disclosure_municipality',
       });
     });
+
+    it('refuses non-disclosure rules that would tell the client’s county where they live: its contact persons, its urgent queue', async () => {
+      const r = validateRuleSet(await loadDirectory(db), {
+        region: f.orgs.countyA,
+        filters: [
+          { id: 'nd', name: 'ND', match: { nonDisclosure: true }, steps: [{ id: 'c', select: { relation: 'county_contacts' }, strategy: 'simultaneous', ringTimeoutSeconds: 30 }], final: { action: 'urgent_queue' } },
+        ],
+      });
+      const byPath = Object.fromEntries(r.issues.map((i) => [i.path, i.code]));
+      expect(byPath).to.deep.include({
+        'filters[0].steps[0].select.relation': 'routing.rule.non_disclosure_location',
+        'filters[0].final.action': 'routing.rule.non_disclosure_location',
+      });
+      expect(r.ok).to.equal(false);
+    });
   });
 
   describe('evaluation', () => {

@@ -4,6 +4,7 @@
 // result is a structured explanation (i18n keys + params) that can be stored
 // and shown to the requester. Presence is passed in, so tests need no sockets.
 import type { ClientRecord } from '../../../shared/src/directory.ts';
+import { REQUEST_TYPES } from '../../../shared/src/routing.ts';
 import type {
   CandidateView,
   DecisionView,
@@ -84,9 +85,8 @@ export async function decide(
     requestType: request.type,
     urgency: request.urgency,
     requesterOrganisationKind: request.requester.organisationKind,
-    countyId: client.county.id,
-    // The municipality never leaves the server for a non-disclosure client.
-    ...(client.nonDisclosure ? {} : { municipalityCode: client.municipality.code }),
+    // Nothing that locates a non-disclosure client leaves the server: no county, no municipality.
+    ...(client.nonDisclosure ? {} : { countyId: client.county.id, municipalityCode: client.municipality.code }),
     clientLanguage: client.language,
     nonDisclosure: client.nonDisclosure,
     at: at.toISOString(),
@@ -172,6 +172,29 @@ function select(directory: Directory, step: Step, request: RoutingRequest, clien
         : directory.kelaOrganisations();
   const ids = 'role' in sel ? directory.staffWithRole(sel.role, scope) : directory.staffWithSegment(sel.segment, scope);
   return { ids };
+}
+
+/**
+ * Everyone a rule set could ring for this client when a requester of
+ * `requesterKind` asks: the people every step of every filter the client could
+ * match would select. What the rules cannot know before a request (its type,
+ * urgency, segment, preferred language) counts as matching, and hours, presence,
+ * absences and step constraints are left out, so this is the widest set the
+ * published rules could reach: the "routing reach" relation of the access model.
+ */
+export function peopleRulesCouldReach(directory: Directory, ruleSet: RuleSet, client: ClientRecord, requesterKind: 'kela' | 'county'): Set<string> {
+  const request: RoutingRequest = { type: REQUEST_TYPES[0], urgency: 'normal', requester: { staffId: '', organisationId: '', organisationKind: requesterKind } };
+  const reached = new Set<string>();
+  for (const f of ruleSet.filters) {
+    const m = f.match;
+    if (client.nonDisclosure !== (m.nonDisclosure === true)) continue;
+    if (m.counties && !m.counties.includes(client.county.id)) continue;
+    if (m.municipalities && !m.municipalities.includes(client.municipality.code)) continue;
+    if (m.requesterOrganisationKind && m.requesterOrganisationKind !== requesterKind) continue;
+    for (const step of f.steps) for (const id of select(directory, step, request, client).ids) reached.add(id);
+    if (f.final?.action === 'callback' && f.final.ownerTeamId) for (const id of directory.teamMembers(f.final.ownerTeamId)) reached.add(id);
+  }
+  return reached;
 }
 
 function requiredLanguage(step: Step, request: RoutingRequest, client: ClientRecord): string | undefined {

@@ -20,11 +20,12 @@ const ids = (list: { staffId: string }[]) => list.map((c) => c.staffId);
 describe('default routing rules on the demo directory', function () {
   this.timeout(120_000);
   let rinki: TestRinki;
-  const system: Actor = {
-    staffId: 'kela.admin', displayName: 'test', organisationId: 'kela', rootOrganisationId: 'kela', organisationKind: 'kela',
-    roles: [{ role: 'admin', organisationId: 'kela' }], via: 'bearer', tokenKind: 'api', tokenHash: Buffer.alloc(32),
-  };
-  const client = (i: number): Promise<ClientRecord> => lookUpClient(rinki.deps, system, { hetu: DEMO_CLIENTS[i].hetu, purpose: 'routing' });
+  /** The handler of the client's pending application: a task relation that allows reading for routing. */
+  const handlerOf = (i: number): Actor => ({
+    staffId: DEMO_CLIENTS[i].handler, displayName: 'test', organisationId: 'kela', rootOrganisationId: 'kela', organisationKind: 'kela',
+    roles: [{ role: 'caseworker', organisationId: 'kela' }], via: 'bearer', tokenKind: 'api', tokenHash: Buffer.alloc(32),
+  });
+  const client = (i: number): Promise<ClientRecord> => lookUpClient(rinki.deps, handlerOf(i), { hetu: DEMO_CLIENTS[i].hetu, purpose: 'routing' });
 
   before(async () => {
     rinki = await startTestRinki({ store: 'pglite', env: { DEMO_DATA: 'true' } });

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { RuleSet } from '../../../shared/src/routing.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
-import { makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
+import { FIXTURE, makeOrgFixture, type OrgFixture } from '../directory/fixtures.ts';
 
 /** Wednesday 18 November 2026, 10:00 in Helsinki. */
 const OPEN_AT = '2026-11-18T08:00:00Z';
@@ -45,8 +45,11 @@ for (const store of STORE_KINDS) {
       ],
     });
     const A = () => `/api/routing/regions/${f.orgs.countyA}`;
+    /** A made-up client of county A: a simulation reads no client record. */
+    const profile = { kind: 'profile', municipalityCode: FIXTURE.municipalities.a1, language: 'fi', applicationHandlerId: FIXTURE.staff.kelaHandler, namedWorkers: [{ staffId: FIXTURE.staff.countyAWorker, kind: 'omatyontekija' }] };
+    const reason = 'Tarkistan uuden säännön tälle asiakkaalle ennen julkaisua';
     const simulateBody = (extra: Record<string, unknown> = {}) => ({
-      client: { hetu: f.clients!.a.hetu },
+      client: profile,
       request: { type: 'konsultaatio', urgency: 'normal' },
       requesterOrganisationId: f.orgs.kelaSouth,
       at: OPEN_AT,
@@ -159,15 +162,15 @@ for (const store of STORE_KINDS) {
       expect((await call(f.staff.countyAAdmin, 'POST', `${A()}/rule-sets/${draft.body.version}/publish`, {})).status).to.equal(400);
     });
 
-    it('simulates for a client (the read is logged), publishing changes the next decision, rollback restores it, diff shows what changed', async () => {
+    it('simulates on a made-up client (no read), publishing changes the next decision, rollback restores it, diff shows what changed', async () => {
       const sim = async () => {
         const res = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody());
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         return res.body;
       };
-      const accessBefore = await count(`client_access_events WHERE actor_id = $1 AND purpose = 'routing'`, [f.staff.countyAAdmin]);
+      const accessBefore = await count('client_access_events');
       const first = await sim();
-      expect(await count(`client_access_events WHERE actor_id = $1 AND purpose = 'routing'`, [f.staff.countyAAdmin])).to.equal(accessBefore + 1);
+      expect(await count('client_access_events')).to.equal(accessBefore);
       const publishedVersion = first.decision.ruleSet.version;
       expect(first.appliesToClient).to.deep.equal({ region: f.orgs.countyA, version: publishedVersion });
       expect(first.decision.steps[0].stepId).to.equal('team');
@@ -227,16 +230,49 @@ for (const store of STORE_KINDS) {
       expect(await writes()).to.deep.equal(before);
     });
 
-    it('simulation of another county’s client answers 404 and logs no read; bad simulation input is 400', async () => {
+    it('simulates a made-up non-disclosure client, and returns nothing that locates them', async () => {
+      const res = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody({ client: { ...profile, nonDisclosure: true } }));
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.decision.basis).to.include({ nonDisclosure: true });
+      expect(res.body.decision.basis).not.to.have.property('countyId');
+      expect(res.body.decision.basis).not.to.have.property('municipalityCode');
+    });
+
+    it('simulates a real client only for rule verification with a reason: logged and listed to the auditor', async () => {
+      const real = { kind: 'real', hetu: f.clients!.a.hetu, purpose: 'rule_verification', reason };
+      const res = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody({ client: real }));
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const [logged] = await rinki.deps.db.query<Record<string, unknown>>('SELECT * FROM client_access_events ORDER BY id DESC LIMIT 1');
+      expect(logged).to.include({ actor_id: f.staff.countyAAdmin, client_id: f.clients!.a.id, action: 'client.read.rule_verification', purpose: `rule_verification: ${reason}` });
+      // Listed to the auditor of the admin's own organisation (county A has none: Kela's auditor does not see it).
+      const kelaAuditor = await call(f.staff.auditor, 'GET', '/api/audit/emergency-access');
+      expect(kelaAuditor.status).to.equal(200);
+      expect(kelaAuditor.body.some((r: { clientId: string }) => r.clientId === f.clients!.a.id)).to.equal(false);
+    });
+
+    it('a real client the region does not route answers 404 (the refusal is logged); bad simulation input is 400 and writes nothing', async () => {
       const before = await count('client_access_events');
-      const other = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody({ client: { hetu: f.clients!.b.hetu } }));
+      const other = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody({ client: { kind: 'real', hetu: f.clients!.b.hetu, purpose: 'rule_verification', reason } }));
       expect(other.status).to.equal(404);
-      const badType = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody({ request: { type: 'smalltalk' } }));
-      expect(badType.status).to.equal(400);
-      expect(badType.body.issues.map((i: { path: string }) => i.path)).to.include('body.request.type');
-      const badHetu = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody({ client: { hetu: '010101-0000' } }));
-      expect(badHetu.status).to.equal(400);
-      expect(await count('client_access_events')).to.equal(before);
+      expect(await count('client_access_events')).to.equal(before + 1);
+      const [refused] = await rinki.deps.db.query<Record<string, unknown>>('SELECT * FROM client_access_events ORDER BY id DESC LIMIT 1');
+      expect(refused).to.include({ actor_id: f.staff.countyAAdmin, action: 'client.read.refused', purpose: 'rule_verification' });
+      const bad = async (extra: Record<string, unknown>, path: string) => {
+        const res = await call(f.staff.countyAAdmin, 'POST', `${A()}/simulate`, simulateBody(extra));
+        expect(res.status, JSON.stringify(extra)).to.equal(400);
+        expect(res.body.issues.map((i: { path: string }) => i.path), JSON.stringify(res.body.issues)).to.include(path);
+      };
+      await bad({ request: { type: 'smalltalk' } }, 'body.request.type');
+      await bad({ client: { kind: 'real', hetu: '010101-0000', purpose: 'rule_verification', reason } }, 'body.client.hetu');
+      // The old form (an identity code alone), a real client without a reason or with a short one, another purpose.
+      await bad({ client: { hetu: f.clients!.a.hetu } }, 'body.client.kind');
+      await bad({ client: { kind: 'real', hetu: f.clients!.a.hetu, purpose: 'rule_verification' } }, 'body.client.reason');
+      await bad({ client: { kind: 'real', hetu: f.clients!.a.hetu, purpose: 'rule_verification', reason: 'testi' } }, 'body.client.reason');
+      await bad({ client: { kind: 'real', hetu: f.clients!.a.hetu, purpose: 'rule_verification', reason: `tarkistus asiakkaalle ${f.clients!.a.hetu} nyt` } }, 'body.client.reason');
+      await bad({ client: { kind: 'real', hetu: f.clients!.a.hetu, purpose: 'routing', reason } }, 'body.client.purpose');
+      await bad({ client: { ...profile, municipalityCode: '999' } }, 'body.client.municipalityCode');
+      await bad({ client: { ...profile, namedWorkers: [{ staffId: 'nobody', kind: 'omatyontekija' }] } }, 'body.client.namedWorkers.0.staffId');
+      expect(await count('client_access_events')).to.equal(before + 1);
     });
   });
 }

@@ -151,7 +151,7 @@ export function routingMounts(deps: Deps, realtime: () => Realtime, ruleSets: Ru
 
   route(api, {
     method: 'post', path: `${base}/simulate`, tag: TAG,
-    summary: 'For this client and request: who would ring at each step, who was left out and why, and the final action (the client read is logged)',
+    summary: 'For a made-up client (or a real one only for rule verification with a reason, logged) and a request: who would ring at each step, who was left out and why, and the final action',
     params: regionParams, body: simulateInput,
     response: z.object({ decision: decisionView, appliesToClient: z.object({ region: z.string(), version: z.number() }) }),
     handler: async ({ actor, params, body }) => {

@@ -1,13 +1,13 @@
 // Routing use cases above storage: which rule set applies, simulation for an
 // admin, and rule administration with validation before anything is written.
-import type { ClientRecord } from '../../../shared/src/directory.ts';
-import { DEFAULT_REGION, type DecisionView, type RuleIssue, type RuleSet, type RuleSetVersionView, type SimulateInput } from '../../../shared/src/routing.ts';
+import type { ClientRecord, PersonRef } from '../../../shared/src/directory.ts';
+import { DEFAULT_REGION, type DecisionView, type RuleIssue, type RuleSet, type RuleSetVersionView, type SimulateInput, type SimulatedClientProfile } from '../../../shared/src/routing.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerRouting, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { organisationScope } from '../directory/repository.ts';
 import { loadDirectory, type Directory } from '../directory/snapshot.ts';
-import { lookUpClient } from '../directory/service.ts';
+import { readClientForRuleVerification } from '../directory/service.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { decide, type DecideContext, type PresenceLookup, type RoutingRequest } from './decide.ts';
@@ -89,7 +89,9 @@ export interface SimulationResult {
 
 /**
  * "For this client and this request, at each step these people would ring."
- * Reads the client record through the directory lookup, which records the access.
+ * Normally on a made-up client profile: no client record is read. A real
+ * client only for rule verification with a reason; that read is logged and
+ * listed to the auditor.
  */
 export async function simulate(
   deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config' | 'directory'>,
@@ -106,17 +108,51 @@ export async function simulate(
     if (!ruleSet) throw notFound('No such version');
   }
   const requester = await requesterFor(db, actor, input.requesterOrganisationId);
-  const client: ClientRecord = await lookUpClient(deps, actor, { ...input.client, purpose: 'routing' });
+  const directory = await deps.directory.snapshot(db);
+  let client: ClientRecord;
+  let segment = input.request.segment;
+  if (input.client.kind === 'profile') {
+    client = profileRecord(directory, input.client, at);
+    segment ??= input.client.segments[0];
+  } else {
+    client = await readClientForRuleVerification(deps, actor, await resolveRegion(db, region), input.client, input.client.reason);
+  }
   const applies = await new RuleSetCache(db).forClient(db, client, requester.organisationKind, at);
   ruleSet ??= (await store.publishedVersion(db, region)) ?? (await store.defaultRuleSet(db, at));
   const decision = await decide(
-    { directory: await deps.directory.snapshot(db), presence, ruleSetVersion: ruleSet.version },
+    { directory, presence, ruleSetVersion: ruleSet.version },
     ruleSet.body,
-    { ...input.request, requester },
+    { ...input.request, ...(segment ? { segment } : {}), requester },
     client,
     at,
   );
   return { decision, appliesToClient: { region: applies.region, version: applies.version } };
+}
+
+/** A made-up client as routing sees one; unknown municipalities and people are refused (400) with their path. */
+function profileRecord(directory: Directory, p: SimulatedClientProfile, at: Date): ClientRecord {
+  const unknown = (path: string, what: string) => badRequest(`body.client.${path}: unknown ${what}`, [{ path: `body.client.${path}`, message: `unknown ${what}` }]);
+  const municipality = directory.municipality(p.municipalityCode);
+  if (!municipality) throw unknown('municipalityCode', 'municipality');
+  const county = directory.organisation(municipality.countyId)!;
+  const person = (staffId: string, path: string): PersonRef => {
+    const s = directory.staff(staffId);
+    if (!s) throw unknown(path, 'staff');
+    const org = directory.organisation(s.organisationId);
+    return { staffId, displayName: s.displayName, organisationId: s.organisationId, organisationNameFi: org?.nameFi ?? '', organisationNameSv: org?.nameSv ?? '' };
+  };
+  return {
+    id: 'simulated',
+    municipality: { code: municipality.code, nameFi: municipality.nameFi, nameSv: municipality.nameSv },
+    county: { id: county.id, nameFi: county.nameFi, nameSv: county.nameSv },
+    language: p.language,
+    nonDisclosure: p.nonDisclosure,
+    namedWorkers: p.namedWorkers.map((w, i) => ({ ...person(w.staffId, `namedWorkers.${i}.staffId`), kind: w.kind })),
+    pendingApplications: p.applicationHandlerId
+      ? [{ id: 'simulated', benefit: 'perustoimeentulotuki', submittedAt: at.toISOString(), urgent: false, handler: person(p.applicationHandlerId, 'applicationHandlerId') }]
+      : [],
+    openConcernNotifications: [],
+  };
 }
 
 /**

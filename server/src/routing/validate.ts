@@ -77,6 +77,9 @@ function semanticIssues(directory: Directory, rs: RuleSet): RuleIssue[] {
       } else if ('relation' in sel) {
         if (f.match.nonDisclosure === true && sel.relation === 'municipality_liaison')
           issues.push(err(`${sp}.select.relation`, 'non_disclosure_municipality', 'a non-disclosure filter cannot select by the municipality'));
+        // The county's contact persons would learn where a turvakielto client lives.
+        if (f.match.nonDisclosure === true && sel.relation === 'county_contacts')
+          issues.push(err(`${sp}.select.relation`, 'non_disclosure_location', 'a non-disclosure filter cannot select by the client’s county'));
       } else {
         const org = sel.organisation;
         if (org !== undefined && !orgs.has(org)) {
@@ -92,6 +95,9 @@ function semanticIssues(directory: Directory, rs: RuleSet): RuleIssue[] {
         }
       }
     }
+    // The urgent queue is the client's county's: an item there would tell its on-call staff where a turvakielto client lives.
+    if (f.match.nonDisclosure === true && f.final?.action === 'urgent_queue')
+      issues.push(err(`${fp}.final.action`, 'non_disclosure_location', 'a non-disclosure filter cannot end in the county’s urgent queue'));
     if (f.final?.action === 'callback' && f.final.ownerTeamId !== undefined && !directory.teamHours(f.final.ownerTeamId))
       issues.push(err(`${fp}.final.ownerTeamId`, 'unknown_team', `unknown team ${f.final.ownerTeamId}`));
 

@@ -25,7 +25,7 @@ for (const store of STORE_KINDS) {
       open.push(s);
       return s;
     };
-    const send = () => call(f.staff.kelaWorker, 'POST', '/api/concerns', { client: { hetu: f.clients!.a.hetu } });
+    const send = () => call(f.staff.kelaHandler, 'POST', '/api/concerns', { client: { hetu: f.clients!.a.hetu } });
     const count = async (table: string) => (await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
 
     before(async () => {
@@ -38,7 +38,7 @@ for (const store of STORE_KINDS) {
     after(() => rinki.cleanup());
 
     it('shows the sender each status the county gives, live: not reached, taken charge by a named worker, closed', async () => {
-      const sender = await socketOf(f.staff.kelaWorker);
+      const sender = await socketOf(f.staff.kelaHandler);
       const sent = await send();
       expect(sent.status, JSON.stringify(sent.body)).to.equal(201);
       expect(sent.body).to.deep.include({ status: 'received', toOrganisationId: f.orgs.countyA });
@@ -55,7 +55,7 @@ for (const store of STORE_KINDS) {
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         expect((await live).status).to.equal(status);
       }
-      const final = await call(f.staff.kelaWorker, 'GET', `/api/concerns/${id}`);
+      const final = await call(f.staff.kelaHandler, 'GET', `/api/concerns/${id}`);
       expect(final.body.responsibleWorker?.staffId).to.equal(f.staff.countyAWorker);
       expect(final.body.history.map((h) => h.status)).to.deep.equal(['received', 'client_not_reached', 'taken_charge', 'closed']);
       expect(final.body.statusDueAt).to.equal(null);
@@ -65,7 +65,7 @@ for (const store of STORE_KINDS) {
     it('reminds the county and the sender when no status arrives within the working-day limit', async () => {
       const sent = await send();
       const county = await socketOf(f.staff.countyAWorker);
-      const sender = await socketOf(f.staff.kelaWorker);
+      const sender = await socketOf(f.staff.kelaHandler);
       const toCounty = nextEvent<ConcernView>(county, 'concern:reminder', (v) => v.id === sent.body.id);
       const toSender = nextEvent<ConcernView>(sender, 'concern:reminder', (v) => v.id === sent.body.id);
       clock.t = Date.parse(sent.body.statusDueAt!);
@@ -92,7 +92,7 @@ for (const store of STORE_KINDS) {
       }
       await call(f.staff.countyAContact, 'POST', `/api/concerns/${id}/status`, { status: 'closed' });
       expect((await call(f.staff.countyAContact, 'POST', `/api/concerns/${id}/status`, { status: 'client_reached' })).status).to.equal(409);
-      expect((await call(f.staff.kelaWorker, 'POST', '/api/concerns', { client: { hetu: fictionalHetu('1970-01-01', 66) } })).status).to.equal(404);
+      expect((await call(f.staff.kelaHandler, 'POST', '/api/concerns', { client: { hetu: fictionalHetu('1970-01-01', 66) } })).status).to.equal(404);
       expect({ concerns: await count('concern_notifications'), events: await count('concern_status_events') }).to.deep.equal({ concerns: before.concerns, events: before.events + 1 });
     });
 
@@ -101,10 +101,10 @@ for (const store of STORE_KINDS) {
       const id = sent.body.id;
       expect((await call(f.staff.countyBWorker, 'GET', `/api/concerns/${id}`)).status).to.equal(404);
       expect((await call(f.staff.countyBWorker, 'POST', `/api/concerns/${id}/status`, { status: 'closed' })).status).to.equal(404);
-      expect((await call(f.staff.kelaWorker, 'POST', `/api/concerns/${id}/status`, { status: 'closed' })).status).to.equal(403);
+      expect((await call(f.staff.kelaHandler, 'POST', `/api/concerns/${id}/status`, { status: 'closed' })).status).to.equal(403);
       expect((await call<ConcernView[]>(f.staff.countyBWorker, 'GET', '/api/concerns?view=received')).body.map((c) => c.id)).not.to.include(id);
       expect((await call(f.staff.countyBWorker, 'POST', '/api/concerns', { client: { hetu: f.clients!.a.hetu } })).status).to.equal(404);
-      expect((await call(f.staff.kelaWorker, 'GET', `/api/concerns/${id}`)).body.status).to.equal('received');
+      expect((await call(f.staff.kelaHandler, 'GET', `/api/concerns/${id}`)).body.status).to.equal('received');
     });
   });
 }
