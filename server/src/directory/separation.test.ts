@@ -145,6 +145,10 @@ describe('trust boundary on the demo directory', function () {
 
   describe('auditor scope', () => {
     it('shows each auditor their own organisation’s reads of a client only', async () => {
+      // Each reader has a task relation to the client: the county's named worker, Kela's handler of a pending application.
+      const { id: clientId } = await clientRow(pohjanmaaClient.hetu);
+      await rinki.deps.db.query(`INSERT INTO client_named_workers (client_id, staff_id, kind) VALUES ($1, 'pohjanmaa.socialarbetare', 'omatyontekija') ON CONFLICT DO NOTHING`, [clientId]);
+      await rinki.deps.db.query(`INSERT INTO kela_applications (id, client_id, status, handler_id, submitted_at) VALUES ('KELA-TEST-SCOPE', $1, 'pending', 'kela.kasittelija', now())`, [clientId]);
       for (const reader of ['pohjanmaa.socialarbetare', 'kela.kasittelija']) {
         const read = await call(reader, 'POST', '/api/clients/lookup', { hetu: pohjanmaaClient.hetu, purpose: 'case_handling' });
         expect(read.status, reader).to.equal(200);
