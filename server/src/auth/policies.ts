@@ -84,6 +84,15 @@ export function canLookUpClients(actor: Actor): boolean {
   return actor.roles.some((g) => CLIENT_WORK_ROLES.includes(g.role));
 }
 
+/**
+ * Client matters (asking for a callback, a concern's status, a consent) are the
+ * work of the roles that work with clients; an admin-only or auditor-only
+ * account keeps the rules and the logs, not the cases.
+ */
+export function canWorkOnClientMatters(actor: Actor): boolean {
+  return canLookUpClients(actor);
+}
+
 /** The emergency reads of an organisation's staff are listed to that organisation's auditor. */
 export function canListEmergencyAccess(actor: Actor): boolean {
   return hasRole(actor, 'auditor');
@@ -240,9 +249,9 @@ export function canFollowConcern(actor: Actor, c: { fromOrganisationId: string; 
   return actor.organisationId === c.fromOrganisationId || actor.rootOrganisationId === c.fromOrganisationId || actor.rootOrganisationId === c.toOrganisationId;
 }
 
-/** The receiving county gives the status. */
+/** The receiving county's client workers give the status. */
 export function canGiveConcernStatus(actor: Actor, c: { toOrganisationId: string }): boolean {
-  return actor.rootOrganisationId === c.toOrganisationId;
+  return actor.rootOrganisationId === c.toOrganisationId && canWorkOnClientMatters(actor);
 }
 
 /** Legal bases are national: Kela's administrators (an admin role at the Kela root) keep them. */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallbackChannel, CallbackReason, CallbackView, CreateCallbackInput } from '../../../shared/src/callbacks.ts';
 import type { Actor } from '../auth/actor.ts';
-import { canCancelCallback, canClaimCallback, canCompleteCallback, canReadCallback } from '../auth/policies.ts';
+import { canCancelCallback, canClaimCallback, canCompleteCallback, canReadCallback, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { lookUpClient } from '../directory/service.ts';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
@@ -99,6 +99,7 @@ export class Callbacks {
 
   /** A callback asked for directly, without a ring first. */
   async createDirect(actor: Actor, body: CreateCallbackInput): Promise<CallbackView> {
+    require(canWorkOnClientMatters(actor), 'Callbacks are asked for by people who work with clients');
     const { db, clock } = this.deps;
     const now = clock.now();
     const dueAt = body.dueAt ? new Date(body.dueAt) : addWorkingDays(now, 1);

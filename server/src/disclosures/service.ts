@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
-import { auditScope, canListEmergencyAccess, canRunClientReport, require } from '../auth/policies.ts';
+import { auditScope, canListEmergencyAccess, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { hashHetu } from '../directory/client-id.ts';
 import { clientIdByApplicationId, clientIdByHetuHash } from '../directory/repository.ts';
@@ -43,6 +43,7 @@ export async function recordConsent(deps: Deps, actor: Actor, body: ConsentInput
 
 /** Withdrawal ends a consent from now on; disclosures made before stay lawful and logged. */
 export async function withdrawConsent(deps: Deps, actor: Actor, id: string): Promise<ConsentView> {
+  require(canWorkOnClientMatters(actor), 'Consents are managed by people who work with clients');
   return deps.db.tx(async (q) => {
     const [c] = await q.query('SELECT * FROM consents WHERE id = $1 FOR UPDATE', [id]);
     // Only the organisation that recorded it manages it; others get the same answer as for none.
