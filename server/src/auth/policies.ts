@@ -258,3 +258,25 @@ export function canGiveConcernStatus(actor: Actor, c: { toOrganisationId: string
 export function canAdministerLegalBases(actor: Actor): boolean {
   return actor.roles.some((g) => g.role === 'admin' && g.organisationId === actor.rootOrganisationId && actor.organisationKind === 'kela');
 }
+
+// ---- people, consents, urgent items: ownership ----
+
+/** A person's username, callback phone and absences: the person themselves and the admins of their organisation. */
+export function canReadPersonalDetails(actor: Actor, person: { id: string }, administersTheirOrganisation: boolean): boolean {
+  return actor.staffId === person.id || administersTheirOrganisation;
+}
+
+/** Nobody changes their own roles (separation of duties): another admin of the organisation does. */
+export function canChangeRolesOf(actor: Actor, personId: string): boolean {
+  return actor.staffId !== personId;
+}
+
+/** A consent is managed by the organisation that recorded it, by its people who work with clients. */
+export function canManageConsent(actor: Actor, consent: { recordedOrganisationId: string }): boolean {
+  return canWorkOnClientMatters(actor) && consent.recordedOrganisationId === actor.organisationId;
+}
+
+/** An urgent item is assessed, handed over and resolved by the one who claimed it. */
+export function ownsUrgentItem(actor: Actor, item: { state: string; ownerId: string | null }): boolean {
+  return item.state === 'claimed' && item.ownerId === actor.staffId;
+}

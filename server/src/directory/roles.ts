@@ -3,7 +3,7 @@
 // auth/policies.ts), and its rows in the change history. The REST staff routes
 // and the import both go through here.
 import type { Actor, RoleGrant } from '../auth/actor.ts';
-import { SENSITIVE_ROLES, canGrantRole, holdsAdminAndAuditor } from '../auth/policies.ts';
+import { SENSITIVE_ROLES, canChangeRolesOf, canGrantRole, holdsAdminAndAuditor } from '../auth/policies.ts';
 import { recordChange } from '../admin/changes.ts';
 import type { Queryable } from '../store/db.ts';
 
@@ -38,7 +38,7 @@ export function roleChangeRefusal(
   rootOf: RootOf,
 ): { status: 400 | 403; message: string } | undefined {
   if (!changes.length) return undefined;
-  if (personId === actor.staffId) return { status: 403, message: 'You cannot change your own roles; another admin of your organisation does that' };
+  if (!canChangeRolesOf(actor, personId)) return { status: 403, message: 'You cannot change your own roles; another admin of your organisation does that' };
   for (const c of changes) {
     const rootId = rootOf(c.organisationId);
     if (!rootId) return { status: 400, message: `unknown organisation ${c.organisationId}` };

@@ -31,7 +31,7 @@ import {
 } from '../../../shared/src/directory.ts';
 import type { Actor } from '../auth/actor.ts';
 import { announceAccessRevoked } from '../auth/tokens.ts';
-import { canAdministerOrganisation, canStandIn, hasRole, require } from '../auth/policies.ts';
+import { canAdministerOrganisation, canReadPersonalDetails, canStandIn, hasRole, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
@@ -226,7 +226,7 @@ export function directoryMounts(deps: Deps): Mount[] {
     handler: async ({ actor, params }) => {
       const person = await repo.getStaff(db, params.id, { withPrivate: true });
       if (!person) throw notFound('No such person');
-      if (actor.staffId === person.id || (await administers(actor, person.organisationId))) return person;
+      if (canReadPersonalDetails(actor, person, await administers(actor, person.organisationId))) return person;
       const { username: _u, callbackPhone: _p, ...open } = person;
       return open;
     },
@@ -302,7 +302,7 @@ export function directoryMounts(deps: Deps): Mount[] {
     handler: async ({ actor, params }) => {
       const person = await repo.getStaff(db, params.id);
       if (!person) throw notFound('No such person');
-      require(actor.staffId === person.id || (await administers(actor, person.organisationId)));
+      require(canReadPersonalDetails(actor, person, await administers(actor, person.organisationId)));
       return repo.listAbsences(db, params.id);
     },
   });

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
-import { auditScope, canListEmergencyAccess, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
+import { auditScope, canListEmergencyAccess, canManageConsent, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { hashHetu } from '../directory/client-id.ts';
 import { clientIdByApplicationId, clientIdByHetuHash } from '../directory/repository.ts';
@@ -47,7 +47,7 @@ export async function withdrawConsent(deps: Deps, actor: Actor, id: string): Pro
   return deps.db.tx(async (q) => {
     const [c] = await q.query('SELECT * FROM consents WHERE id = $1 FOR UPDATE', [id]);
     // Only the organisation that recorded it manages it; others get the same answer as for none.
-    if (!c || c.recorded_organisation_id !== actor.organisationId) throw notFound('No such consent');
+    if (!c || !canManageConsent(actor, { recordedOrganisationId: c.recorded_organisation_id as string })) throw notFound('No such consent');
     if (c.withdrawn_at) throw conflict('This consent is already withdrawn');
     const [r] = await q.query('UPDATE consents SET withdrawn_at = $2 WHERE id = $1 RETURNING *', [id, deps.clock.now()]);
     return consentView(r);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UrgencyCriterionView, UrgentItemView } from '../../../shared/src/urgent.ts';
 import type { Actor } from '../auth/actor.ts';
-import { canAdministerUrgencyCriteria, canWorkUrgentQueue } from '../auth/policies.ts';
+import { canAdministerUrgencyCriteria, canWorkUrgentQueue, ownsUrgentItem } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { organisationScope } from '../directory/repository.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
@@ -148,7 +148,7 @@ export class UrgentQueue {
   async assess(actor: Actor, id: string, assessment: 'urgent' | 'not_urgent', criteria: string[]): Promise<UrgentItemView> {
     let notify: Row | undefined;
     const view = await this.change(actor, id, async (q, row, now) => {
-      if (row.state !== 'claimed' || row.owner_id !== actor.staffId) throw conflict('Claim the item before assessing it');
+      if (!ownsUrgentItem(actor, { state: row.state, ownerId: row.owner_id })) throw conflict('Claim the item before assessing it');
       await this.checkCriteria(q, row.region, criteria, 'body.criteria');
       await q.query('UPDATE urgent_items SET assessment = $2, assessment_criteria = $3, assessed_by = $4 WHERE id = $1', [id, assessment, criteria, actor.staffId]);
       await this.event(q, id, 'assessed', actor.staffId, now, { assessment, criteria });
@@ -164,7 +164,7 @@ export class UrgentQueue {
 
   async handOver(actor: Actor, id: string, toStaffId: string): Promise<UrgentItemView> {
     return this.change(actor, id, async (q, row, now) => {
-      if (row.state !== 'claimed' || row.owner_id !== actor.staffId) throw conflict('Only the owner hands an item over');
+      if (!ownsUrgentItem(actor, { state: row.state, ownerId: row.owner_id })) throw conflict('Only the owner hands an item over');
       const [target] = await q.query<{ id: string }>('SELECT id FROM staff WHERE id = $1 AND active', [toStaffId]);
       const targetActor = target ? await this.onCallFacts(q, toStaffId) : undefined;
       if (!targetActor || !canWorkUrgentQueue(targetActor, { countyId: row.region }))
@@ -176,7 +176,7 @@ export class UrgentQueue {
 
   async resolve(actor: Actor, id: string): Promise<UrgentItemView> {
     return this.change(actor, id, async (q, row, now) => {
-      if (row.state !== 'claimed' || row.owner_id !== actor.staffId) throw conflict('Only the owner resolves an item');
+      if (!ownsUrgentItem(actor, { state: row.state, ownerId: row.owner_id })) throw conflict('Only the owner resolves an item');
       await q.query(`UPDATE urgent_items SET state = 'resolved', resolved_at = $2 WHERE id = $1`, [id, now]);
       await this.event(q, id, 'resolved', actor.staffId, now);
     });
