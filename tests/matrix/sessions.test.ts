@@ -229,8 +229,13 @@ describe('Matrix sessions: a real client across access-token expiry', function (
     await joinWhenInvited(antti.client, roomId, [anna.client]);
     await sendText(anna.client, roomId, 'ennen');
     await waitForBodies(antti.client, roomId, ['ennen']);
-    // Several lifetimes of the access token pass while both keep long-polling.
+    // Several lifetimes of the access token pass while both keep long-polling and sending
+    // (a renewal happens on a request, so on a busy machine it may take a few more turns).
     await new Promise((r) => setTimeout(r, 5_000));
+    for (let turn = 0; turn < 20 && (anna.renewals() < 2 || antti.renewals() < 2); turn++) {
+      await sendText(anna.client, roomId, `välillä ${turn}`);
+      await new Promise((r) => setTimeout(r, 1_500));
+    }
     await sendText(anna.client, roomId, 'jälkeen');
     await sendText(antti.client, roomId, 'vastaus');
     await waitForBodies(antti.client, roomId, ['jälkeen', 'vastaus']);
