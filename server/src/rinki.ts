@@ -16,6 +16,7 @@ import { loadDemoData } from './directory/demo-data.ts';
 import { attachRealtime, type Realtime, type SocketCommand } from './realtime/gateway.ts';
 import { realtimeMounts } from './realtime/routes.ts';
 import { matrixMounts } from './matrix/index.ts';
+import { createMatrixContext } from './matrix/context.ts';
 import { routingMounts } from './routing/routes.ts';
 import { RuleSetCache } from './routing/rule-cache.ts';
 import { DirectoryCache } from './directory/snapshot.ts';
@@ -67,15 +68,17 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
   const ruleSets = new RuleSetCache(db, bus);
-  const callbacks = new Callbacks(deps, () => realtime);
+  // One Matrix context per node: its notifier and token cache listen on the bus for the node's lifetime.
+  const matrix = createMatrixContext(deps);
+  const callbacks = new Callbacks(deps, () => realtime, matrix);
   const urgent = new UrgentQueue(deps, () => realtime, new Escalations(deps, () => realtime));
   const concerns = new Concerns(deps, () => realtime);
-  const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets });
+  const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets }, matrix);
   const mounts = [
     ...authMounts(deps, authHooks),
     ...directoryMounts(deps),
     ...realtimeMounts(deps, () => realtime),
-    ...matrixMounts(deps),
+    ...matrixMounts(matrix),
     ...routingMounts(deps, () => realtime, ruleSets),
     ...ringingMounts(deps, ringing),
     ...callbackMounts(callbacks),
@@ -122,6 +125,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
       await timers.stop();
       ruleSets.close();
       await realtime.close();
+      matrix.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.close();

@@ -18,14 +18,18 @@ export interface Bus {
    * meanwhile may be lost. Returns the unsubscribe function.
    */
   onGap(handler: () => void): () => void;
+  /** Handlers subscribed on this node, all channels and gap handlers together: a count that keeps growing is a leak. */
+  subscriberCount(): number;
   /** The shared Redis connection for rate limits and adapters; undefined in memory mode. */
   readonly redis?: Redis;
   close(): Promise<void>;
 }
 
+// Subscribers are per-node services, one or two per channel: the emitters keep Node's
+// default limit, so a subscription made per request or per conference warns in the logs.
 class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
-  private emitter = new EventEmitter().setMaxListeners(0);
+  private emitter = new EventEmitter();
 
   async publish(channel: string, message: unknown): Promise<void> {
     // Asynchronous like Redis, so callers never rely on synchronous delivery.
@@ -42,6 +46,10 @@ class MemoryBus implements Bus {
     return () => undefined;
   }
 
+  subscriberCount(): number {
+    return countListeners(this.emitter);
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
   }
@@ -54,7 +62,7 @@ const GAP_CHANNEL = 'bus:gap';
 
 class RedisBus implements Bus {
   readonly kind = 'redis' as const;
-  private local = new EventEmitter().setMaxListeners(0);
+  private local = new EventEmitter();
   private subscriber: Redis;
   /** Prefixes this node's own messages (fixed length): its subscribers heard them at once and skip the echo from Redis. */
   private readonly origin = randomUUID();
@@ -99,11 +107,19 @@ class RedisBus implements Bus {
     };
   }
 
+  subscriberCount(): number {
+    return countListeners(this.local);
+  }
+
   async close(): Promise<void> {
     this.local.removeAllListeners();
     this.subscriber.disconnect();
     this.redis.disconnect();
   }
+}
+
+function countListeners(emitter: EventEmitter): number {
+  return emitter.eventNames().reduce((n, name) => n + emitter.listenerCount(name), 0);
 }
 
 /** Calls `then` each time `connection` is ready again after it closed (not when it first connects). */

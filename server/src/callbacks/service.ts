@@ -13,7 +13,7 @@ import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
 import { openConference } from '../matrix/conference.ts';
 import { grantConferenceAccess } from '../matrix/rooms.ts';
 import { invite } from '../matrix/rooms.ts';
-import { createMatrixContext } from '../matrix/context.ts';
+import type { MatrixContext } from '../matrix/context.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { addWorkingDays } from '../routing/decide.ts';
 import type { Queryable } from '../store/db.ts';
@@ -64,6 +64,8 @@ export class Callbacks {
   constructor(
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
+    /** The node's one Matrix context, for the conference rooms. */
+    private readonly matrix: MatrixContext,
   ) {}
 
   /**
@@ -90,7 +92,7 @@ export class Callbacks {
     await scheduleTimer(q, { kind: CALLBACK_OVERDUE_TIMER, dueAt: input.dueAt, key: `callback:${id}:overdue`, payload: { callbackId: id } });
     effects.push(async () => {
       await wakeTimerRunners(this.deps.bus, reminderAt > now ? reminderAt : input.dueAt);
-      const { roomId } = await openConference(this.deps, { creatorId: input.requester.staffId, inviteeIds: [], name: input.requestType, grantReason: `callback:${id}` });
+      const { roomId } = await openConference(this.matrix, { creatorId: input.requester.staffId, inviteeIds: [], name: input.requestType, grantReason: `callback:${id}` });
       await this.deps.db.query('UPDATE callbacks SET room_id = $2 WHERE id = $1', [id, roomId]);
       await this.announce(id);
     });
@@ -155,7 +157,7 @@ export class Callbacks {
     });
     if (row.room_id) {
       await grantConferenceAccess(this.deps.db, row.room_id, actor.staffId, `callback:${id}`, row.requester_id);
-      const ctx = createMatrixContext(this.deps);
+      const ctx = this.matrix;
       const requester = { staffId: row.requester_id, userId: ctx.ids.userId(row.requester_id), deviceId: '', rootOrganisationId: await this.rootOf(row.requester_id), tokenHash: Buffer.alloc(0) };
       await invite(ctx, requester, row.room_id, ctx.ids.userId(actor.staffId));
     }

@@ -2,8 +2,7 @@
 // is created on behalf of its first member, the others are granted access
 // (a cross-organisation conference exists only because routing put them there)
 // and invited. Each step is its own Matrix write, like a client's would be.
-import type { Deps } from '../deps.ts';
-import { createMatrixContext, type Caller, type MatrixContext } from './context.ts';
+import type { Caller, MatrixContext } from './context.ts';
 import { createRoom, grantConferenceAccess, invite } from './rooms.ts';
 
 /** Who the server acts as: the person, on no device (state events carry no device). */
@@ -25,11 +24,12 @@ export interface OpenConference {
   grantReason: string;
 }
 
-export async function openConference(deps: Deps, input: OpenConference, ctx: MatrixContext = createMatrixContext(deps)): Promise<{ roomId: string }> {
+/** `ctx` is the node's one Matrix context (rinki.ts). */
+export async function openConference(ctx: MatrixContext, input: OpenConference): Promise<{ roomId: string }> {
   const creator = await serverSideCaller(ctx, input.creatorId);
   const { room_id: roomId } = await createRoom(ctx, creator, { name: input.name, preset: 'private_chat' });
   for (const staffId of input.inviteeIds) {
-    await grantConferenceAccess(deps.db, roomId, staffId, input.grantReason, input.creatorId);
+    await grantConferenceAccess(ctx.deps.db, roomId, staffId, input.grantReason, input.creatorId);
     await invite(ctx, creator, roomId, ctx.ids.userId(staffId));
   }
   return { roomId };

@@ -11,11 +11,29 @@ export interface MatrixContext {
   ids: MatrixIds;
   notifier: Notifier;
   tokens: TokenOwners;
+  /** Ends the notifier's and the token cache's bus subscriptions. */
+  close(): void;
 }
 
+/**
+ * One per node, built in the composition root (rinki.ts) and handed to whoever
+ * acts in Matrix: the notifier and the token cache each hold bus subscriptions
+ * that every message batch is delivered to, so a context per request would pile them up.
+ */
 export function createMatrixContext(deps: Deps): MatrixContext {
   const ids = new MatrixIds(deps.config.matrixServerName);
-  return { deps, ids, notifier: new Notifier(deps.bus), tokens: new TokenOwners(deps, ids) };
+  const notifier = new Notifier(deps.bus);
+  const tokens = new TokenOwners(deps, ids);
+  return {
+    deps,
+    ids,
+    notifier,
+    tokens,
+    close() {
+      notifier.close();
+      tokens.close();
+    },
+  };
 }
 
 /** One object per access token, shared by all its requests: never changed. */

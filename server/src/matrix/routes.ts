@@ -13,7 +13,7 @@ import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { NOT_STORABLE, mayHoldUnstorable, storable } from '../http/storable.ts';
 import { hashTokenHex } from '../crypto/sodium.ts';
-import { type Caller, type MatrixContext, createMatrixContext } from './context.ts';
+import { type Caller, type MatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
 import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step, writeHead } from './http.ts';
 import { DEVICE_TOKEN_KINDS, checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession, passwordSignIn, refreshSession, type SignIn } from './login.ts';
@@ -273,8 +273,8 @@ type FilterJson = z.infer<typeof filterBody>;
 const DEFAULT_TIMELINE_LIMIT = 10;
 const MAX_TIMELINE_LIMIT = 100;
 
-export function matrixMounts(deps: Deps): Mount[] {
-  const ctx = createMatrixContext(deps);
+export function matrixMounts(ctx: MatrixContext): Mount[] {
+  const { deps } = ctx;
   const { ids, config } = { ids: ctx.ids, config: deps.config };
   const m = new MatrixRoutes(ctx);
   const base = '/client/v3';

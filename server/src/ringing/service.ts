@@ -21,6 +21,7 @@ import { HttpError, conflict, notFound } from '../http/errors.ts';
 import type { Callbacks } from '../callbacks/service.ts';
 import type { CallbackChannel } from '../../../shared/src/callbacks.ts';
 import { openConference } from '../matrix/conference.ts';
+import type { MatrixContext } from '../matrix/context.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } from '../routing/decide.ts';
 import type { RuleSetCache } from '../routing/rule-cache.ts';
@@ -84,6 +85,8 @@ export class Ringing {
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
     private readonly services: { callbacks: Callbacks; urgent: UrgentQueue; ruleSets: RuleSetCache },
+    /** The node's one Matrix context, for the conference room an accepted ring opens. */
+    private readonly matrix: MatrixContext,
   ) {}
 
   private presence = (ids: string[]) => this.realtime().getPresence(ids);
@@ -492,7 +495,7 @@ export class Ringing {
 
   private async openRoom(req: RequestRow, accepterId: string): Promise<void> {
     try {
-      const { roomId } = await openConference(this.deps, {
+      const { roomId } = await openConference(this.matrix, {
         creatorId: req.requester_id,
         inviteeIds: [accepterId],
         name: req.request_type,
