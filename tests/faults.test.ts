@@ -1,7 +1,11 @@
 // Surviving faults: opening conferences leaks no bus subscriptions; a Redis
 // that refuses connections or hangs shows in the structured logs and in
 // /readyz, never as unhandled errors or a readiness probe that hangs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import type { CallbackView } from '../shared/src/callbacks.ts';
 import { makeOrgFixture, type OrgFixture } from '../server/src/directory/fixtures.ts';
 import { apiTokenFor, startTestRinki, type TestRinki } from './helpers/env.ts';
@@ -38,5 +42,146 @@ describe('faults: one Matrix context per node', function () {
     const before = rinki.deps.bus.subscriberCount();
     for (let i = 0; i < 5; i++) await openOne();
     expect(rinki.deps.bus.subscriberCount()).to.equal(before);
+  });
+});
+
+/** A redis-server of the test's own on a free loopback port: it can be stopped, paused and restarted without touching the shared one. */
+class OwnRedis {
+  private child?: ChildProcess;
+  private constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<OwnRedis> {
+    const own = new OwnRedis(await freePort());
+    await own.restart();
+    return own;
+  }
+
+  /** Starts (again) on the same port and waits until it answers. */
+  async restart(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect().catch(() => undefined);
+      await probe.ping();
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** redis-servers this file started: killed whatever happens to the test that started them. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A logger whose lines the test reads, and what ioredis would print to stderr without an 'error' handler. */
+function capturedLog() {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const stderr: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void stderr.push(args.map(String).join(' '));
+  return { log, lines, stderr, restore: () => (console.error = consoleError) };
+}
+
+const readyStatus = async (url: string) => {
+  const started = Date.now();
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, ms: Date.now() - started };
+};
+
+describe('faults: Redis refused, lost or hung', function () {
+  this.timeout(30_000);
+  let own: OwnRedis | undefined;
+  let rinki: TestRinki | undefined;
+  let captured: ReturnType<typeof capturedLog>;
+
+  beforeEach(() => (captured = capturedLog()));
+  afterEach(async () => {
+    captured.restore();
+    own?.resume();
+    await rinki?.cleanup();
+    await own?.stop();
+    [own, rinki] = [undefined, undefined];
+  });
+
+  it('a node whose Redis refuses connections does not start, logs one structured warning and prints no unhandled error', async () => {
+    const port = await freePort();
+    let failed: unknown;
+    await startTestRinki({ log: captured.log, env: { REDIS_URL: `redis://127.0.0.1:${port}` } }).catch((err: unknown) => (failed = err));
+    expect(failed, 'the node started without its Redis').to.be.instanceOf(Error);
+    await new Promise((r) => setTimeout(r, 500)); // no retries go on after the failed start
+    const warnings = captured.lines.filter((l) => l.msg === 'Redis connection failed; retrying');
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.include({ level: 40, redis: 'bus', code: 'ECONNREFUSED' });
+    expect(captured.stderr.join('\n')).not.to.include('Unhandled error event');
+  });
+
+  it('a Redis lost while running is logged once per connection, and its return too; /readyz follows it', async () => {
+    own = await OwnRedis.start();
+    rinki = await startTestRinki({ log: captured.log, env: { REDIS_URL: own.url } });
+    expect((await readyStatus(rinki.url)).status).to.equal(200);
+
+    await own.stop();
+    // ioredis retries every few hundred milliseconds: several refused reconnects, one warning each.
+    await new Promise((r) => setTimeout(r, 1500));
+    const failed = captured.lines.filter((l) => l.msg === 'Redis connection failed; retrying');
+    expect(failed.map((l) => l.redis).sort()).to.deep.equal(['bus', 'bus subscriber', 'socket.io publisher', 'socket.io subscriber']);
+    expect(failed.every((l) => l.level === 40 && l.code === 'ECONNREFUSED')).to.equal(true);
+    expect(JSON.stringify(failed)).not.to.include(own.url);
+    const down = await readyStatus(rinki.url);
+    expect(down.status).to.equal(503);
+    expect(down.ms).to.be.below(3000);
+
+    await own.restart();
+    await eventually(async () => captured.lines.filter((l) => l.msg === 'Redis connection back').length === 4, 'four connections back');
+    await eventually(async () => (await readyStatus(rinki!.url)).status === 200, 'ready again');
+    expect(captured.stderr.join('\n')).not.to.include('Unhandled error event');
+  });
+
+  it('a hung Redis makes /readyz answer 503 within about 2 s, and 200 once it answers again', async () => {
+    own = await OwnRedis.start();
+    rinki = await startTestRinki({ log: captured.log, env: { REDIS_URL: own.url } });
+    expect((await readyStatus(rinki.url)).status).to.equal(200);
+
+    own.pause();
+    const hung = await readyStatus(rinki.url);
+    expect(hung.status).to.equal(503);
+    expect(hung.ms).to.be.below(3000);
+
+    own.resume();
+    await eventually(async () => (await readyStatus(rinki!.url)).status === 200, 'ready again');
   });
 });

@@ -45,6 +45,8 @@ const envSchema = z.object({
     .optional(),
   /** Prefix for every Redis key and channel, so deployments (and test runs) can share a Redis. */
   REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,40}$/).default('rinki:'),
+  /** A Redis command unanswered for this long fails, so a hung Redis is noticed (subscriptions, which wait by nature, excepted). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_DATA: z.enum(['auto', 'true', 'false']).default('auto'),
   /** JSON array of OpenID Connect providers, one per organisation. */
@@ -122,6 +124,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     demoData: e.DEMO_DATA === 'true' || (e.DEMO_DATA === 'auto' && !e.DATABASE_URL),
     oidcProviders: e.OIDC_PROVIDERS,

@@ -56,7 +56,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const log = opts.log ?? createLogger(config.logLevel, config.nodeName);
   const { db, applied } = await openMigratedDb(config);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const bus = await openBus(config.redisUrl, config.redisPrefix);
+  const bus = await openBus(config.redisUrl, config.redisPrefix, { log, commandTimeoutMs: config.redisCommandTimeoutMs });
   const keys = await loadKeys(config);
   if (config.databaseUrl && !config.keys.auditSigningKey) {
     log.warn('AUDIT_SIGNING_KEY is not set: the key that signs log checkpoints is read from DATA_DIR/keys.json, next to the data; give it through the environment (README: Logs no one can rewrite)');

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
 
 export type BusHandler = (message: unknown) => void;
 
@@ -70,8 +71,11 @@ class RedisBus implements Bus {
   constructor(
     readonly redis: Redis,
     private prefix: string,
+    log: Logger,
   ) {
-    this.subscriber = redis.duplicate({ enableAutoPipelining: false });
+    // A subscriber waits for messages by nature: no command timeout on it.
+    this.subscriber = redis.duplicate({ enableAutoPipelining: false, commandTimeout: undefined });
+    watchRedis(this.subscriber, 'bus subscriber', log);
     const origin = Buffer.from(this.origin);
     const gapChannel = Buffer.from(prefix + GAP_CHANNEL);
     // As bytes: own messages are told by their prefix, so their echo is never even decoded.
@@ -80,7 +84,7 @@ class RedisBus implements Bus {
       if (channel.equals(gapChannel)) this.local.emit(GAP);
       else this.local.emit(channel.toString().slice(prefix.length), JSON.parse(raw.toString('utf8', origin.length)));
     });
-    void this.subscriber.subscribe(prefix + GAP_CHANNEL);
+    void this.subscriber.subscribe(prefix + GAP_CHANNEL).catch(lostSubscription);
     // Redis keeps no messages for a subscriber that is away: whatever was published meanwhile is gone.
     whenBack(this.subscriber, () => this.local.emit(GAP));
     // And what this node published while its own connection was down may have failed: the others hear that.
@@ -99,11 +103,11 @@ class RedisBus implements Bus {
   }
 
   subscribe(channel: string, handler: BusHandler): () => void {
-    if (this.local.listenerCount(channel) === 0) void this.subscriber.subscribe(this.prefix + channel);
+    if (this.local.listenerCount(channel) === 0) void this.subscriber.subscribe(this.prefix + channel).catch(lostSubscription);
     this.local.on(channel, handler);
     return () => {
       this.local.off(channel, handler);
-      if (this.local.listenerCount(channel) === 0) void this.subscriber.unsubscribe(this.prefix + channel);
+      if (this.local.listenerCount(channel) === 0) void this.subscriber.unsubscribe(this.prefix + channel).catch(lostSubscription);
     };
   }
 
@@ -116,6 +120,35 @@ class RedisBus implements Bus {
     this.subscriber.disconnect();
     this.redis.disconnect();
   }
+}
+
+/** A (un)subscription that failed while Redis was away: the connection's 'error' handler has logged the outage already. */
+const lostSubscription = () => undefined;
+
+/**
+ * Gives a Redis connection its 'error' handler (without one, ioredis prints each
+ * failed reconnect with its stack to stderr): one warning per outage, with the
+ * error's code only, and a line when the connection is ready again.
+ */
+export function watchRedis(connection: Redis, name: string, log: Logger): void {
+  let down = false;
+  connection.on('error', (err: Error & { code?: string }) => {
+    if (down) return;
+    down = true;
+    log.warn({ redis: name, code: err.code ?? err.name }, 'Redis connection failed; retrying');
+  });
+  connection.on('ready', () => {
+    if (!down) return;
+    down = false;
+    log.info({ redis: name }, 'Redis connection back');
+  });
+}
+
+export interface BusOptions {
+  /** Where Redis outages are logged (silent when not given). */
+  log?: Logger;
+  /** Fails a command Redis has not answered in time (REDIS_COMMAND_TIMEOUT_MS); none when not given. */
+  commandTimeoutMs?: number;
 }
 
 function countListeners(emitter: EventEmitter): number {
@@ -133,10 +166,18 @@ function whenBack(connection: Redis, then: () => void): void {
   });
 }
 
-export async function openBus(redisUrl: string | undefined, prefix = 'rinki:'): Promise<Bus> {
+export async function openBus(redisUrl: string | undefined, prefix = 'rinki:', opts: BusOptions = {}): Promise<Bus> {
   if (!redisUrl) return new MemoryBus();
+  const log = opts.log ?? pino({ level: 'silent' });
   // Commands issued in the same tick (wake-ups, rate-limit counts) go out in one write.
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true });
-  await redis.connect();
-  return new RedisBus(redis, prefix);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true, enableAutoPipelining: true, commandTimeout: opts.commandTimeoutMs });
+  watchRedis(redis, 'bus', log);
+  try {
+    await redis.connect();
+  } catch (err) {
+    // The node does not start without its Redis: the client stops retrying with it.
+    redis.disconnect();
+    throw err;
+  }
+  return new RedisBus(redis, prefix, log);
 }

@@ -15,6 +15,8 @@ import { serveWebApp } from './web-app.ts';
 // New request ids: this process's random prefix and a counter, in the shape of a UUID. Unique
 // across nodes and far cheaper than a randomUUID per answer, which builds its string piece by piece.
 const ID_PREFIX = randomUUID().slice(0, 24);
+/** How long /readyz waits for PostgreSQL and Redis before it answers 503. */
+const READY_TIMEOUT_MS = 2000;
 let requestCount = 0;
 
 /** The caller's X-Request-Id when it is a plain token, else a new one (the Express app and the Matrix front alike). */
@@ -87,13 +89,19 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', node: config.nodeName });
   });
+  // A store that does not answer in time counts as down: the probe itself never hangs.
   app.get('/readyz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('readiness check timed out')), READY_TIMEOUT_MS);
+    });
     try {
-      await db.query('SELECT 1');
-      if (deps.bus.redis) await deps.bus.redis.ping();
+      await Promise.race([Promise.all([db.query('SELECT 1'), deps.bus.redis?.ping()]), late]);
       res.json({ status: 'ready', database: db.kind, bus: deps.bus.kind });
     } catch {
       res.status(503).json({ status: 'unavailable' });
+    } finally {
+      clearTimeout(timer);
     }
   });
   let openapi: unknown;

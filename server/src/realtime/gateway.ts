@@ -15,6 +15,7 @@ import type { Actor } from '../auth/actor.ts';
 import { SESSION_COOKIE } from '../auth/authenticate.ts';
 import { canSubscribeToTeam } from '../auth/policies.ts';
 import { actorForToken } from '../auth/tokens.ts';
+import { watchRedis } from '../bus/bus.ts';
 import type { Deps } from '../deps.ts';
 import { zodIssues } from '../http/errors.ts';
 import {
@@ -134,7 +135,10 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
   let live: LiveSockets;
   if (bus.redis) {
     const pub = bus.redis.duplicate();
-    const sub = bus.redis.duplicate({ enableAutoPipelining: false });
+    // The subscriber waits for messages by nature: no command timeout on it.
+    const sub = bus.redis.duplicate({ enableAutoPipelining: false, commandTimeout: undefined });
+    watchRedis(pub, 'socket.io publisher', log);
+    watchRedis(sub, 'socket.io subscriber', log);
     adapterClients = [pub, sub];
     await Promise.all(adapterClients.map((c) => (c.status === 'wait' ? c.connect() : undefined)));
     io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }));
