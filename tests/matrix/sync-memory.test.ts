@@ -112,16 +112,20 @@ for (const store of STORE_KINDS)
 
     it('answers a client that went away before its long-poll began at once, without a look', async () => {
       const ctx = createMatrixContext(rinki.deps);
-      const caller = (await ctx.tokens.caller(await hashTokenHex(antti.access_token))) as Caller;
-      // Its connection closed while the request was read or the token looked up: 'close' has come and gone.
-      const gone = {
-        closed: true,
-        writableFinished: false,
-        on: () => expect.fail('a closed connection is not listened to'),
-      };
-      const before = streamReads;
-      const answer = await sync(ctx, caller, { since: 5, fullState: false, timelineLimit: 10, includeLeave: false, timeoutMs: 20_000 }, gone);
-      expect(answer).to.have.property('next_batch');
-      expect(streamReads).to.equal(before);
+      try {
+        const caller = (await ctx.tokens.caller(await hashTokenHex(antti.access_token))) as Caller;
+        // Its connection closed while the request was read or the token looked up: 'close' has come and gone.
+        const gone = {
+          closed: true,
+          writableFinished: false,
+          on: () => expect.fail('a closed connection is not listened to'),
+        };
+        const before = streamReads;
+        const answer = await sync(ctx, caller, { since: 5, fullState: false, timelineLimit: 10, includeLeave: false, timeoutMs: 20_000 }, gone);
+        expect(answer).to.have.property('next_batch');
+        expect(streamReads).to.equal(before);
+      } finally {
+        ctx.close();
+      }
     });
   });
