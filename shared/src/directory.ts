@@ -5,6 +5,8 @@ import { containsHetuShape, validateHetu } from './hetu.ts';
 
 export const ORGANISATION_KINDS = ['kela', 'kela_district', 'county'] as const;
 export const ROLES = ['caseworker', 'liaison', 'supervisor', 'on_call', 'admin', 'auditor'] as const;
+/** The roles that work with clients (docs/access-model.md): only they read client records or start requests. */
+export const CLIENT_WORK_ROLES: readonly (typeof ROLES)[number][] = ['caseworker', 'liaison', 'supervisor', 'on_call'];
 export const CONTACT_KINDS = ['liaison', 'contact'] as const;
 export const ABSENCE_REASONS = ['leave', 'sick', 'training', 'other'] as const;
 export const NAMED_WORKER_KINDS = ['omatyontekija', 'vastuutyontekija', 'asiakkuusvastaava'] as const;

@@ -156,6 +156,8 @@ describe('admin console', function () {
 
   it("keeps another county's rules, people and queue out of reach, in the UI and the API", async () => {
     const a = admin.page;
+    // An admin-only account starts no requests (the server refuses them): the menu does not offer one.
+    expect(await a.getByRole('navigation').getByRole('button', { name: 'Uusi pyyntö' }).count()).to.equal(0);
     // One region only, named; no region choice to make.
     await tab(a, 'Ohjaussäännöt');
     await a.getByText(/^Alue: /).waitFor();
@@ -328,6 +330,8 @@ describe('admin console', function () {
     const auditor = await openApp(browser, rinki.url);
     await signIn(auditor, 'auditor');
     const p = auditor.page;
+    await p.getByRole('button', { name: 'Tarkastus' }).waitFor();
+    expect(await p.getByRole('navigation').getByRole('button', { name: 'Uusi pyyntö' }).count()).to.equal(0);
     await p.getByRole('button', { name: 'Tarkastus' }).click();
     await p.locator('table.emergency-access').getByText(reason).waitFor();
     expect(await p.locator('table.emergency-access').innerText()).to.contain('Hätäkäyttö');

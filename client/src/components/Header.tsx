@@ -4,6 +4,7 @@ import { realtimeSocket } from '../api/realtime.ts';
 import { signOut } from '../app.tsx';
 import { LANGUAGES, language, setLanguage, t, type Language } from '../i18n/index.ts';
 import { navigate, presence, session, view } from '../state.ts';
+import { CLIENT_WORK_ROLES } from '../../../shared/src/directory.ts';
 
 const STATUSES = ['available', 'busy', 'away'] as const;
 const DURATIONS = [0, 30, 60, 120, 240] as const;
@@ -61,6 +62,8 @@ export function PresencePicker() {
 
 export function Header() {
   const me = session.value!.user;
+  // Admin-only and auditor-only accounts start no requests: the server refuses them (docs/access-model.md).
+  const worksWithClients = me.roles.some((r) => (CLIENT_WORK_ROLES as readonly string[]).includes(r.role));
   const onCall = me.roles.some((r) => r.role === 'on_call' || r.role === 'supervisor');
   const admin = me.roles.some((r) => r.role === 'admin');
   const auditor = me.roles.some((r) => r.role === 'auditor');
@@ -78,7 +81,7 @@ export function Header() {
       <nav aria-label={t('nav.label')}>
         <ul>
           {link('home', t('nav.home'))}
-          {link('request', t('nav.newRequest'))}
+          {worksWithClients && link('request', t('nav.newRequest'))}
           {onCall && link('urgent', t('nav.urgent'))}
           {admin && link('admin', t('nav.admin'))}
           {auditor && link('audit', t('nav.audit'))}

@@ -1,5 +1,6 @@
 // Who may see and do what. Every authorisation decision in the control plane
 // is a function here, so a reviewer reads one file.
+import { CLIENT_WORK_ROLES } from '../../../shared/src/directory.ts';
 import type { Actor, Role } from './actor.ts';
 import { forbidden } from '../http/errors.ts';
 import type { AccessPurpose } from '../../../shared/src/directory.ts';
@@ -20,7 +21,6 @@ export function require(allowed: boolean, message?: string): void {
 }
 
 /** Roles whose work is with clients; admin and auditor are not among them. */
-const CLIENT_WORK_ROLES: readonly Role[] = ['caseworker', 'liaison', 'supervisor', 'on_call'];
 
 /** A task relation between a person and a client that the server can see (docs/access-model.md, "Need to know"). */
 export type TaskRelation = 'application_handler' | 'named_worker' | 'routing_request' | 'callback' | 'urgent_item' | 'routing_reach';
