@@ -34,6 +34,16 @@ export function entryText(e: ChainEntry): string {
   return e.entryJson ?? canonicalJson(e.entry);
 }
 
+/**
+ * An entry of an auditor's export shown without its content (another
+ * organisation's): its place in the chain and its hash, which is taken as given.
+ */
+export interface SealedEntry {
+  seq: number;
+  prevHash: Uint8Array;
+  hash: Uint8Array;
+}
+
 export interface Checkpoint {
   log: string;
   seq: number;
@@ -156,6 +166,20 @@ export function signCheckpointSync(s: Sodium, secretKey: Uint8Array, cp: Omit<Ch
   return { ...cp, signature: s.crypto_sign_detached(checkpointPayload(cp), secretKey) };
 }
 
+/** Why a checkpoint cannot be trusted (another log, a bad seq or signature), or undefined when it verifies with the public key. */
+export function checkpointProblem(s: Sodium, cp: Checkpoint, publicKey: Uint8Array, log?: string): string | undefined {
+  if (log !== undefined && cp.log !== log) return `checkpoint at seq ${cp.seq} belongs to log '${cp.log}', not '${log}'`;
+  if (!Number.isSafeInteger(cp.seq) || cp.seq < 1) return `checkpoint has an invalid seq ${cp.seq}`;
+  try {
+    if (cp.signature.length !== 64 || !s.crypto_sign_verify_detached(cp.signature, checkpointPayload(cp), publicKey)) {
+      return `checkpoint at seq ${cp.seq} has a bad signature (forged or altered)`;
+    }
+  } catch {
+    return `checkpoint at seq ${cp.seq} cannot be checked (malformed)`;
+  }
+  return undefined;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -174,6 +198,7 @@ export class ChainVerifier {
   private firstSeq = 1;
   private prev: Uint8Array = GENESIS_HASH;
   private count = 0;
+  private sealed = 0;
   private entryFailure?: { seq: number; reason: string };
   private checkpointFailure?: { seq: number; reason: string };
   private readonly checkpointHashes = new Map<number, Uint8Array>();
@@ -183,10 +208,10 @@ export class ChainVerifier {
     private readonly s: Sodium,
     checkpoints: Checkpoint[],
     publicKey: Uint8Array,
-    private readonly log?: string,
+    log?: string,
   ) {
     for (const cp of checkpoints) {
-      const reason = this.checkpointProblem(cp, publicKey);
+      const reason = checkpointProblem(s, cp, publicKey, log);
       if (reason) {
         if (!this.checkpointFailure || cp.seq < this.checkpointFailure.seq) this.checkpointFailure = { seq: cp.seq, reason };
         continue;
@@ -200,19 +225,6 @@ export class ChainVerifier {
     }
   }
 
-  private checkpointProblem(cp: Checkpoint, publicKey: Uint8Array): string | undefined {
-    if (this.log !== undefined && cp.log !== this.log) return `checkpoint at seq ${cp.seq} belongs to log '${cp.log}', not '${this.log}'`;
-    if (!Number.isSafeInteger(cp.seq) || cp.seq < 1) return `checkpoint has an invalid seq ${cp.seq}`;
-    try {
-      if (cp.signature.length !== 64 || !this.s.crypto_sign_verify_detached(cp.signature, checkpointPayload(cp), publicKey)) {
-        return `checkpoint at seq ${cp.seq} has a bad signature (forged or altered)`;
-      }
-    } catch {
-      return `checkpoint at seq ${cp.seq} cannot be checked (malformed)`;
-    }
-    return undefined;
-  }
-
   private failCheckpoint(seq: number, reason: string): void {
     if (!this.checkpointFailure || seq < this.checkpointFailure.seq) this.checkpointFailure = { seq, reason };
   }
@@ -223,11 +235,12 @@ export class ChainVerifier {
     return !this.checkpointFailure || this.expectedSeq <= this.checkpointFailure.seq;
   }
 
-  add(e: ChainEntry): boolean {
+  /** The next entry; a sealed one (an auditor's export) is linked and checked against checkpoints, its hash taken as given. */
+  add(e: ChainEntry | SealedEntry): boolean {
     if (!this.wantsMore) return false;
     // After a retention purge the chain starts later, but only right after a
     // signed checkpoint whose hash the first remaining entry chains to.
-    if (this.count === 0 && this.expectedSeq === 1 && e.seq > 1) {
+    if (this.count + this.sealed === 0 && this.expectedSeq === 1 && e.seq > 1) {
       const anchor = this.checkpointHashes.get(e.seq - 1);
       if (anchor && sameBytes(anchor, e.prevHash)) {
         this.expectedSeq = e.seq;
@@ -248,16 +261,18 @@ export class ChainVerifier {
       this.entryFailure = { seq, reason: `entry ${seq}'s prev_hash is not entry ${seq - 1}'s hash (inserted, deleted or rewritten entries)` };
       return false;
     }
-    let computed: Uint8Array;
-    try {
-      computed = entryHashOfJson(this.s, this.prev, e.seq, e.at, entryText(e));
-    } catch (err) {
-      this.entryFailure = { seq, reason: `entry ${seq} cannot be encoded: ${(err as Error).message}` };
-      return false;
-    }
-    if (!sameBytes(computed, e.hash)) {
-      this.entryFailure = { seq, reason: `entry ${seq}'s content does not match its hash (edited)` };
-      return false;
+    let computed = e.hash;
+    if ('at' in e) {
+      try {
+        computed = entryHashOfJson(this.s, this.prev, e.seq, e.at, entryText(e));
+      } catch (err) {
+        this.entryFailure = { seq, reason: `entry ${seq} cannot be encoded: ${(err as Error).message}` };
+        return false;
+      }
+      if (!sameBytes(computed, e.hash)) {
+        this.entryFailure = { seq, reason: `entry ${seq}'s content does not match its hash (edited)` };
+        return false;
+      }
     }
     const signed = this.checkpointHashes.get(seq);
     if (signed && !sameBytes(signed, computed)) {
@@ -266,7 +281,8 @@ export class ChainVerifier {
     }
     this.prev = computed;
     this.expectedSeq++;
-    this.count++;
+    if ('at' in e) this.count++;
+    else this.sealed++;
     return true;
   }
 
@@ -291,7 +307,7 @@ export class ChainVerifier {
 
 /** Verifies one log's entries (in the order given) and its checkpoints with the public key alone. */
 export async function verifyChain(
-  entries: Iterable<ChainEntry>,
+  entries: Iterable<ChainEntry | SealedEntry>,
   checkpoints: Checkpoint[],
   publicKey: Uint8Array,
   opts: { log?: string } = {},
