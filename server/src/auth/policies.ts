@@ -1,9 +1,8 @@
 // Who may see and do what. Every authorisation decision in the control plane
 // is a function here, so a reviewer reads one file.
-import { CLIENT_WORK_ROLES } from '../../../shared/src/directory.ts';
+import { CLIENT_WORK_ROLES, type AccessPurpose } from '../../../shared/src/directory.ts';
 import type { Actor, Role } from './actor.ts';
 import { forbidden } from '../http/errors.ts';
-import type { AccessPurpose } from '../../../shared/src/directory.ts';
 
 export function hasRole(actor: Actor, role: Role, organisationId?: string): boolean {
   return actor.roles.some(
@@ -19,8 +18,6 @@ export function hasRoleFor(actor: Actor, role: Role, organisation: { id: string;
 export function require(allowed: boolean, message?: string): void {
   if (!allowed) throw forbidden(message);
 }
-
-/** Roles whose work is with clients; admin and auditor are not among them. */
 
 /** A task relation between a person and a client that the server can see (docs/access-model.md, "Need to know"). */
 export type TaskRelation = 'application_handler' | 'named_worker' | 'routing_request' | 'callback' | 'urgent_item' | 'routing_reach';
@@ -91,11 +88,6 @@ export function canLookUpClients(actor: Actor): boolean {
  */
 export function canWorkOnClientMatters(actor: Actor): boolean {
   return canLookUpClients(actor);
-}
-
-/** The emergency reads of an organisation's staff are listed to that organisation's auditor. */
-export function canListEmergencyAccess(actor: Actor): boolean {
-  return hasRole(actor, 'auditor');
 }
 
 /**
@@ -190,7 +182,7 @@ export function canAdministerUrgencyCriteria(actor: Actor, region: { id: string;
 
 // ---- disclosure log ----
 
-/** The client report (11 §) is the auditors' (data protection) task, not caseworkers'. */
+/** The client report (11 §), log search and export, and the list of emergency reads are the auditors' (data protection) task, not caseworkers'. */
 export function canRunClientReport(actor: Actor): boolean {
   return hasRole(actor, 'auditor');
 }
@@ -216,7 +208,7 @@ export const SENSITIVE_ROLES: readonly Role[] = ['admin', 'auditor'];
  * `auditor` only as an admin at that organisation's root (Kela's root, or the county).
  */
 export function canGrantRole(actor: Actor, grant: { role: Role; organisation: { id: string; rootId: string } }, personId: string): boolean {
-  if (personId === actor.staffId) return false;
+  if (!canChangeRolesOf(actor, personId)) return false;
   if (!canAdministerOrganisation(actor, grant.organisation)) return false;
   return !SENSITIVE_ROLES.includes(grant.role) || hasRole(actor, 'admin', grant.organisation.rootId);
 }
@@ -271,9 +263,9 @@ export function canChangeRolesOf(actor: Actor, personId: string): boolean {
   return actor.staffId !== personId;
 }
 
-/** A consent is managed by the organisation that recorded it, by its people who work with clients. */
+/** A consent is managed by the organisation that recorded it (by its people who work with clients: canWorkOnClientMatters, asked first). */
 export function canManageConsent(actor: Actor, consent: { recordedOrganisationId: string }): boolean {
-  return canWorkOnClientMatters(actor) && consent.recordedOrganisationId === actor.organisationId;
+  return consent.recordedOrganisationId === actor.organisationId;
 }
 
 /** An urgent item is assessed, handed over and resolved by the one who claimed it. */

@@ -14,6 +14,7 @@ import type {
   TeamInput,
   TeamView,
 } from '../../../shared/src/directory.ts';
+import type { TaskRelation } from '../auth/policies.ts';
 import type { Queryable } from '../store/db.ts';
 import { isOpenAt } from './hours.ts';
 import type { Directory, DirectoryCache } from './snapshot.ts';
@@ -355,7 +356,7 @@ export async function clientIdByApplicationId(q: Queryable, applicationId: strin
 }
 
 /** The task relations the database can show between a person and a client (docs/access-model.md, "Need to know"). */
-export type StoredRelation = 'application_handler' | 'named_worker' | 'routing_request' | 'callback' | 'urgent_item';
+export type StoredRelation = Exclude<TaskRelation, 'routing_reach'>;
 
 export interface ClientScopeRow {
   countyId: string;

@@ -40,7 +40,7 @@ import { NOT_STORABLE, mayHoldUnstorable, storable } from '../http/storable.ts';
 import type { Queryable } from '../store/db.ts';
 import { ImportFileError, importDirectory, readImportFile } from './import.ts';
 import * as repo from './repository.ts';
-import { recordRoleChanges, roleChangeRefusal, roleChanges, type RoleChange } from './roles.ts';
+import { recordRoleChanges, roleChangeRefusal, roleChanges, type RoleChange, type RootOf } from './roles.ts';
 import { readClient } from './service.ts';
 import { recordChange } from '../admin/changes.ts';
 import { auditSigner } from '../disclosures/store.ts';
@@ -181,6 +181,16 @@ export function directoryMounts(deps: Deps): Mount[] {
 
   // ---- staff ----
 
+  /** The root organisation of each of these organisations (undefined for an unknown one). */
+  async function rootsOf(q: Queryable, organisationIds: string[]): Promise<RootOf> {
+    const roots = new Map<string, string>();
+    for (const id of new Set(organisationIds)) {
+      const scope = await repo.organisationScope(q, id);
+      if (scope) roots.set(id, scope.rootId);
+    }
+    return (id) => roots.get(id);
+  }
+
   /**
    * An admin places people only in organisations and teams they administer, and
    * grants or revokes roles only by the separation of duties (roles.ts). The
@@ -190,14 +200,10 @@ export function directoryMounts(deps: Deps): Mount[] {
   async function checkStaff(q: Queryable, actor: Actor, s: StaffInput, existing?: StaffView): Promise<RoleChange[]> {
     await requireAdmin(q, actor, s.organisationId, 'body.organisationId');
     const changes = roleChanges(existing?.roles ?? [], s.roles);
-    const roots = new Map<string, string>();
-    for (const g of [...s.roles, ...changes]) {
-      if (roots.has(g.organisationId)) continue;
-      const scope = await repo.organisationScope(q, g.organisationId);
-      if (!scope) throw badRequest(`body.roles: unknown organisation ${g.organisationId}`, [{ path: 'body.roles', message: 'unknown organisation' }]);
-      roots.set(g.organisationId, scope.rootId);
-    }
-    const refusal = roleChangeRefusal(actor, s.id, changes, s.roles, (id) => roots.get(id));
+    const rootOf = await rootsOf(q, [...s.roles, ...changes].map((g) => g.organisationId));
+    const unknown = s.roles.find((g) => !rootOf(g.organisationId));
+    if (unknown) throw badRequest(`body.roles: unknown organisation ${unknown.organisationId}`, [{ path: 'body.roles', message: 'unknown organisation' }]);
+    const refusal = roleChangeRefusal(actor, s.id, changes, s.roles, rootOf);
     if (refusal) throw refusal.status === 403 ? forbidden(refusal.message) : badRequest(`body.roles: ${refusal.message}`, [{ path: 'body.roles', message: refusal.message }]);
     const before = new Set(existing?.teamIds ?? []);
     for (const [i, teamId] of s.teamIds.entries()) {
@@ -274,9 +280,7 @@ export function directoryMounts(deps: Deps): Mount[] {
       await db.tx(async (q) => {
         // A deactivated person holds no roles: each is revoked, by the same rules as any revocation.
         const roles = roleChanges(existing.roles, []);
-        const roots = new Map<string, string>();
-        for (const g of roles) roots.set(g.organisationId, (await repo.organisationScope(q, g.organisationId))?.rootId ?? g.organisationId);
-        const refusal = roleChangeRefusal(actor, params.id, roles, [], (id) => roots.get(id));
+        const refusal = roleChangeRefusal(actor, params.id, roles, [], await rootsOf(q, roles.map((g) => g.organisationId)));
         if (refusal) throw forbidden(refusal.message);
         await repo.deactivateStaff(q, params.id);
         await repo.setRoles(q, params.id, []);

@@ -57,9 +57,7 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   const { db } = deps;
   require(canLookUpClients(actor), 'Your roles do not include reading client records');
   const now = deps.clock.now();
-  const clientId = req.hetu
-    ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, req.hetu))
-    : await clientIdByApplicationId(db, req.applicationId!);
+  const clientId = await clientIdOf(deps, req);
   const scope = clientId ? await clientScope(db, clientId, actor.staffId, now, deps.config.accessAfterRequestMs) : undefined;
   if (!clientId || !scope) {
     deps.log.info({ staffId: actor.staffId, outcome: 'no_match', by: req.hetu ? 'hetu' : 'application' }, 'client lookup found nothing');
@@ -95,6 +93,11 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   return { record, view: clientRecordView(record, { staffId: actor.staffId, inNonDisclosureTeam: scope.inNonDisclosureTeam }) };
 }
 
+/** The client an identity code (hashed at once, never kept) or a Kela application id names, if any. */
+export async function clientIdOf(deps: Pick<Deps, 'db' | 'keys'>, ref: { hetu?: string; applicationId?: string }): Promise<string | undefined> {
+  return ref.hetu ? clientIdByHetuHash(deps.db, await hashHetu(deps.keys.clientIdKey, ref.hetu)) : clientIdByApplicationId(deps.db, ref.applicationId!);
+}
+
 /** The full record for the server's own use; the read is checked and logged as readClient does. */
 export async function lookUpClient(deps: LookupDeps, actor: Actor, req: ClientLookupRequest): Promise<ClientRecord> {
   return (await readClient(deps, actor, req)).record;
@@ -115,7 +118,7 @@ export async function readClientForRuleVerification(
   reason: string,
 ): Promise<ClientRecord> {
   const { db } = deps;
-  const clientId = ref.hetu ? await clientIdByHetuHash(db, await hashHetu(deps.keys.clientIdKey, ref.hetu)) : await clientIdByApplicationId(db, ref.applicationId!);
+  const clientId = await clientIdOf(deps, ref);
   if (!clientId) throw notFound('No such client');
   const [where] = await db.query<{ county_id: string; kela_district_id: string | null }>(
     'SELECT m.county_id, m.kela_district_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',

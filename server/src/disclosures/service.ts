@@ -4,11 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
-import { auditScope, canListEmergencyAccess, canManageConsent, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
+import { auditScope, canManageConsent, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { hashHetu } from '../directory/client-id.ts';
-import { clientIdByApplicationId, clientIdByHetuHash } from '../directory/repository.ts';
-import { EXCEPTIONAL_READ_ACTIONS, lookUpClient, reasonOfPurpose } from '../directory/service.ts';
+import { EXCEPTIONAL_READ_ACTIONS, clientIdOf, lookUpClient, reasonOfPurpose } from '../directory/service.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAccess } from './access.ts';
@@ -169,31 +167,22 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
  * (default: the last two years), newest first, with each reader's reason.
  */
 export async function listEmergencyAccess(deps: Deps, actor: Actor, query: { from?: string; to?: string }): Promise<EmergencyAccessRow[]> {
-  require(canListEmergencyAccess(actor), 'Only an auditor lists emergency reads');
+  require(canRunClientReport(actor), 'Only an auditor lists emergency reads');
   const to = query.to ? new Date(query.to) : deps.clock.now();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - TWO_YEARS_MS);
   return deps.db.tx(async (q) => {
     const people = personLookup(q);
     const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
-      `SELECT e.at, e.actor_id, e.client_id, e.action, e.purpose FROM client_access_events e JOIN organisations o ON o.id = e.actor_organisation_id
-        WHERE e.action = ANY($1::text[]) AND COALESCE(o.parent_id, o.id) = $2 AND e.at >= $3 AND e.at <= $4
-        ORDER BY e.at DESC, e.id DESC LIMIT ${SEARCH_LIMIT}`,
-      [EXCEPTIONAL_READ_ACTIONS, actor.rootOrganisationId, from, to],
+      `SELECT at, actor_id, client_id, action, purpose FROM client_access_events
+        WHERE action = ANY($1::text[]) AND ${accessInRoot(2)} AND at >= $3 AND at <= $4
+        ORDER BY at DESC, id DESC LIMIT ${SEARCH_LIMIT}`,
+      [EXCEPTIONAL_READ_ACTIONS, auditScope(actor).rootOrganisationId, from, to],
     );
     const rows: EmergencyAccessRow[] = [];
     for (const r of found)
       rows.push({ at: iso(r.at)!, clientId: r.client_id, reader: await people(r.actor_id), action: r.action, reason: reasonOfPurpose(r.purpose) });
     return rows;
   });
-}
-
-/**
- * The client an identity code or application id names, if any. An auditor gets
- * the same empty answer for a code that is nobody's client as for a client with
- * nothing in their scope, so reports tell nothing of other organisations' clients.
- */
-async function clientIdOf(deps: Deps, client: { hetu: string } | { applicationId: string }): Promise<string | undefined> {
-  return 'hetu' in client ? clientIdByHetuHash(deps.db, await hashHetu(deps.keys.clientIdKey, client.hetu)) : clientIdByApplicationId(deps.db, client.applicationId);
 }
 
 type RecipientRef = { staffId?: string; organisationId: string };
