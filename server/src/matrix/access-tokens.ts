@@ -10,16 +10,7 @@ import type { Deps } from '../deps.ts';
 import { ACCESS_REVOKED_CHANNEL, announceAccessRevoked } from '../auth/tokens.ts';
 import { batchedLookup } from '../store/batched.ts';
 import type { Caller } from './context.ts';
-import { MatrixError } from './errors.ts';
 import type { MatrixIds } from './ids.ts';
-
-/**
- * 401 M_UNKNOWN_TOKEN. `softLogout`: the token expired and the client may renew
- * it (refresh token) or sign in again keeping its device; false: revoked.
- * Built only when needed: an Error's stack trace costs on every request otherwise.
- */
-export const unknownToken = (softLogout: boolean) =>
-  new MatrixError(401, 'M_UNKNOWN_TOKEN', softLogout ? 'Access token expired' : 'Unknown or expired access token', { soft_logout: softLogout });
 
 /** What a token hash stands for: a caller, an expired token, or nothing known. */
 export type TokenState = Caller | 'expired' | undefined;

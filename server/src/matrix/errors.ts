@@ -19,6 +19,13 @@ export const mxBadJson = (message: string) => new MatrixError(400, 'M_BAD_JSON',
 export const mxInvalidParam = (message: string) => new MatrixError(400, 'M_INVALID_PARAM', message);
 export const mxMissingParam = (message: string) => new MatrixError(400, 'M_MISSING_PARAM', message);
 export const mxUnknown = (message: string, status = 400) => new MatrixError(status, 'M_UNKNOWN', message);
+/**
+ * 401 M_UNKNOWN_TOKEN. `softLogout`: the token expired and the client may renew
+ * it (refresh token) or sign in again keeping its device; false: revoked.
+ * Built only when needed: an Error's stack trace costs on every request otherwise.
+ */
+export const mxUnknownToken = (softLogout: boolean) =>
+  new MatrixError(401, 'M_UNKNOWN_TOKEN', softLogout ? 'Access token expired' : 'Unknown or expired access token', { soft_logout: softLogout });
 export const mxLimitExceeded = (retryAfterMs: number) =>
   new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many requests', { retry_after_ms: retryAfterMs }, {
     'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),

@@ -19,8 +19,7 @@ import { issueToken } from '../auth/tokens.ts';
 import { signInLimits } from '../auth/rate-limit.ts';
 import type { Queryable } from '../store/db.ts';
 import { type MatrixContext } from './context.ts';
-import { MatrixError, mxForbidden, mxLimitExceeded } from './errors.ts';
-import { unknownToken } from './access-tokens.ts';
+import { MatrixError, mxForbidden, mxLimitExceeded, mxUnknownToken } from './errors.ts';
 import { newDeviceId } from './ids.ts';
 import { ensureDevice } from './keys.ts';
 
@@ -179,7 +178,7 @@ export async function refreshSession(ctx: MatrixContext, refreshToken: string): 
       [hash, ctx.deps.clock.now()],
     );
     const r = rows[0];
-    if (!r) throw unknownToken(false);
+    if (!r) throw mxUnknownToken(false);
     await q.query('DELETE FROM access_tokens WHERE replaces = $1', [hash]);
     // This refresh token is in use: the one it replaced is done.
     if (r.replaces) await q.query(`DELETE FROM access_tokens WHERE token_hash = $1 AND kind = 'matrix_refresh'`, [Buffer.from(r.replaces)]);

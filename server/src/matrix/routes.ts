@@ -14,10 +14,9 @@ import { route } from '../http/api.ts';
 import { NOT_STORABLE, mayHoldUnstorable, storable } from '../http/storable.ts';
 import { hashTokenHex } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext } from './context.ts';
-import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown } from './errors.ts';
+import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown, mxUnknownToken } from './errors.ts';
 import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step, writeHead } from './http.ts';
 import { DEVICE_TOKEN_KINDS, checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession, passwordSignIn, refreshSession, type SignIn } from './login.ts';
-import { unknownToken } from './access-tokens.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
 import { ENCRYPTED, createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
 import { megolmContent } from './conference-content.ts';
@@ -89,9 +88,9 @@ function matrixAuth(ctx: MatrixContext): Step {
     const fromQuery = req.query.access_token;
     const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : fromQuery;
     if (!token && !header) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
-    if (!token || token.length > 200) throw unknownToken(false);
+    if (!token || token.length > 200) throw mxUnknownToken(false);
     const caller = await ctx.tokens.caller(await hashTokenHex(token));
-    if (!caller || caller === 'expired') throw unknownToken(caller === 'expired');
+    if (!caller || caller === 'expired') throw mxUnknownToken(caller === 'expired');
     res.locals.caller = caller;
   };
 }
