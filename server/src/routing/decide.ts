@@ -186,11 +186,9 @@ export function peopleRulesCouldReach(directory: Directory, ruleSet: RuleSet, cl
   const request: RoutingRequest = { type: REQUEST_TYPES[0], urgency: 'normal', requester: { staffId: '', organisationId: '', organisationKind: requesterKind } };
   const reached = new Set<string>();
   for (const f of ruleSet.filters) {
-    const m = f.match;
-    if (client.nonDisclosure !== (m.nonDisclosure === true)) continue;
-    if (m.counties && !m.counties.includes(client.county.id)) continue;
-    if (m.municipalities && !m.municipalities.includes(client.municipality.code)) continue;
-    if (m.requesterOrganisationKind && m.requesterOrganisationKind !== requesterKind) continue;
+    // The filter's own test, without the conditions on what only a request tells (its type, urgency, segment, preferred language).
+    const { requestTypes: _types, urgency: _urgency, segments: _segments, languages: _languages, ...knownBeforeRequest } = f.match;
+    if (!filterMatches({ ...f, match: knownBeforeRequest }, request, client)) continue;
     for (const step of f.steps) for (const id of select(directory, step, request, client).ids) reached.add(id);
     if (f.final?.action === 'callback' && f.final.ownerTeamId) for (const id of directory.teamMembers(f.final.ownerTeamId)) reached.add(id);
   }
