@@ -5,13 +5,12 @@
 import { canInviteToConference } from '../auth/policies.ts';
 import type { Queryable } from '../store/db.ts';
 import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, canonicalJson, write } from './context.ts';
-import { MatrixError, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
+import { MatrixError, mxBadJson, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { lockStream, nextPos } from './stream.ts';
 import type { MessageBatch, RecentEvent } from './recent.ts';
 import { MEGOLM, checkMemberContent, checkRoomCode, checkStateContent } from './conference-content.ts';
 
-export { MEGOLM };
 export const ROOM_VERSION = '10';
 
 /** The settings a conference keeps for its whole life. */
@@ -295,7 +294,7 @@ export async function createRoom(ctx: MatrixContext, caller: Caller, req: Create
 /** m.room.create takes nothing readable from the client: only m.federate (false or true; rooms never federate anyway). */
 function checkCreationContent(content: Record<string, unknown> | undefined): void {
   for (const [k, v] of Object.entries(content ?? {}))
-    if (k !== 'm.federate' || typeof v !== 'boolean') throw new MatrixError(400, 'M_BAD_JSON', `creation_content: ${k} is not accepted in a case conference`);
+    if (k !== 'm.federate' || typeof v !== 'boolean') throw mxBadJson(`creation_content: ${k} is not accepted in a case conference`);
 }
 
 export async function sendMessageEvent(
