@@ -52,6 +52,8 @@ describe('browser app: the urgent queue', function () {
     await alert.getByRole('button', { name: 'Näytä jonossa' }).click();
     const item = o.locator('ul.urgent-items li').filter({ hasText: 'Lisäselvityspyyntö' });
     await item.waitFor({ timeout: 30_000 });
+    // Under load the item was once read before its criteria showed: wait for them, then read the item.
+    await item.filter({ hasText: 'Ei ruokaa tai välttämättömiä lääkkeitä tänään' }).waitFor({ timeout: 30_000 });
     expect(await item.innerText()).to.contain('Ei ruokaa tai välttämättömiä lääkkeitä tänään');
     await item.getByText(/Eskalaatiotaso 1/).waitFor();
     await o.getByText(/Päivystää nyt: .*Päivi Päivystäjä/).waitFor();
