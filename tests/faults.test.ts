@@ -1,4 +1,4 @@
-// Surviving faults: opening conferences leaks no bus subscriptions; a Redis
+// Surviving faults: opening conferences (callback claims, ring accepts) leaks no bus subscriptions; a Redis
 // that refuses connections or hangs shows in the structured logs and in
 // /readyz, never as unhandled errors or a readiness probe that hangs.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,9 +7,12 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { CallbackView } from '../shared/src/callbacks.ts';
+import type { RuleSet } from '../shared/src/routing.ts';
+import type { RingOfferView, RingRequestView } from '../shared/src/ringing.ts';
 import { makeOrgFixture, type OrgFixture } from '../server/src/directory/fixtures.ts';
 import { apiTokenFor, startTestRinki, type TestRinki } from './helpers/env.ts';
-import { apiCaller, eventually } from './helpers/api.ts';
+import { ManualClock, apiCaller, eventually } from './helpers/api.ts';
+import { connectSocket, type ClientSocket } from './helpers/realtime.ts';
 
 describe('faults: one Matrix context per node', function () {
   let rinki: TestRinki;
@@ -41,6 +44,61 @@ describe('faults: one Matrix context per node', function () {
     await openOne(); // anything created lazily on first use exists from here on
     const before = rinki.deps.bus.subscriberCount();
     for (let i = 0; i < 5; i++) await openOne();
+    expect(rinki.deps.bus.subscriberCount()).to.equal(before);
+  });
+});
+
+describe('faults: one Matrix context per node, through ring accepts', function () {
+  /** Wednesday 18 November 2026, 10:00 in Helsinki: the fixture's teams are open. */
+  const OPEN_AT = Date.parse('2026-11-18T08:00:00Z');
+  let rinki: TestRinki;
+  let f: OrgFixture;
+  let handlerOnline: ClientSocket;
+  const tokens: Record<string, string> = {};
+  const call = apiCaller(() => rinki, tokens);
+
+  before(async () => {
+    rinki = await startTestRinki({ clock: new ManualClock(OPEN_AT) });
+    f = await makeOrgFixture(rinki.deps.db, rinki.deps.keys);
+    for (const id of Object.values(f.staff)) tokens[id] = await apiTokenFor(rinki, id);
+    // County A rings the handler of the client's pending application.
+    const rules: RuleSet = {
+      region: f.orgs.countyA,
+      filters: [{
+        id: 'main', name: 'Hakemus', match: {},
+        steps: [{ id: 'handler', select: { relation: 'application_handler' }, strategy: 'serial', ringTimeoutSeconds: 30 }],
+        final: { action: 'callback', dueWorkingDays: 1, ownerTeamId: f.teams.kelaSouth },
+      }],
+    };
+    const draft = await call<{ version: number }>(f.staff.countyAAdmin, 'POST', `/api/routing/regions/${f.orgs.countyA}/rule-sets`, { body: rules });
+    expect(draft.status, JSON.stringify(draft.body)).to.equal(201);
+    expect((await call(f.staff.countyAAdmin, 'POST', `/api/routing/regions/${f.orgs.countyA}/rule-sets/${draft.body.version}/publish`, {})).status).to.equal(200);
+    handlerOnline = await connectSocket(rinki.url, { token: tokens[f.staff.kelaHandler] });
+  });
+  after(async () => {
+    handlerOnline?.close();
+    await rinki.cleanup();
+  });
+
+  it('accepting many rings, each opening a conference, leaves the number of bus subscribers unchanged', async () => {
+    const ringAndAccept = async () => {
+      const started = await call<RingRequestView>(f.staff.countyAWorker, 'POST', '/api/ringing/requests', {
+        client: { hetu: f.clients!.a.hetu },
+        request: { type: 'konsultaatio', urgency: 'normal' },
+        basis: 'totul_18',
+      });
+      expect(started.status, JSON.stringify(started.body)).to.equal(201);
+      const offer = await eventually(
+        async () => (await call<RingOfferView[]>(f.staff.kelaHandler, 'GET', '/api/ringing/offers')).body.find((o) => o.requestId === started.body.requestId),
+        'the offer to the handler',
+      );
+      const accepted = await call<RingRequestView>(f.staff.kelaHandler, 'POST', `/api/ringing/offers/${offer.offerId}/accept`);
+      expect(accepted.status, JSON.stringify(accepted.body)).to.equal(200);
+      expect(accepted.body.roomId).to.match(/^!/);
+    };
+    await ringAndAccept();
+    const before = rinki.deps.bus.subscriberCount();
+    for (let i = 0; i < 5; i++) await ringAndAccept();
     expect(rinki.deps.bus.subscriberCount()).to.equal(before);
   });
 });
