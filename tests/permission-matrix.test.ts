@@ -211,9 +211,8 @@ describe('permission matrix', function () {
         );
         return refused ? 401 : 200;
       }
-      const ack = await emitWithAck<{ ok: boolean; status?: number }>(sockets[caller]!, row.route.slice(SOCKET_PREFIX.length), (call as SocketCall).payload);
-      // Commands answer {ok:false, status}; the gateway's own ones refuse without a status (a permission refusal here, as payloads are valid).
-      return ack.ok ? 200 : (ack.status ?? 403);
+      const ack = await emitWithAck<{ ok: true } | { ok: false; status: number }>(sockets[caller]!, row.route.slice(SOCKET_PREFIX.length), (call as SocketCall).payload);
+      return ack.ok ? 200 : ack.status;
     }
     const { params = {}, query, body, text } = call as RestCall;
     const [method, template] = row.route.split(' ');

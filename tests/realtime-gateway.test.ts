@@ -8,6 +8,7 @@ import {
   nextEvent,
   recordEvents,
   seedRealtimeDirectory,
+  testPush,
   type ClientSocket,
 } from './helpers/realtime.ts';
 
@@ -127,23 +128,23 @@ describe('realtime gateway (one node, PGlite)', () => {
         nextEvent(handler, 'ping-district'),
         nextEvent(handler, 'ping-kela'),
       ]);
-      rinki.realtime.toUser('worker', 'ping-user', { n: 1 });
-      rinki.realtime.toTeam('team-a', 'ping-team', { n: 2 });
-      rinki.realtime.toOrganisation('county-a', 'ping-org', { n: 3 });
-      rinki.realtime.toOrganisation('kela-d1', 'ping-district', { n: 4 });
-      rinki.realtime.toOrganisation('kela', 'ping-kela', { n: 5 });
+      rinki.realtime.toUser('worker', testPush('ping-user'), { n: 1 });
+      rinki.realtime.toTeam('team-a', testPush('ping-team'), { n: 2 });
+      rinki.realtime.toOrganisation('county-a', testPush('ping-org'), { n: 3 });
+      rinki.realtime.toOrganisation('kela-d1', testPush('ping-district'), { n: 4 });
+      rinki.realtime.toOrganisation('kela', testPush('ping-kela'), { n: 5 });
       expect((await got).map((p) => p.n)).to.deep.equal([1, 2, 3, 4, 5]);
     });
 
     it("keeps one organisation's events from another's staff", async () => {
       const outsider = await connectAs('outsider');
       const leaked = recordEvents(outsider, 'ping');
-      rinki.realtime.toOrganisation('county-a', 'ping', { secret: true });
-      rinki.realtime.toTeam('team-a', 'ping', { secret: true });
-      rinki.realtime.toUser('worker', 'ping', { secret: true });
+      rinki.realtime.toOrganisation('county-a', testPush('ping'), { secret: true });
+      rinki.realtime.toTeam('team-a', testPush('ping'), { secret: true });
+      rinki.realtime.toUser('worker', testPush('ping'), { secret: true });
       // Emits reach a socket in order: once this arrives, the others would have.
       const marker = nextEvent(outsider, 'marker');
-      rinki.realtime.toUser('outsider', 'marker', {});
+      rinki.realtime.toUser('outsider', testPush('marker'), {});
       await marker;
       expect(leaked).to.deep.equal([]);
     });
@@ -152,6 +153,7 @@ describe('realtime gateway (one node, PGlite)', () => {
       const outsider = await connectAs('outsider');
       expect(await emitWithAck(outsider, 'subscribe', { team: 'team-a' })).to.deep.equal({
         ok: false,
+        status: 403,
         error: 'team: not a member of that team',
       });
       expect(await emitWithAck(outsider, 'subscribe', { team: 'no-such-team' })).to.have.property('ok', false);
@@ -166,7 +168,7 @@ describe('realtime gateway (one node, PGlite)', () => {
       try {
         expect(await emitWithAck(worker, 'subscribe', { team: 'team-a2' })).to.deep.equal({ ok: true });
         const got = nextEvent(worker, 'queue');
-        rinki.realtime.toTeam('team-a2', 'queue', { n: 7 });
+        rinki.realtime.toTeam('team-a2', testPush('queue'), { n: 7 });
         expect(await got).to.deep.equal({ n: 7 });
       } finally {
         await rinki.deps.db.query("DELETE FROM team_members WHERE team_id = 'team-a2'");
@@ -277,7 +279,7 @@ describe('realtime gateway (one node, PGlite)', () => {
       await emitWithAck(handler, 'presence:watch', { staffIds: ['colleague'] });
       const marker = nextEvent(handler, 'marker');
       await emitWithAck(worker, 'presence:set', { status: 'available' });
-      rinki.realtime.toUser('handler', 'marker', {});
+      rinki.realtime.toUser('handler', testPush('marker'), {});
       await marker;
       expect(workerEvents()).to.deep.equal(['busy']);
       const tooMany = await emitWithAck<{ ok: boolean; error: string }>(handler, 'presence:watch', {

@@ -1,5 +1,7 @@
 // Socket.IO client helpers for the realtime suites.
 import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import { push, type PushSpec } from '../../server/src/realtime/api.ts';
 import type { Queryable } from '../../server/src/store/db.ts';
 
 export type ClientSocket = Socket;
@@ -26,6 +28,10 @@ export function connectSocket(url: string, opts: ConnectOptions = {}): Promise<C
     });
   });
 }
+
+/** A push of the tests' own, to see which sockets an emit reaches (not in /api/asyncapi.json). */
+export const testPush = (name: string): PushSpec<Record<string, unknown>> =>
+  push({ name, summary: 'a test event', to: 'whichever room the test names', payload: z.record(z.string(), z.unknown()) });
 
 /** Resolves with the first `event` payload that matches; events already received do not count. */
 export function nextEvent<T = Record<string, unknown>>(
