@@ -95,7 +95,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const socketCommands: SocketCommand[] = [...realtimeSocketCommands(deps, () => realtime), ...ringingSocketCommands(ringing), ...urgentSocketCommands(urgent)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });
   for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
-  const app = createApp(deps, { authenticate: authenticate(deps), mounts });
+  const app = createApp(deps, { authenticate: authenticate(deps), mounts, socketCommands });
   const server = http.createServer(app);
   // Clients and proxies keep their connections between requests (a Matrix client re-polls /sync at once);
   // node's 5 s default closes idle ones sooner than the proxies in front expect.

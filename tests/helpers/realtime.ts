@@ -82,3 +82,17 @@ export async function seedRealtimeDirectory(q: Queryable): Promise<void> {
     INSERT INTO team_members (team_id, staff_id) VALUES ('team-a', 'worker'), ('team-a', 'colleague');
   `);
 }
+
+/** The parts of /api/asyncapi.json the suites read. */
+export interface AsyncApiDocument {
+  asyncapi: string;
+  channels: Record<string, { address: string; messages: Record<string, { payload: Record<string, unknown> }> }>;
+  operations: Record<string, { action: 'send' | 'receive'; channel: { $ref: string }; messages: { $ref: string }[]; reply?: { channel: { $ref: string }; messages: { $ref: string }[] } }>;
+}
+
+/** The event names of the operations of one direction: 'receive' are the commands Rinki answers, 'send' its pushes. */
+export function eventsOf(doc: AsyncApiDocument, action: 'send' | 'receive'): string[] {
+  return Object.values(doc.operations)
+    .filter((op) => op.action === action)
+    .map((op) => doc.channels[op.channel.$ref.replace('#/channels/', '')].address);
+}
