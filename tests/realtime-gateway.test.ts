@@ -1,13 +1,17 @@
-// The Socket.IO gateway on one node: authentication, rooms, presence, REST presence.
+// The Socket.IO gateway on one node: authentication, rooms, commands and their AsyncAPI document, presence, REST presence.
 import { expect } from 'chai';
 import { issueToken } from '../server/src/auth/tokens.ts';
+import { PUSHES } from '../server/src/realtime/pushes.ts';
 import { apiTokenFor, startTestRinki, type TestRinki } from './helpers/env.ts';
 import {
   connectSocket,
   emitWithAck,
+  eventsOf,
   nextEvent,
   recordEvents,
   seedRealtimeDirectory,
+  testPush,
+  type AsyncApiDocument,
   type ClientSocket,
 } from './helpers/realtime.ts';
 
@@ -127,23 +131,23 @@ describe('realtime gateway (one node, PGlite)', () => {
         nextEvent(handler, 'ping-district'),
         nextEvent(handler, 'ping-kela'),
       ]);
-      rinki.realtime.toUser('worker', 'ping-user', { n: 1 });
-      rinki.realtime.toTeam('team-a', 'ping-team', { n: 2 });
-      rinki.realtime.toOrganisation('county-a', 'ping-org', { n: 3 });
-      rinki.realtime.toOrganisation('kela-d1', 'ping-district', { n: 4 });
-      rinki.realtime.toOrganisation('kela', 'ping-kela', { n: 5 });
+      rinki.realtime.toUser('worker', testPush('ping-user'), { n: 1 });
+      rinki.realtime.toTeam('team-a', testPush('ping-team'), { n: 2 });
+      rinki.realtime.toOrganisation('county-a', testPush('ping-org'), { n: 3 });
+      rinki.realtime.toOrganisation('kela-d1', testPush('ping-district'), { n: 4 });
+      rinki.realtime.toOrganisation('kela', testPush('ping-kela'), { n: 5 });
       expect((await got).map((p) => p.n)).to.deep.equal([1, 2, 3, 4, 5]);
     });
 
     it("keeps one organisation's events from another's staff", async () => {
       const outsider = await connectAs('outsider');
       const leaked = recordEvents(outsider, 'ping');
-      rinki.realtime.toOrganisation('county-a', 'ping', { secret: true });
-      rinki.realtime.toTeam('team-a', 'ping', { secret: true });
-      rinki.realtime.toUser('worker', 'ping', { secret: true });
+      rinki.realtime.toOrganisation('county-a', testPush('ping'), { secret: true });
+      rinki.realtime.toTeam('team-a', testPush('ping'), { secret: true });
+      rinki.realtime.toUser('worker', testPush('ping'), { secret: true });
       // Emits reach a socket in order: once this arrives, the others would have.
       const marker = nextEvent(outsider, 'marker');
-      rinki.realtime.toUser('outsider', 'marker', {});
+      rinki.realtime.toUser('outsider', testPush('marker'), {});
       await marker;
       expect(leaked).to.deep.equal([]);
     });
@@ -152,6 +156,7 @@ describe('realtime gateway (one node, PGlite)', () => {
       const outsider = await connectAs('outsider');
       expect(await emitWithAck(outsider, 'subscribe', { team: 'team-a' })).to.deep.equal({
         ok: false,
+        status: 403,
         error: 'team: not a member of that team',
       });
       expect(await emitWithAck(outsider, 'subscribe', { team: 'no-such-team' })).to.have.property('ok', false);
@@ -166,7 +171,7 @@ describe('realtime gateway (one node, PGlite)', () => {
       try {
         expect(await emitWithAck(worker, 'subscribe', { team: 'team-a2' })).to.deep.equal({ ok: true });
         const got = nextEvent(worker, 'queue');
-        rinki.realtime.toTeam('team-a2', 'queue', { n: 7 });
+        rinki.realtime.toTeam('team-a2', testPush('queue'), { n: 7 });
         expect(await got).to.deep.equal({ n: 7 });
       } finally {
         await rinki.deps.db.query("DELETE FROM team_members WHERE team_id = 'team-a2'");
@@ -277,7 +282,7 @@ describe('realtime gateway (one node, PGlite)', () => {
       await emitWithAck(handler, 'presence:watch', { staffIds: ['colleague'] });
       const marker = nextEvent(handler, 'marker');
       await emitWithAck(worker, 'presence:set', { status: 'available' });
-      rinki.realtime.toUser('handler', 'marker', {});
+      rinki.realtime.toUser('handler', testPush('marker'), {});
       await marker;
       expect(workerEvents()).to.deep.equal(['busy']);
       const tooMany = await emitWithAck<{ ok: boolean; error: string }>(handler, 'presence:watch', {
@@ -296,6 +301,76 @@ describe('realtime gateway (one node, PGlite)', () => {
         ['outsider', 'offline'],
         ['nobody', 'offline'],
       ]);
+    });
+  });
+
+  describe('commands and pushes (/api/asyncapi.json)', () => {
+    const asyncApi = async () => {
+      const res = await fetch(`${rinki.url}/api/asyncapi.json`);
+      expect(res.status).to.equal(200);
+      return (await res.json()) as AsyncApiDocument;
+    };
+    /** Every row of every table: a command that wrote anything changes it. */
+    const everything = async () => {
+      const tables = await rinki.deps.db.query<{ name: string }>(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+      );
+      const rows: Record<string, string> = {};
+      for (const { name } of tables) {
+        const [{ rows: text }] = await rinki.deps.db.query<{ rows: string | null }>(`SELECT string_agg(t::text, E'\\n' ORDER BY t::text) AS rows FROM "${name}" t`);
+        rows[name] = text ?? '';
+      }
+      return rows;
+    };
+
+    it('lists every command a socket answers and every push, with resolvable references, without sign-in', async () => {
+      const doc = await asyncApi();
+      expect(doc.asyncapi).to.equal('3.0.0');
+      await connectAs('worker');
+      // The server side of a live socket lists the events it answers, Socket.IO's own aside.
+      const server = [...rinki.realtime.io.of('/').sockets.values()][0];
+      const answered = server.eventNames().map(String).filter((e) => !['disconnect', 'disconnecting', 'error'].includes(e));
+      expect(eventsOf(doc, 'receive').sort()).to.deep.equal(answered.sort());
+      expect(answered).to.include.members(['presence:set', 'presence:watch', 'subscribe', 'unsubscribe', 'ring:accept', 'urgent:subscribe']);
+      expect(eventsOf(doc, 'send').sort()).to.deep.equal(Object.values(PUSHES).map((p) => p.name).sort());
+
+      const resolve = (ref: string) => ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+      for (const [id, op] of Object.entries(doc.operations)) {
+        const channel = resolve(op.channel.$ref) as AsyncApiDocument['channels'][string];
+        expect(channel, id).to.be.an('object');
+        // An operation's messages (and its reply's) are messages of its channel, each with a payload schema.
+        for (const m of [...op.messages, ...(op.reply?.messages ?? [])]) {
+          expect(m.$ref.startsWith(`${op.channel.$ref}/messages/`), m.$ref).to.equal(true);
+          expect((resolve(m.$ref) as { payload: unknown }).payload, m.$ref).to.be.an('object');
+        }
+        expect(op.reply !== undefined, id).to.equal(op.action === 'receive');
+      }
+    });
+
+    it('refuses a bad payload to every command with a 400 naming the field, and writes nothing', async () => {
+      const commands = eventsOf(await asyncApi(), 'receive');
+      const worker = await connectAs('worker');
+      // Connecting writes the online flag: wait for it before taking the picture.
+      while (!(await rinki.deps.db.query("SELECT 1 FROM presence WHERE staff_id = 'worker' AND online")).length) await new Promise((r) => setTimeout(r, 20));
+      const before = await everything();
+      for (const name of commands) {
+        for (const payload of [{ unexpected: true }, 'text', 42, null]) {
+          const ack = await emitWithAck<{ ok: boolean; status: number; error: string; issues: { path: string }[] }>(worker, name, payload);
+          expect(ack, `${name} ${JSON.stringify(payload)}`).to.include({ ok: false, status: 400 });
+          expect(ack.error).to.match(/^Invalid payload: payload/);
+          expect(ack.issues.length).to.be.greaterThan(0);
+          expect(ack.issues.every((i) => i.path.startsWith('payload'))).to.equal(true);
+        }
+      }
+      expect(await everything()).to.deep.equal(before);
+    });
+
+    it('refuses an unknown command, a push name among them', async () => {
+      const worker = await connectAs('worker');
+      expect(await emitWithAck(worker, 'no:such-command', {})).to.deep.equal({ ok: false, status: 404, error: 'No such command: no:such-command' });
+      expect(await emitWithAck(worker, 'ring:offer', {})).to.deep.equal({ ok: false, status: 404, error: 'No such command: ring:offer' });
+      // The socket stays usable.
+      expect((await emitWithAck(worker, 'presence:watch', { staffIds: [] })).ok).to.equal(true);
     });
   });
 

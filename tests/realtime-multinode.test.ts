@@ -15,7 +15,7 @@ import {
   type NodeProcess,
   type TestRinki,
 } from './helpers/env.ts';
-import { connectSocket, emitWithAck, nextEvent, seedRealtimeDirectory, type ClientSocket } from './helpers/realtime.ts';
+import { connectSocket, emitWithAck, nextEvent, seedRealtimeDirectory, testPush, type ClientSocket } from './helpers/realtime.ts';
 
 interface PresenceEvent {
   staffId: string;
@@ -158,9 +158,9 @@ describe('realtime helpers across two in-process nodes', function () {
     const s = await connectSocket(b.url, { token: await apiTokenFor(a, 'worker') });
     open.push(s);
     const got = Promise.all([nextEvent(s, 'u'), nextEvent(s, 't'), nextEvent(s, 'o')]);
-    a.realtime.toUser('worker', 'u', { n: 1 });
-    a.realtime.toTeam('team-a', 't', { n: 2 });
-    a.realtime.toOrganisation('county-a', 'o', { n: 3 });
+    a.realtime.toUser('worker', testPush('u'), { n: 1 });
+    a.realtime.toTeam('team-a', testPush('t'), { n: 2 });
+    a.realtime.toOrganisation('county-a', testPush('o'), { n: 3 });
     expect((await got).map((p) => p.n)).to.deep.equal([1, 2, 3]);
   });
 

@@ -13,8 +13,9 @@ import { authenticate } from './auth/authenticate.ts';
 import { authMounts } from './auth/routes.ts';
 import { directoryMounts } from './directory/routes.ts';
 import { loadDemoData } from './directory/demo-data.ts';
-import { attachRealtime, type Realtime, type SocketCommand } from './realtime/gateway.ts';
-import { realtimeMounts } from './realtime/routes.ts';
+import type { SocketCommand } from './realtime/api.ts';
+import { attachRealtime, type Realtime } from './realtime/gateway.ts';
+import { realtimeMounts, realtimeSocketCommands } from './realtime/routes.ts';
 import { matrixMounts } from './matrix/index.ts';
 import { createMatrixContext } from './matrix/context.ts';
 import { routingMounts } from './routing/routes.ts';
@@ -90,11 +91,11 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   ];
   // Each capability hands over the timer kinds it owns; one runner per node fires them all.
   const timerHandlers: Record<string, TimerHandler>[] = [ringing.timerHandlers(), callbacks.timerHandlers(), urgent.escalations.timerHandlers(), concerns.timerHandlers()];
-  // Commands other capabilities answer over Socket.IO (REST offers the same commands).
-  const socketCommands: SocketCommand[] = [...ringingSocketCommands(ringing), ...urgentSocketCommands(urgent)];
+  // The commands answered over Socket.IO (REST offers the same ones, presence and team rooms aside).
+  const socketCommands: SocketCommand[] = [...realtimeSocketCommands(deps, () => realtime), ...ringingSocketCommands(ringing), ...urgentSocketCommands(urgent)];
   const timers = new TimerRunner({ db, clock: deps.clock, bus, log, runnerId: config.nodeName });
   for (const handlers of timerHandlers) for (const [kind, handler] of Object.entries(handlers)) timers.register(kind, handler);
-  const app = createApp(deps, { authenticate: authenticate(deps), mounts });
+  const app = createApp(deps, { authenticate: authenticate(deps), mounts, socketCommands });
   const server = http.createServer(app);
   // Clients and proxies keep their connections between requests (a Matrix client re-polls /sync at once);
   // node's 5 s default closes idle ones sooner than the proxies in front expect.

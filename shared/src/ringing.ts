@@ -19,7 +19,7 @@ export type RingRequestInput = z.infer<typeof ringRequestInput>;
 
 export const DECLINE_REASONS = ['busy_with_client', 'not_my_client', 'wrong_team', 'leaving', 'other'] as const;
 export const declineInput = z.strictObject({ reason: z.enum(DECLINE_REASONS) });
-export const offerRef = z.strictObject({ offerId: naturalId });
+export const offerRef = z.strictObject({ offerId: z.uuid() });
 export const requestRef = z.strictObject({ requestId: z.uuid() });
 
 export const RING_STATES = ['ringing', 'accepted', 'callback', 'urgent_queue', 'refused', 'cancelled'] as const;
@@ -43,6 +43,10 @@ export const ringOfferView = z.object({
   why: i18nText,
 });
 export type RingOfferView = z.infer<typeof ringOfferView>;
+
+/** An offer stopped ringing: its time ran out, or someone else took the request or it was called off. */
+export const ringOfferEndedView = z.object({ offerId: z.string(), requestId: z.string(), state: z.enum(['expired', 'withdrawn']) });
+export type RingOfferEndedView = z.infer<typeof ringOfferEndedView>;
 
 export const ringEventView = z.object({
   at: z.string(),

@@ -41,6 +41,21 @@ export const urgentItemView = z.object({
 });
 export type UrgentItemView = z.infer<typeof urgentItemView>;
 
+/** An item assessed not urgent, told to the requesting organisation. */
+export const urgentAssessedView = z.object({
+  itemId: z.string(),
+  routingRequestId: z.string().nullable(),
+  assessment: z.literal('not_urgent'),
+  criteria: z.array(z.string()),
+  assessedBy: z.string(),
+  organisationId: z.string(),
+});
+export type UrgentAssessedView = z.infer<typeof urgentAssessedView>;
+/** An escalation level (1-based) of an unclaimed item reached me, in its loop (0-based). */
+export const urgentEscalationView = z.object({ itemId: z.string(), region: z.string(), level: z.number(), loop: z.number() });
+/** Nobody claimed an item through every escalation level and loop. */
+export const urgentUnacknowledgedView = z.object({ itemId: z.string(), region: z.string() });
+
 // ---- concern-notification feedback ----
 
 export const CONCERN_STATUSES = ['received', 'client_reached', 'client_not_reached', 'taken_charge', 'closed'] as const;

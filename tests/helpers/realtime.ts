@@ -1,5 +1,7 @@
 // Socket.IO client helpers for the realtime suites.
 import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import { push, type PushSpec } from '../../server/src/realtime/api.ts';
 import type { Queryable } from '../../server/src/store/db.ts';
 
 export type ClientSocket = Socket;
@@ -26,6 +28,10 @@ export function connectSocket(url: string, opts: ConnectOptions = {}): Promise<C
     });
   });
 }
+
+/** A push of the tests' own, to see which sockets an emit reaches (not in /api/asyncapi.json). */
+export const testPush = (name: string): PushSpec<Record<string, unknown>> =>
+  push({ name, summary: 'a test event', to: 'whichever room the test names', payload: z.record(z.string(), z.unknown()) });
 
 /** Resolves with the first `event` payload that matches; events already received do not count. */
 export function nextEvent<T = Record<string, unknown>>(
@@ -75,4 +81,18 @@ export async function seedRealtimeDirectory(q: Queryable): Promise<void> {
       ('team-a2', 'county-a', 'Tiimi A2', 'Team A2');
     INSERT INTO team_members (team_id, staff_id) VALUES ('team-a', 'worker'), ('team-a', 'colleague');
   `);
+}
+
+/** The parts of /api/asyncapi.json the suites read. */
+export interface AsyncApiDocument {
+  asyncapi: string;
+  channels: Record<string, { address: string; messages: Record<string, { payload: Record<string, unknown> }> }>;
+  operations: Record<string, { action: 'send' | 'receive'; channel: { $ref: string }; messages: { $ref: string }[]; reply?: { channel: { $ref: string }; messages: { $ref: string }[] } }>;
+}
+
+/** The event names of the operations of one direction: 'receive' are the commands Rinki answers, 'send' its pushes. */
+export function eventsOf(doc: AsyncApiDocument, action: 'send' | 'receive'): string[] {
+  return Object.values(doc.operations)
+    .filter((op) => op.action === action)
+    .map((op) => doc.channels[op.channel.$ref.replace('#/channels/', '')].address);
 }

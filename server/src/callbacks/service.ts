@@ -15,6 +15,7 @@ import { grantConferenceAccess } from '../matrix/rooms.ts';
 import { invite } from '../matrix/rooms.ts';
 import type { MatrixContext } from '../matrix/context.ts';
 import type { Realtime } from '../realtime/gateway.ts';
+import { PUSHES } from '../realtime/pushes.ts';
 import { addWorkingDays } from '../routing/decide.ts';
 import type { Queryable } from '../store/db.ts';
 import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
@@ -200,9 +201,9 @@ export class Callbacks {
         await this.event(q, row.id, 'reminded', null, ctx.now);
         ctx.afterCommit(async () => {
           const view = await this.view(this.deps.db, row);
-          if (row.owner_id) this.realtime().toUser(row.owner_id, 'callback:reminder', view);
-          else if (row.target_staff_id) this.realtime().toUser(row.target_staff_id, 'callback:reminder', view);
-          else this.realtime().toTeam(row.target_team_id!, 'callback:reminder', view);
+          if (row.owner_id) this.realtime().toUser(row.owner_id, PUSHES.callbackReminder, view);
+          else if (row.target_staff_id) this.realtime().toUser(row.target_staff_id, PUSHES.callbackReminder, view);
+          else this.realtime().toTeam(row.target_team_id!, PUSHES.callbackReminder, view);
         });
       },
       [CALLBACK_OVERDUE_TIMER]: async (q, timer, ctx) => {
@@ -213,7 +214,7 @@ export class Callbacks {
         await this.event(q, row.id, 'escalated', null, ctx.now);
         ctx.afterCommit(async () => {
           const view = await this.view(this.deps.db, (await this.row(this.deps.db, row.id))!);
-          for (const s of supervisors) this.realtime().toUser(s, 'callback:overdue', view);
+          for (const s of supervisors) this.realtime().toUser(s, PUSHES.callbackOverdue, view);
         });
       },
     };
@@ -280,8 +281,8 @@ export class Callbacks {
     const row = (await this.row(this.deps.db, id))!;
     const view = await this.view(this.deps.db, row);
     const rt = this.realtime();
-    for (const s of new Set([row.requester_id, row.owner_id, row.target_staff_id].filter((s): s is string => !!s))) rt.toUser(s, 'callback:changed', view);
-    if (row.target_team_id) rt.toTeam(row.target_team_id, 'callback:changed', view);
+    for (const s of new Set([row.requester_id, row.owner_id, row.target_staff_id].filter((s): s is string => !!s))) rt.toUser(s, PUSHES.callbackChanged, view);
+    if (row.target_team_id) rt.toTeam(row.target_team_id, PUSHES.callbackChanged, view);
     return view;
   }
 

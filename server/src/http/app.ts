@@ -1,5 +1,5 @@
 // The Express application: security headers, request ids, structured request
-// logs, body limits, health probes, the OpenAPI description, JSON errors.
+// logs, body limits, health probes, the OpenAPI and AsyncAPI descriptions, JSON errors.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
@@ -10,6 +10,8 @@ import type { Deps } from '../deps.ts';
 import { badRequest, errorHandler, notFound } from './errors.ts';
 import { NOT_STORABLE, mayHoldUnstorable, storable } from './storable.ts';
 import { openApiDocument } from './api.ts';
+import type { SocketCommand } from '../realtime/api.ts';
+import { asyncApiDocument } from '../realtime/asyncapi.ts';
 import { serveWebApp } from './web-app.ts';
 
 // New request ids: this process's random prefix and a counter, in the shape of a UUID. Unique
@@ -40,7 +42,7 @@ export type Mount =
   /** Served by node's HTTP server before the Express app sees it (the Matrix API's own front). */
   | { path: string; serve: NodeHandler };
 
-export function createApp(deps: Deps, opts: { authenticate: express.RequestHandler; mounts: Mount[] }): NodeHandler {
+export function createApp(deps: Deps, opts: { authenticate: express.RequestHandler; mounts: Mount[]; socketCommands: readonly SocketCommand[] }): NodeHandler {
   const { config, log, db } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -108,6 +110,11 @@ export function createApp(deps: Deps, opts: { authenticate: express.RequestHandl
   app.get('/api/openapi.json', (_req, res) => {
     openapi ??= openApiDocument(config.publicUrl);
     res.json(openapi);
+  });
+  let asyncapi: unknown;
+  app.get('/api/asyncapi.json', (_req, res) => {
+    asyncapi ??= asyncApiDocument(config.publicUrl, opts.socketCommands);
+    res.json(asyncapi);
   });
 
   // Static files of the browser app need no session look-up.

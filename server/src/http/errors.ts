@@ -38,7 +38,7 @@ export function zodIssues(err: ZodError, prefix = ''): Issue[] {
   });
 }
 
-export function invalid(err: ZodError, where: 'body' | 'query' | 'params'): HttpError {
+export function invalid(err: ZodError, where: 'body' | 'query' | 'params' | 'payload'): HttpError {
   const issues = zodIssues(err, where);
   return badRequest(`Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }

@@ -4,32 +4,27 @@
 // token) or `auth: {token}` in the handshake (an API token). Every socket sits
 // in user:<staff>, org:<root>, org:<unit>, team:<team> for its teams, and
 // token:<hash> so signing out can drop it on every node. Clients cannot name
-// rooms; `subscribe` and `presence:watch` are the only ways in, both checked.
-// With REDIS_URL the Redis adapter carries every emit to all nodes.
+// rooms: the commands the capabilities declare (command() in their routes.ts,
+// e.g. `subscribe`, `presence:watch`, `urgent:subscribe`) are the only ways in,
+// each checked. With REDIS_URL the Redis adapter carries every emit to all nodes.
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
-import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { SESSION_COOKIE } from '../auth/authenticate.ts';
-import { canSubscribeToTeam } from '../auth/policies.ts';
 import { actorForToken } from '../auth/tokens.ts';
 import { watchRedis } from '../bus/bus.ts';
 import type { Deps } from '../deps.ts';
-import { zodIssues } from '../http/errors.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import { refusal, type CommandContext, type PushSpec, type SocketCommand } from './api.ts';
 import {
   LocalLiveSockets,
-  MANUAL_STATUSES,
-  MAX_MANUAL_MINUTES,
-  MAX_PRESENCE_IDS,
   RedisLiveSockets,
   effectivePresence,
   expireManualStatuses,
   nextManualExpiry,
   readManualStatuses,
-  resolveUntil,
-  staffIdSchema,
   writeManualStatus,
   writeOnlineFlag,
   type LiveSockets,
@@ -37,14 +32,16 @@ import {
   type Presence,
   type PresenceChange,
 } from './presence.ts';
+import { PUSHES } from './pushes.ts';
 
 export interface Realtime {
   readonly io: Server<Events, Events, Events, SocketData>;
-  toUser(staffId: string, event: string, payload: unknown): void;
-  toTeam(teamId: string, event: string, payload: unknown): void;
-  toOrganisation(organisationId: string, event: string, payload: unknown): void;
-  /** Emits to a named room that sockets joined through a SocketCommand (e.g. an urgent queue). */
-  toRoom(room: string, event: string, payload: unknown): void;
+  // Pushes name their spec (pushes.ts), so each one is in /api/asyncapi.json with the payload it carries.
+  toUser<T>(staffId: string, push: PushSpec<T>, payload: NoInfer<T>): void;
+  toTeam<T>(teamId: string, push: PushSpec<T>, payload: NoInfer<T>): void;
+  toOrganisation<T>(organisationId: string, push: PushSpec<T>, payload: NoInfer<T>): void;
+  /** Emits to a named room that sockets joined through a command (e.g. an urgent queue). */
+  toRoom<T>(room: string, push: PushSpec<T>, payload: NoInfer<T>): void;
   /** Drops every socket opened with this token, on every node (sign-out, revocation). */
   disconnectToken(tokenHash: Buffer): void;
   /** Effective presence of each person asked for; unknown people are offline. */
@@ -68,20 +65,17 @@ type Events = DefaultEventsMap;
 type RinkiSocket = Socket<Events, Events, Events, SocketData>;
 type Ack = (answer: unknown) => void;
 
+/** The acknowledgement callback Socket.IO passes last when the client asked for one (removed from args), else a no-op. */
+function ackOf(args: unknown[]): Ack {
+  return typeof args.at(-1) === 'function' ? (args.pop() as Ack) : () => undefined;
+}
+
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,200}$/;
 /** How often each node re-checks that its sockets' tokens are still valid (expiry, deactivation). */
 const TOKEN_RECHECK_MS = 60_000;
 /** The expiry timer wakes at least this often, to pick up expiries set on a node that died. */
 const EXPIRY_SWEEP_MS = 60_000;
 const EXPIRY_CHANNEL = 'realtime:presence-expiry';
-
-const presenceSetSchema = z.strictObject({
-  status: z.enum(MANUAL_STATUSES),
-  /** An ISO time, or minutes from now. */
-  until: z.union([z.iso.datetime({ offset: true }), z.number().positive().max(MAX_MANUAL_MINUTES)]).optional(),
-});
-const presenceWatchSchema = z.strictObject({ staffIds: z.array(staffIdSchema).max(MAX_PRESENCE_IDS) });
-const teamSchema = z.strictObject({ team: z.string().min(1).max(100) });
 
 const roomOfToken = (tokenHash: Buffer) => `token:${tokenHash.toString('hex')}`;
 
@@ -99,24 +93,10 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-function parsePayload<T>(schema: z.ZodType<T>, raw: unknown): { ok: true; data: T } | { ok: false; error: string } {
-  const r = schema.safeParse(raw ?? {});
-  if (r.success) return { ok: true, data: r.data };
-  return { ok: false, error: zodIssues(r.error).map((i) => `${i.path}: ${i.message}`).join('; ') };
-}
-
-/**
- * A command another capability answers over the socket (e.g. ring:accept).
- * The gateway authenticates, parses nothing itself and never throws to the
- * client: handlers validate their own payload and return the acknowledgement.
- */
-export interface SocketCommand {
-  event: string;
-  handle(ctx: { actor: Actor; join(room: string): Promise<void>; leave(room: string): Promise<void> }, payload: unknown): Promise<unknown>;
-}
-
-export async function attachRealtime(deps: Deps, server: http.Server, commands: SocketCommand[] = []): Promise<Realtime> {
+export async function attachRealtime(deps: Deps, server: http.Server, commands: readonly SocketCommand[] = []): Promise<Realtime> {
   const { config, db, log, bus, clock } = deps;
+  const commandNames = new Set(commands.map((c) => c.name));
+  if (commandNames.size !== commands.length) throw new Error('two socket commands share a name');
   const publicOrigin = new URL(config.publicUrl).origin;
 
   const io = new Server<Events, Events, Events, SocketData>(server, {
@@ -188,7 +168,7 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
         until: presence.until?.toISOString() ?? null,
         changedAt: clock.now().toISOString(),
       };
-      io.to([`presence:${staffId}`, ...(root ? [`org:${root}`] : [])]).emit('presence', change);
+      io.to([`presence:${staffId}`, ...(root ? [`org:${root}`] : [])]).emit(PUSHES.presence.name, change);
       for (const listener of presenceListeners) {
         void Promise.resolve()
           .then(() => listener(change))
@@ -299,66 +279,27 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
       roomOfToken(actor.tokenHash),
     ]);
 
-    const on = (event: string, handler: (raw: unknown, ack: Ack) => Promise<unknown>) => {
-      socket.on(event, async (raw: unknown, ack: unknown) => {
-        const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
+    const ctx: CommandContext = {
+      actor,
+      rooms: socket.rooms,
+      join: async (rooms) => void (await socket.join(rooms)),
+      leave: async (room) => void (await socket.leave(room)),
+    };
+    for (const command of commands) {
+      socket.on(command.name, async (...args: unknown[]) => {
+        const reply = ackOf(args);
         try {
-          reply(await handler(raw, reply));
+          reply(await command.answer(ctx, args[0]));
         } catch (err) {
-          log.error({ err, event }, 'socket event failed');
-          reply({ ok: false, error: 'internal error' });
+          log.error({ err, event: command.name }, 'socket command failed');
+          reply(refusal(new HttpError(500, 'internal', 'Internal error')));
         }
       });
-    };
-
-    on('presence:set', async (raw) => {
-      const p = parsePayload(presenceSetSchema, raw);
-      if (!p.ok) return p;
-      let until: Date | null;
-      try {
-        until = resolveUntil(p.data.until, clock.now());
-      } catch (err) {
-        return { ok: false, error: (err as Error).message };
-      }
-      const presence = await setManualStatus(staffId, p.data.status, until);
-      return presence ? { ok: true, presence } : { ok: false, error: 'unknown person' };
-    });
-
-    // Presence is visible to every signed-in person; watching replaces the previous list.
-    on('presence:watch', async (raw) => {
-      const p = parsePayload(presenceWatchSchema, raw);
-      if (!p.ok) return p;
-      const wanted = new Set(p.data.staffIds);
-      for (const room of socket.rooms) if (room.startsWith('presence:') && !wanted.has(room.slice(9))) void socket.leave(room);
-      await socket.join([...wanted].map((id) => `presence:${id}`));
-      const presence = await getPresence([...wanted]);
-      return {
-        ok: true,
-        presence: [...presence].map(([id, pr]) => ({ staffId: id, status: pr.status, until: pr.until?.toISOString() ?? null })),
-      };
-    });
-
-    on('subscribe', async (raw) => {
-      const p = parsePayload(teamSchema, raw);
-      if (!p.ok) return p;
-      const member = await db.query('SELECT 1 FROM team_members WHERE team_id = $1 AND staff_id = $2', [p.data.team, staffId]);
-      if (!canSubscribeToTeam(actor, { isMember: member.length > 0 })) return { ok: false, error: 'team: not a member of that team' };
-      await socket.join(`team:${p.data.team}`);
-      return { ok: true };
-    });
-
-    on('unsubscribe', async (raw) => {
-      const p = parsePayload(teamSchema, raw);
-      if (!p.ok) return p;
-      await socket.leave(`team:${p.data.team}`);
-      return { ok: true };
-    });
-
-    for (const command of commands) {
-      on(command.event, (raw) =>
-        command.handle({ actor, join: async (room) => void (await socket.join(room)), leave: async (room) => void (await socket.leave(room)) }, raw),
-      );
     }
+    // An event no command answers is refused, so the caller is not left waiting for an acknowledgement.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (!commandNames.has(event as string)) ackOf(args)(refusal(notFound(`No such command: ${String(event).slice(0, 100)}`)));
+    });
 
     socket.on('disconnect', () => {
       if (closing) return;
@@ -388,11 +329,10 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
       presenceListeners.push(listener);
     },
     io,
-    toUser: (staffId, event, payload) => void io.to(`user:${staffId}`).emit(event, payload),
-    toTeam: (teamId, event, payload) => void io.to(`team:${teamId}`).emit(event, payload),
-    toRoom: (room, event, payload) => void io.to(room).emit(event, payload),
-    toOrganisation: (organisationId, event, payload) =>
-      void io.to(`org:${organisationId}`).emit(event, payload),
+    toUser: (staffId, push, payload) => void io.to(`user:${staffId}`).emit(push.name, payload),
+    toTeam: (teamId, push, payload) => void io.to(`team:${teamId}`).emit(push.name, payload),
+    toRoom: (room, push, payload) => void io.to(room).emit(push.name, payload),
+    toOrganisation: (organisationId, push, payload) => void io.to(`org:${organisationId}`).emit(push.name, payload),
     disconnectToken: (tokenHash) => io.in(roomOfToken(tokenHash)).disconnectSockets(true),
     getPresence,
     setManualStatus,

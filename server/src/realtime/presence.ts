@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { badRequest } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 
 export const MANUAL_STATUSES = ['available', 'busy', 'away'] as const;
@@ -26,13 +27,15 @@ export interface Presence {
   until: Date | null;
 }
 
-/** The payload of a `presence` event; repeating it is harmless. */
-export interface PresenceChange {
-  staffId: string;
-  status: PresenceStatus;
-  until: string | null;
-  changedAt: string;
-}
+/** A person's effective presence; `until` is when a manual status ends. */
+export const presenceEntryView = z.object({ staffId: z.string(), status: z.enum([...MANUAL_STATUSES, 'offline']), until: z.string().nullable() });
+/** The payload of a `presence` push; repeating it is harmless. */
+export const presenceChangeView = presenceEntryView.extend({ changedAt: z.string() });
+export type PresenceChange = z.infer<typeof presenceChangeView>;
+
+/** Presence as answered to a caller (REST and the presence:watch command). */
+export const presenceEntries = (presence: Map<string, Presence>): z.infer<typeof presenceEntryView>[] =>
+  [...presence].map(([staffId, p]) => ({ staffId, status: p.status, until: p.until?.toISOString() ?? null }));
 
 /** A manual status lasts at most a week. */
 export const MAX_MANUAL_MINUTES = 7 * 24 * 60;
@@ -263,12 +266,13 @@ export async function nextManualExpiry(q: Queryable): Promise<Date | null> {
   return row?.next ? new Date(row.next) : null;
 }
 
-/** `until` as an ISO time or a number of minutes from now; null when absent. Throws a message naming the field. */
+/** `until` as an ISO time or a number of minutes from now; null when absent. Throws a 400 naming the field. */
 export function resolveUntil(until: string | number | undefined | null, now: Date, field = 'until'): Date | null {
   if (until === undefined || until === null) return null;
   const at = typeof until === 'number' ? new Date(now.getTime() + until * 60_000) : new Date(until);
-  if (Number.isNaN(at.getTime())) throw new Error(`${field}: not a valid time`);
-  if (at <= now) throw new Error(`${field}: must be in the future`);
-  if (at.getTime() - now.getTime() > MAX_MANUAL_MINUTES * 60_000) throw new Error(`${field}: at most ${MAX_MANUAL_MINUTES} minutes ahead`);
+  const refuse = (message: string) => badRequest(`${field}: ${message}`, [{ path: field, message }]);
+  if (Number.isNaN(at.getTime())) throw refuse('not a valid time');
+  if (at <= now) throw refuse('must be in the future');
+  if (at.getTime() - now.getTime() > MAX_MANUAL_MINUTES * 60_000) throw refuse(`at most ${MAX_MANUAL_MINUTES} minutes ahead`);
   return at;
 }

@@ -4,17 +4,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { leaveCallbackInput } from '../../../shared/src/callbacks.ts';
-import { declineInput, ringOfferView, ringRequestInput, ringRequestView } from '../../../shared/src/ringing.ts';
+import { declineInput, offerRef, requestRef, ringOfferView, ringRequestInput, ringRequestView } from '../../../shared/src/ringing.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { HttpError, zodIssues } from '../http/errors.ts';
-import type { SocketCommand } from '../realtime/gateway.ts';
+import { command, type SocketCommand } from '../realtime/api.ts';
 import type { Ringing } from './service.ts';
 
 const TAG = 'ringing';
-const requestParams = z.strictObject({ requestId: z.uuid() });
-const offerParams = z.strictObject({ offerId: z.uuid() });
 
 export function ringingMounts(_deps: Deps, ringing: Ringing): Mount[] {
   const api = Router();
@@ -36,21 +33,21 @@ export function ringingMounts(_deps: Deps, ringing: Ringing): Mount[] {
   route(api, {
     method: 'get', path: '/api/ringing/requests/:requestId', tag: TAG,
     summary: 'A request with its live state and decision path (requester and the people it rang)',
-    params: requestParams, response: ringRequestView,
+    params: requestRef, response: ringRequestView,
     handler: ({ actor, params }) => ringing.get(actor, params.requestId),
   });
 
   route(api, {
     method: 'post', path: '/api/ringing/requests/:requestId/cancel', tag: TAG,
     summary: 'Call the ring off (requester only)',
-    params: requestParams, response: ringRequestView,
+    params: requestRef, response: ringRequestView,
     handler: ({ actor, params }) => ringing.cancel(actor, params.requestId),
   });
 
   route(api, {
     method: 'post', path: '/api/ringing/requests/:requestId/leave-callback', tag: TAG,
     summary: 'Stop ringing and leave a callback request for the rule’s owner team (requester only)',
-    params: requestParams, body: leaveCallbackInput, response: ringRequestView,
+    params: requestRef, body: leaveCallbackInput, response: ringRequestView,
     handler: ({ actor, params, body }) => ringing.leaveCallback(actor, params.requestId, body),
   });
 
@@ -64,40 +61,53 @@ export function ringingMounts(_deps: Deps, ringing: Ringing): Mount[] {
   route(api, {
     method: 'post', path: '/api/ringing/offers/:offerId/accept', tag: TAG,
     summary: 'Take the request: the first accept wins; opens the conference and records the identity disclosure',
-    params: offerParams, response: ringRequestView,
+    params: offerRef, response: ringRequestView,
     handler: ({ actor, params }) => ringing.accept(actor, params.offerId),
   });
 
   route(api, {
     method: 'post', path: '/api/ringing/offers/:offerId/decline', tag: TAG,
     summary: 'Decline with a reason code',
-    params: offerParams, body: declineInput, response: z.object({ ok: z.literal(true) }),
+    params: offerRef, body: declineInput, response: z.object({ ok: z.literal(true) }),
     handler: ({ actor, params, body }) => ringing.decline(actor, params.offerId, body.reason),
   });
 
   return [{ path: '/', router: api }];
 }
 
-/** The same commands for the socket: the acknowledgement is {ok: true, ...} or {ok: false, status, error}. */
+/** The same commands over the socket; each answers {ok: true, result} with what REST answers. */
 export function ringingSocketCommands(ringing: Ringing): SocketCommand[] {
-  const command = <T>(event: string, schema: z.ZodType<T>, run: (actor: Parameters<SocketCommand['handle']>[0]['actor'], input: T) => Promise<unknown>): SocketCommand => ({
-    event,
-    async handle({ actor }, payload) {
-      const parsed = schema.safeParse(payload);
-      if (!parsed.success) return { ok: false, status: 400, error: zodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join('; ') };
-      try {
-        return { ok: true, result: await run(actor, parsed.data) };
-      } catch (err) {
-        if (err instanceof HttpError) return { ok: false, status: err.status, error: err.message };
-        throw err;
-      }
-    },
-  });
+  const result = z.object({ result: ringRequestView });
   return [
-    command('ring:request', ringRequestInput, (actor, input) => ringing.start(actor, input)),
-    command('ring:accept', offerParams, (actor, input) => ringing.accept(actor, input.offerId)),
-    command('ring:decline', offerParams.extend(declineInput.shape), (actor, input) => ringing.decline(actor, input.offerId, input.reason)),
-    command('ring:cancel', requestParams, (actor, input) => ringing.cancel(actor, input.requestId)),
-    command('ring:leave-callback', requestParams.extend(leaveCallbackInput.shape), (actor, { requestId, ...body }) => ringing.leaveCallback(actor, requestId, body)),
+    command({
+      name: 'ring:request', summary: 'Find the counterpart for a client and ring them (as POST /api/ringing/requests)',
+      allowed: 'need to know: someone who works with clients, with a task relation to the client (checked as the client is read)',
+      payload: ringRequestInput, reply: result,
+      handler: async ({ actor }, input) => ({ result: await ringing.start(actor, input) }),
+    }),
+    command({
+      name: 'ring:accept', summary: 'Take the request: the first accept wins',
+      allowed: 'the person rung (checked as the offer is taken)',
+      payload: offerRef, reply: result,
+      handler: async ({ actor }, { offerId }) => ({ result: await ringing.accept(actor, offerId) }),
+    }),
+    command({
+      name: 'ring:decline', summary: 'Decline with a reason code',
+      allowed: 'the person rung (checked as the offer ends)',
+      payload: offerRef.extend(declineInput.shape), reply: z.object({ result: z.object({ ok: z.literal(true) }) }),
+      handler: async ({ actor }, { offerId, reason }) => ({ result: await ringing.decline(actor, offerId, reason) }),
+    }),
+    command({
+      name: 'ring:cancel', summary: 'Call the ring off',
+      allowed: 'the requester only (checked as the request is read)',
+      payload: requestRef, reply: result,
+      handler: async ({ actor }, { requestId }) => ({ result: await ringing.cancel(actor, requestId) }),
+    }),
+    command({
+      name: 'ring:leave-callback', summary: 'Stop ringing and leave a callback request for the rule’s owner team',
+      allowed: 'the requester only (checked as the request is read)',
+      payload: requestRef.extend(leaveCallbackInput.shape), reply: result,
+      handler: async ({ actor }, { requestId, ...body }) => ({ result: await ringing.leaveCallback(actor, requestId, body) }),
+    }),
   ];
 }

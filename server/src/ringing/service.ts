@@ -23,6 +23,7 @@ import type { CallbackChannel } from '../../../shared/src/callbacks.ts';
 import { openConference } from '../matrix/conference.ts';
 import type { MatrixContext } from '../matrix/context.ts';
 import type { Realtime } from '../realtime/gateway.ts';
+import { PUSHES } from '../realtime/pushes.ts';
 import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } from '../routing/decide.ts';
 import type { RuleSetCache } from '../routing/rule-cache.ts';
 import type { UrgentQueue } from '../urgent/queue.ts';
@@ -199,8 +200,8 @@ export class Ringing {
     this.run(effects);
     await this.openRoom(row, actor.staffId);
     const view = await this.view(db, (await this.row(db, row.id))!);
-    this.realtime().toUser(row.requester_id, 'ring:progress', view);
-    this.realtime().toUser(actor.staffId, 'ring:progress', view);
+    this.realtime().toUser(row.requester_id, PUSHES.ringProgress, view);
+    this.realtime().toUser(actor.staffId, PUSHES.ringProgress, view);
     return view;
   }
 
@@ -368,7 +369,7 @@ export class Ringing {
         `UPDATE ring_offers SET state = 'expired', ended_at = $3 WHERE request_id = $1 AND round = $2 AND state = 'ringing' RETURNING id, staff_id`,
         [requestId, round, now],
       );
-      for (const o of expired) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId, state: 'expired' }));
+      for (const o of expired) effects.push(() => this.realtime().toUser(o.staff_id, PUSHES.ringOfferEnded, { offerId: o.id, requestId, state: 'expired' }));
       if (expired.length) plan.events.unshift({ at: now.toISOString(), kind: 'expired', explanation: { key: 'ringing.event.expired', params: { count: expired.length } } });
       await this.apply(q, fresh, plan, now, effects);
       return true;
@@ -462,7 +463,7 @@ export class Ringing {
     effects.push(async () => {
       await wakeTimerRunners(this.deps.bus, expiresAt);
       const fresh = (await this.row(this.deps.db, req.id))!;
-      for (const o of offered) this.realtime().toUser(o.staffId, 'ring:offer', await this.offerView(this.deps.db, fresh, o.id, expiresAt, whyThisPerson(why, step.select, o.standInFor)));
+      for (const o of offered) this.realtime().toUser(o.staffId, PUSHES.ringOffer, await this.offerView(this.deps.db, fresh, o.id, expiresAt, whyThisPerson(why, step.select, o.standInFor)));
       await this.progress(req.id);
     });
   }
@@ -473,7 +474,7 @@ export class Ringing {
       `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
       [requestId, now],
     );
-    for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, 'ring:offer-ended', { offerId: o.id, requestId, state: 'withdrawn' }));
+    for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, PUSHES.ringOfferEnded, { offerId: o.id, requestId, state: 'withdrawn' }));
   }
 
   /** Orders round-robin and longest-idle candidates from state every node shares. */
@@ -513,7 +514,7 @@ export class Ringing {
   private async progress(requestId: string): Promise<RingRequestView> {
     const req = (await this.row(this.deps.db, requestId))!;
     const view = await this.view(this.deps.db, req);
-    this.realtime().toUser(req.requester_id, 'ring:progress', view);
+    this.realtime().toUser(req.requester_id, PUSHES.ringProgress, view);
     return view;
   }
 

@@ -17,6 +17,7 @@ import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
+import { PUSHES } from '../realtime/pushes.ts';
 import type { Queryable } from '../store/db.ts';
 import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
 import { addWorkingDays } from './working-time.ts';
@@ -124,8 +125,8 @@ export class Concerns {
         if (!row || row.status === 'closed' || !row.status_due_at || new Date(row.status_due_at).toISOString() !== timer.payload.dueAt) return;
         ctx.afterCommit(async () => {
           const view = await this.view(this.deps.db, row);
-          this.realtime().toOrganisation(row.to_organisation_id, 'concern:reminder', view);
-          if (row.sender_id) this.realtime().toUser(row.sender_id, 'concern:reminder', view);
+          this.realtime().toOrganisation(row.to_organisation_id, PUSHES.concernReminder, view);
+          if (row.sender_id) this.realtime().toUser(row.sender_id, PUSHES.concernReminder, view);
         });
       },
     };
@@ -139,8 +140,8 @@ export class Concerns {
   private async announce(id: string): Promise<ConcernView> {
     const row = (await this.row(this.deps.db, id))!;
     const view = await this.view(this.deps.db, row);
-    if (row.sender_id) this.realtime().toUser(row.sender_id, 'concern:status', view);
-    this.realtime().toOrganisation(row.from_organisation_id, 'concern:status', view);
+    if (row.sender_id) this.realtime().toUser(row.sender_id, PUSHES.concernStatus, view);
+    this.realtime().toOrganisation(row.from_organisation_id, PUSHES.concernStatus, view);
     return view;
   }
 

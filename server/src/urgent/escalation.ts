@@ -12,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import { organisationScope } from '../directory/repository.ts';
 import { badRequest, forbidden, notFound, zodIssues } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
+import { PUSHES } from '../realtime/pushes.ts';
 import type { Queryable } from '../store/db.ts';
 import { scheduleTimer, type TimerHandler } from '../timers/timers.ts';
 import { loadSchedule, whoIsOnCall } from './oncall.ts';
@@ -149,7 +150,7 @@ export class Escalations {
           const supervisors = (await q.query<{ staff_id: string }>(`SELECT DISTINCT staff_id FROM staff_roles WHERE role = 'supervisor' AND organisation_id = $1`, [x.organisation_id])).map((r) => r.staff_id);
           await q.query(`UPDATE escalations SET state = 'exhausted', ended_at = $2 WHERE id = $1`, [x.id, ctx.now]);
           await q.query(`INSERT INTO escalation_events (escalation_id, at, kind, recipients) VALUES ($1, $2, 'supervisor_alert', $3)`, [x.id, ctx.now, supervisors]);
-          ctx.afterCommit(() => supervisors.forEach((s) => this.realtime().toUser(s, 'urgent:unacknowledged', { itemId: x.subject_id, region: x.organisation_id })));
+          ctx.afterCommit(() => supervisors.forEach((s) => this.realtime().toUser(s, PUSHES.urgentUnacknowledged, { itemId: x.subject_id, region: x.organisation_id })));
           return;
         }
         const recipients = await this.recipients(q, levels[level].targets, ctx.now);
@@ -162,7 +163,7 @@ export class Escalations {
           payload: { escalationId: x.id, step: step + 1 },
         });
         ctx.afterCommit(() => {
-          recipients.forEach((s) => this.realtime().toUser(s, 'urgent:escalation', { itemId: x.subject_id, region: x.organisation_id, level: level + 1, loop }));
+          recipients.forEach((s) => this.realtime().toUser(s, PUSHES.urgentEscalation, { itemId: x.subject_id, region: x.organisation_id, level: level + 1, loop }));
           this.levelListeners.forEach((l) => l(x.subject_id));
         });
       },

@@ -4,13 +4,14 @@
 // criteria codes), hand it over and resolve it. A "not urgent" assessment is
 // sent to the requesting organisation at once, with its codes.
 import { randomUUID } from 'node:crypto';
-import type { UrgencyCriterionView, UrgentItemView } from '../../../shared/src/urgent.ts';
+import type { UrgencyCriterionView, UrgentAssessedView, UrgentItemView } from '../../../shared/src/urgent.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerUrgencyCriteria, canWorkUrgentQueue, ownsUrgentItem } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { organisationScope } from '../directory/repository.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
+import { PUSHES } from '../realtime/pushes.ts';
 import type { Queryable } from '../store/db.ts';
 import type { Escalations } from './escalation.ts';
 import { recordChange } from '../admin/changes.ts';
@@ -129,7 +130,7 @@ export class UrgentQueue {
     return Promise.all(rows.map((r) => this.view(this.deps.db, r)));
   }
 
-  /** Lets an on-call person's socket follow the queue (SocketCommand 'urgent:subscribe'). */
+  /** Lets an on-call person's socket follow the queue (the urgent:subscribe command). */
   async requireOnCall(actor: Actor, region: string): Promise<void> {
     const scope = await organisationScope(this.deps.db, region);
     if (!scope || scope.kind !== 'county' || !canWorkUrgentQueue(actor, { countyId: region })) throw notFound('No such queue');
@@ -155,9 +156,9 @@ export class UrgentQueue {
       if (assessment === 'not_urgent') notify = row;
     });
     if (notify) {
-      const notice = { itemId: id, routingRequestId: notify.routing_request_id, assessment: 'not_urgent', criteria, assessedBy: actor.staffId, organisationId: actor.organisationId };
-      this.realtime().toOrganisation(notify.requester_organisation_id, 'urgent:assessed', notice);
-      this.realtime().toUser(notify.requester_id, 'urgent:assessed', notice);
+      const notice: UrgentAssessedView = { itemId: id, routingRequestId: notify.routing_request_id, assessment: 'not_urgent', criteria, assessedBy: actor.staffId, organisationId: actor.organisationId };
+      this.realtime().toOrganisation(notify.requester_organisation_id, PUSHES.urgentAssessed, notice);
+      this.realtime().toUser(notify.requester_id, PUSHES.urgentAssessed, notice);
     }
     return view;
   }
@@ -221,7 +222,7 @@ export class UrgentQueue {
   private async announce(id: string): Promise<UrgentItemView> {
     const [row] = await this.deps.db.query<Row>('SELECT * FROM urgent_items WHERE id = $1', [id]);
     const view = await this.view(this.deps.db, row);
-    this.realtime().toRoom(urgentRoom(row.region), 'urgent:changed', view);
+    this.realtime().toRoom(urgentRoom(row.region), PUSHES.urgentChanged, view);
     return view;
   }
 

@@ -5,13 +5,13 @@ import { z } from 'zod';
 import { assessInput, criteriaInput, handOverInput, urgencyCriterionView, urgentItemView } from '../../../shared/src/urgent.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
-import { HttpError, notFound } from '../http/errors.ts';
-import type { SocketCommand } from '../realtime/gateway.ts';
+import { notFound } from '../http/errors.ts';
+import { command, type SocketCommand } from '../realtime/api.ts';
 import { escalationPolicySchema } from './escalation.ts';
 import { urgentRoom, type UrgentQueue } from './queue.ts';
 
 const TAG = 'urgent';
-const regionParams = z.strictObject({ region: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/) });
+const regionParams = z.strictObject({ region: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a region id') });
 const itemParams = z.strictObject({ id: z.uuid() });
 
 export function urgentMounts(queue: UrgentQueue, deps: { db: Parameters<UrgentQueue['criteria']>[0] }): Mount[] {
@@ -71,20 +71,17 @@ export function urgentMounts(queue: UrgentQueue, deps: { db: Parameters<UrgentQu
 
 export function urgentSocketCommands(queue: UrgentQueue): SocketCommand[] {
   return [
-    {
-      event: 'urgent:subscribe',
-      async handle({ actor, join }, payload) {
-        const p = regionParams.safeParse(payload);
-        if (!p.success) return { ok: false, status: 400, error: 'region: a region id' };
-        try {
-          await queue.requireOnCall(actor, p.data.region);
-        } catch (err) {
-          if (err instanceof HttpError) return { ok: false, status: err.status, error: err.message };
-          throw err;
-        }
-        await join(urgentRoom(p.data.region));
-        return { ok: true, items: await queue.list(actor, p.data.region) };
+    command({
+      name: 'urgent:subscribe',
+      summary: 'Follow the region’s urgent queue on this socket: its open items now, and an urgent:changed push on each change',
+      allowed: 'on-call staff of the county and of Kela',
+      payload: regionParams,
+      reply: z.object({ items: z.array(urgentItemView) }),
+      authorise: ({ actor }, { region }) => queue.requireOnCall(actor, region),
+      handler: async ({ actor, join }, { region }) => {
+        await join(urgentRoom(region));
+        return { items: await queue.list(actor, region) };
       },
-    },
+    }),
   ];
 }
