@@ -111,14 +111,3 @@ export function clientEventJson(row: MessageRow, viewer: Caller, now: number, ou
     `${stateKey},"unsigned":{"age":${Math.max(0, now - ts)}${txn}}}`,
   );
 }
-
-/** JSON with sorted keys, to compare contents whatever order their keys came in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
-}

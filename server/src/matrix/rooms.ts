@@ -4,7 +4,8 @@
 // weaken those settings, and asks the control-plane policy who may be invited.
 import { canInviteToConference } from '../auth/policies.ts';
 import type { Queryable } from '../store/db.ts';
-import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, canonicalJson, write } from './context.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, write } from './context.ts';
 import { MatrixError, mxBadJson, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { lockStream, nextPos } from './stream.ts';
