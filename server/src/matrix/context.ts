@@ -16,8 +16,8 @@ export interface MatrixContext {
 }
 
 /**
- * One per node, built in the composition root (rinki.ts) and handed to whoever
- * acts in Matrix: the notifier and the token cache each hold bus subscriptions
+ * One per node, built by createMatrix (index.ts), which the composition root
+ * calls once, and handed to whatever acts in Matrix: the notifier and the token cache each hold bus subscriptions
  * that every message batch is delivered to, so a context per request would pile them up.
  */
 export function createMatrixContext(deps: Deps): MatrixContext {
