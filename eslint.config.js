@@ -12,4 +12,22 @@ export default tseslint.config(
     },
   },
   { files: ['**/*-cli.ts', 'tests/**', 'infra/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
+  // Other capabilities reach Matrix through its façade (server/src/matrix/index.ts) only; tests may use its parts.
+  {
+    files: ['server/src/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['server/src/matrix/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)matrix/(?!index\\.ts$)',
+              message: "Import Matrix through its façade, 'matrix/index.ts'.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -16,8 +16,7 @@ import { loadDemoData } from './directory/demo-data.ts';
 import type { SocketCommand } from './realtime/api.ts';
 import { attachRealtime, type Realtime } from './realtime/gateway.ts';
 import { realtimeMounts, realtimeSocketCommands } from './realtime/routes.ts';
-import { matrixMounts } from './matrix/index.ts';
-import { createMatrixContext } from './matrix/context.ts';
+import { createMatrix } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
 import { RuleSetCache } from './routing/rule-cache.ts';
 import { DirectoryCache } from './directory/snapshot.ts';
@@ -69,8 +68,8 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };
   const ruleSets = new RuleSetCache(db, bus);
-  // One Matrix context per node: its notifier and token cache listen on the bus for the node's lifetime.
-  const matrix = createMatrixContext(deps);
+  // One Matrix façade per node: its context listens on the bus for the node's lifetime.
+  const matrix = createMatrix(deps);
   const callbacks = new Callbacks(deps, () => realtime, matrix);
   const urgent = new UrgentQueue(deps, () => realtime, new Escalations(deps, () => realtime));
   const concerns = new Concerns(deps, () => realtime);
@@ -79,7 +78,7 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
     ...authMounts(deps, authHooks),
     ...directoryMounts(deps),
     ...realtimeMounts(deps, () => realtime),
-    ...matrixMounts(matrix),
+    ...matrix.mounts,
     ...routingMounts(deps, () => realtime, ruleSets),
     ...ringingMounts(deps, ringing),
     ...callbackMounts(callbacks),

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../helpers/env.ts';
 import { FIXTURE } from '../../server/src/directory/fixtures.ts';
-import { grantConferenceAccess } from '../../server/src/matrix/index.ts';
+import { grantConferenceAccess } from '../../server/src/matrix/rooms.ts';
 import { MX_PEOPLE, MX_PASSWORD, mx, passwordLogin, seedMatrixPeople, type Session } from '../helpers/matrix.ts';
 
 const C = '/_matrix/client/v3';

@@ -12,7 +12,7 @@ import {
   type VerificationRequest,
   type Verifier,
 } from 'matrix-js-sdk/lib/crypto-api/index.js';
-import { canonicalJson } from '../../server/src/matrix/context.ts';
+import { canonicalJson } from '../../shared/src/canonical-json.ts';
 import { STORE_KINDS, startTestRinki, type TestRinki } from '../helpers/env.ts';
 import {
   MX_PASSWORD,

@@ -10,10 +10,7 @@ import { canCancelCallback, canClaimCallback, canCompleteCallback, canReadCallba
 import type { Deps } from '../deps.ts';
 import { lookUpClient } from '../directory/service.ts';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
-import { openConference } from '../matrix/conference.ts';
-import { grantConferenceAccess } from '../matrix/rooms.ts';
-import { invite } from '../matrix/rooms.ts';
-import type { MatrixContext } from '../matrix/context.ts';
+import type { Matrix } from '../matrix/index.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
 import { addWorkingDays } from '../routing/decide.ts';
@@ -65,8 +62,8 @@ export class Callbacks {
   constructor(
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
-    /** The node's one Matrix context, for the conference rooms. */
-    private readonly matrix: MatrixContext,
+    /** The node's Matrix façade, for the conference rooms. */
+    private readonly matrix: Matrix,
   ) {}
 
   /**
@@ -93,7 +90,7 @@ export class Callbacks {
     await scheduleTimer(q, { kind: CALLBACK_OVERDUE_TIMER, dueAt: input.dueAt, key: `callback:${id}:overdue`, payload: { callbackId: id } });
     effects.push(async () => {
       await wakeTimerRunners(this.deps.bus, reminderAt > now ? reminderAt : input.dueAt);
-      const { roomId } = await openConference(this.matrix, { creatorId: input.requester.staffId, inviteeIds: [], name: input.requestType, grantReason: `callback:${id}` });
+      const { roomId } = await this.matrix.openConference({ creatorId: input.requester.staffId, inviteeIds: [], name: input.requestType, grantReason: `callback:${id}` });
       await this.deps.db.query('UPDATE callbacks SET room_id = $2 WHERE id = $1', [id, roomId]);
       await this.announce(id);
     });
@@ -156,12 +153,7 @@ export class Callbacks {
       if (r.state !== 'open') throw conflict(r.owner_id ? 'Someone already claimed this callback' : 'This callback is closed');
       await q.query(`UPDATE callbacks SET state = 'claimed', owner_id = $2 WHERE id = $1`, [id, actor.staffId]);
     });
-    if (row.room_id) {
-      await grantConferenceAccess(this.deps.db, row.room_id, actor.staffId, `callback:${id}`, row.requester_id);
-      const ctx = this.matrix;
-      const requester = { staffId: row.requester_id, userId: ctx.ids.userId(row.requester_id), deviceId: '', rootOrganisationId: await this.rootOf(row.requester_id), tokenHash: Buffer.alloc(0) };
-      await invite(ctx, requester, row.room_id, ctx.ids.userId(actor.staffId));
-    }
+    if (row.room_id) await this.matrix.admitToConference({ roomId: row.room_id, staffId: actor.staffId, inviterId: row.requester_id, grantReason: `callback:${id}` });
     return this.announce(id);
   }
 
@@ -266,14 +258,6 @@ export class Callbacks {
 
   private async event(q: Queryable, id: string, kind: string, actorId: string | null, at: Date): Promise<void> {
     await q.query('INSERT INTO callback_events (callback_id, at, kind, actor_id) VALUES ($1, $2, $3, $4)', [id, at, kind, actorId]);
-  }
-
-  private async rootOf(staffId: string): Promise<string> {
-    const [r] = await this.deps.db.query<{ root: string }>(
-      'SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
-      [staffId],
-    );
-    return r.root;
   }
 
   /** Pushes the callback to everyone concerned: requester, owner, the addressed person or team. */

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { sodium } from '../crypto/sodium.ts';
+import { sodium, toHex } from '../crypto/sodium.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import {
-  canonicalJson,
+  checkpointPayload,
   entryHash,
   entryHashSync,
   GENESIS_HASH,
@@ -31,13 +32,38 @@ async function buildChain(n: number, every: number) {
 const clone = (e: ChainEntry): ChainEntry => ({ ...e, entry: structuredClone(e.entry) });
 
 describe('audit hash chain (pure)', () => {
-  it('canonical JSON sorts keys, drops undefined, keeps no whitespace and refuses NaN', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x"y'], c: { z: 1, y: undefined, x: 'ä' } })).to.equal('{"a":[true,null,"x\\"y"],"b":1,"c":{"x":"ä","z":1}}');
-    expect(canonicalJson({ at: new Date('2026-01-01T00:00:00Z') })).to.equal('{"at":"2026-01-01T00:00:00.000Z"}');
-    expect(() => canonicalJson({ n: NaN })).to.throw(/NaN/);
-    // keys that look like array indexes sort as strings too
-    expect(canonicalJson({ b: { 10: 'x', 2: 'y', 1: [{ z: 1, a: 2 }] }, a: 1 })).to.equal('{"a":1,"b":{"1":[{"a":2,"z":1}],"10":"x","2":"y"}}');
-    expect(canonicalJson([undefined, () => 1, { u: undefined }])).to.equal('[null,null,{}]');
+  // Pinned digests of entries as recordAccess and recordDisclosure write them
+  // (free text, a dropped undefined `at`, nested objects and arrays): a change
+  // to the encoding that would stop stored chains from verifying fails here.
+  it('hashes the entries the logs write to the same digests as ever', async () => {
+    const s = await sodium();
+    const access = {
+      type: 'client_access', eventId: 41, actorId: 'staff-7', actorOrganisationId: 'org-kela', clientId: 'client-3', action: 'client.read',
+      purpose: 'Käsittely "kiireellinen"\n\u0001 \u2028 \u{1F600}',
+    };
+    const disclosure = {
+      type: 'disclosure', disclosureId: '5b0c1d2e-0000-4000-8000-000000000001', at: undefined,
+      discloser: { staffId: 'staff-7', organisationId: 'org-kela' },
+      recipients: [{ staffId: 'staff-9', organisationId: 'org-hva' }, { organisationId: 'org-hva-2' }],
+      clientId: 'client-3', categories: ['identity', 'contact'], basis: 'totul_18', consentId: undefined,
+      conferenceId: '!room:rinki.test', routingRequestId: 'req-1', eventId: undefined,
+    };
+    expect(canonicalJson(access)).to.equal(
+      '{"action":"client.read","actorId":"staff-7","actorOrganisationId":"org-kela","clientId":"client-3","eventId":41,"purpose":"Käsittely \\"kiireellinen\\"\\n\\u0001 \u2028 \u{1F600}","type":"client_access"}',
+    );
+    expect(canonicalJson(disclosure)).to.equal(
+      '{"basis":"totul_18","categories":["identity","contact"],"clientId":"client-3","conferenceId":"!room:rinki.test","discloser":{"organisationId":"org-kela","staffId":"staff-7"},' +
+        '"disclosureId":"5b0c1d2e-0000-4000-8000-000000000001","recipients":[{"organisationId":"org-hva","staffId":"staff-9"},{"organisationId":"org-hva-2"}],"routingRequestId":"req-1","type":"disclosure"}',
+    );
+    const first = entryHashSync(s, GENESIS_HASH, 1, new Date('2026-03-01T08:00:00.000Z'), access);
+    const second = entryHashSync(s, first, 2, new Date('2026-03-01T08:00:01.250Z'), disclosure);
+    expect(toHex(first)).to.equal('01fcbe9434ca287975b13d6100179900e6fe6797425196c52585c1204a7d83b8');
+    expect(toHex(second)).to.equal('45ae39812958e26eb809432c8955410581baccb1ce3ade66742a42b54c052492');
+    // entries stored as jsonb before migration 0019, and an export's entries, are parsed back and encoded again
+    expect(toHex(entryHashSync(s, first, 2, '2026-03-01T08:00:01.250Z', JSON.parse(JSON.stringify(disclosure))))).to.equal(toHex(second));
+    expect(new TextDecoder().decode(checkpointPayload({ log: 'disclosure', seq: 2, hash: second, signedAt: '2026-03-01T08:00:01.250Z' }))).to.equal(
+      '{"hash":"45ae39812958e26eb809432c8955410581baccb1ce3ade66742a42b54c052492","log":"disclosure","seq":2,"signedAt":"2026-03-01T08:00:01.250Z"}',
+    );
   });
 
   it('hashes BLAKE2b-256 over the previous hash and canonical {seq, at, entry}', async () => {

@@ -3,14 +3,17 @@
 // code verifies a live database and an offline export with the public key alone.
 //
 // Encoding (version 1, also in the README):
-// - canonical JSON: UTF-8, object keys sorted by UTF-16 code units (JS sort),
-//   no whitespace, strings and numbers as JSON.stringify writes them, keys with
-//   undefined values dropped (as JSON and jsonb drop them); NaN/Infinity refused.
+// - canonical JSON (shared/src/canonical-json.ts, the Matrix spec's): UTF-8,
+//   object keys sorted by code point, no whitespace, strings and numbers as
+//   JSON.stringify writes them, keys with undefined values dropped (as JSON and
+//   jsonb drop them); NaN/Infinity refused. The entries' keys are ASCII names,
+//   which sort the same by code point as by UTF-16 unit or byte.
 // - entry hash = BLAKE2b-256(prev_hash || canonical({seq, at, entry})) where at
 //   is the ISO 8601 UTC time with milliseconds (Date.toISOString) and seq starts
 //   at 1. The first entry's prev_hash is 32 zero bytes.
 // - checkpoint signature = Ed25519 (crypto_sign_detached) over
 //   canonical({hash: hex of the entry hash, log, seq, signedAt: ISO time}).
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import { blake2b256, sodium, toHex } from '../crypto/sodium.ts';
 
 export const GENESIS_HASH = new Uint8Array(32);
@@ -55,77 +58,6 @@ export interface Checkpoint {
 export type VerifyResult =
   | { ok: true; entries: number; checkpoints: number; firstSeq: number; lastSeq: number; lastHash: Uint8Array; unsignedTail: number }
   | { ok: false; firstBad: { seq: number; reason: string } };
-
-// An array-index-like key ("0", "17"): a new object lists such keys first in
-// numeric order, so sorting by re-inserting keys would not hold for them.
-const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
-
-class NeedsSlowPath extends Error {}
-
-// JSON.stringify does the encoding (toJSON, dropping undefined and functions,
-// string escapes); the replacer only puts object keys in order and refuses
-// NaN and Infinity. Native stringify is about three times the speed of a
-// JavaScript walk, and appends and verification spend much of their time here.
-function sortingReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
-    return value;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  let sorted = true;
-  for (let i = 0; i < keys.length; i++) {
-    if (INDEX_KEY.test(keys[i])) throw new NeedsSlowPath();
-    if (i && keys[i - 1] > keys[i]) sorted = false;
-  }
-  if (sorted) return obj;
-  keys.sort();
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = obj[k];
-  return out;
-}
-
-/** Canonical JSON (see the header comment). */
-export function canonicalJson(value: unknown): string {
-  try {
-    const text = JSON.stringify(value, sortingReplacer) as string | undefined;
-    if (text === undefined) throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
-    return text;
-  } catch (err) {
-    if (err instanceof NeedsSlowPath) return canonicalJsonByWalk(value);
-    throw err;
-  }
-}
-
-/** The same encoding by an explicit walk: for objects with array-index-like keys. */
-function canonicalJsonByWalk(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
-      return JSON.stringify(value);
-    case 'object': {
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalJsonByWalk((value as { toJSON(): unknown }).toJSON());
-      if (Array.isArray(value)) {
-        return `[${value.map((v: unknown) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJsonByWalk(v))).join(',')}]`;
-      }
-      const obj = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const k of Object.keys(obj).sort()) {
-        const v = obj[k];
-        if (v === undefined || typeof v === 'function') continue;
-        parts.push(`${JSON.stringify(k)}:${canonicalJsonByWalk(v)}`);
-      }
-      return `{${parts.join(',')}}`;
-    }
-    default:
-      throw new TypeError(`canonical JSON cannot encode ${typeof value}`);
-  }
-}
 
 const utf8 = new TextEncoder();
 

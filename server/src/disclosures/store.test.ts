@@ -3,7 +3,8 @@ import { freshPgDatabase, STORE_KINDS, tempDir, testDb } from '../../../tests/he
 import { sodium, toHex } from '../crypto/sodium.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { canonicalJson, entryHashSync } from './chain.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { entryHashSync } from './chain.ts';
 import { exportLog, parseExport, verifyDatabaseLog } from './export.ts';
 import { appendAuditEntries, appendAuditEntry, checkpointIfDue, readCheckpoints, startCheckpointTimer, type CheckpointSigner } from './store.ts';
 import { verifyChain } from './chain.ts';

@@ -5,7 +5,8 @@ import type { Config } from '../config.ts';
 import { sodium, toHex } from '../crypto/sodium.ts';
 import type { Keys } from '../crypto/keys.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { canonicalJson, entryHashOfJson, isoTime, signCheckpointSync, type ChainEntry, type Checkpoint } from './chain.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { entryHashOfJson, isoTime, signCheckpointSync, type ChainEntry, type Checkpoint } from './chain.ts';
 import { publishCheckpoints } from './published.ts';
 
 export type AuditLogName = 'access' | 'disclosure' | (string & {});

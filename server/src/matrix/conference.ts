@@ -24,13 +24,29 @@ export interface OpenConference {
   grantReason: string;
 }
 
-/** `ctx` is the node's one Matrix context (rinki.ts). */
+/** One more person let into a conference by one of its members. */
+export interface Admission {
+  roomId: string;
+  staffId: string;
+  /** The member who invites them; the grant names them too. */
+  inviterId: string;
+  /** Why they may join (stored with the grant), e.g. 'callback:<callback id>'. */
+  grantReason: string;
+}
+
+/** `ctx` is the node's one Matrix context (index.ts). */
 export async function openConference(ctx: MatrixContext, input: OpenConference): Promise<{ roomId: string }> {
   const creator = await serverSideCaller(ctx, input.creatorId);
   const { room_id: roomId } = await createRoom(ctx, creator, { name: input.name, preset: 'private_chat' });
-  for (const staffId of input.inviteeIds) {
-    await grantConferenceAccess(ctx.deps.db, roomId, staffId, input.grantReason, input.creatorId);
-    await invite(ctx, creator, roomId, ctx.ids.userId(staffId));
-  }
+  for (const staffId of input.inviteeIds) await admit(ctx, creator, roomId, staffId, input.grantReason);
   return { roomId };
+}
+
+export async function admitToConference(ctx: MatrixContext, a: Admission): Promise<void> {
+  await admit(ctx, await serverSideCaller(ctx, a.inviterId), a.roomId, a.staffId, a.grantReason);
+}
+
+async function admit(ctx: MatrixContext, inviter: Caller, roomId: string, staffId: string, grantReason: string): Promise<void> {
+  await grantConferenceAccess(ctx.deps.db, roomId, staffId, grantReason, inviter.staffId);
+  await invite(ctx, inviter, roomId, ctx.ids.userId(staffId));
 }

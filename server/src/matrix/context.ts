@@ -16,8 +16,8 @@ export interface MatrixContext {
 }
 
 /**
- * One per node, built in the composition root (rinki.ts) and handed to whoever
- * acts in Matrix: the notifier and the token cache each hold bus subscriptions
+ * One per node, built by createMatrix (index.ts), which the composition root
+ * calls once, and handed to whatever acts in Matrix: the notifier and the token cache each hold bus subscriptions
  * that every message batch is delivered to, so a context per request would pile them up.
  */
 export function createMatrixContext(deps: Deps): MatrixContext {
@@ -110,15 +110,4 @@ export function clientEventJson(row: MessageRow, viewer: Caller, now: number, ou
     row.content_json,
     `${stateKey},"unsigned":{"age":${Math.max(0, now - ts)}${txn}}}`,
   );
-}
-
-/** JSON with sorted keys, to compare contents whatever order their keys came in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
 }

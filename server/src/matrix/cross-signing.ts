@@ -5,7 +5,8 @@
 // forged one from this server.
 import { createPublicKey, verify } from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
-import { type Caller, type MatrixContext, canonicalJson, write } from './context.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { type Caller, type MatrixContext, write } from './context.ts';
 import { MatrixError, mxInvalidParam } from './errors.ts';
 import { deviceListChanged } from './keys.ts';
 import { lockStream, nextPos } from './stream.ts';

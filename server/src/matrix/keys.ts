@@ -2,7 +2,8 @@
 // claims, to-device messages. The server holds public keys and ciphertext only.
 // People see the keys of those they share a room with (and their own).
 import type { Queryable } from '../store/db.ts';
-import { type Caller, type MatrixContext, canonicalJson, write } from './context.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { type Caller, type MatrixContext, write } from './context.ts';
 import { mxInvalidParam, mxNotFound } from './errors.ts';
 import { lockStream, nextPos } from './stream.ts';
 import { crossSigningKeys, extraSignatures, withSignatures } from './cross-signing.ts';

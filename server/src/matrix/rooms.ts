@@ -4,7 +4,8 @@
 // weaken those settings, and asks the control-plane policy who may be invited.
 import { canInviteToConference } from '../auth/policies.ts';
 import type { Queryable } from '../store/db.ts';
-import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, canonicalJson, write } from './context.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { type Caller, type EventRow, EVENT_COLUMNS, type MatrixContext, write } from './context.ts';
 import { MatrixError, mxBadJson, mxForbidden, mxInvalidParam, mxNotFound } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { lockStream, nextPos } from './stream.ts';
@@ -173,7 +174,7 @@ function defaultPowerLevels(creatorUserId: string): PowerLevels & Record<string,
   };
 }
 
-async function powerLevels(q: Queryable, roomId: string): Promise<PowerLevels> {
+export async function powerLevels(q: Queryable, roomId: string): Promise<PowerLevels> {
   return ((await stateEvent(q, roomId, 'm.room.power_levels', ''))?.content ?? {}) as PowerLevels;
 }
 
@@ -181,6 +182,21 @@ const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.i
 const userLevel = (pl: PowerLevels, userId: string) => num(pl.users?.[userId], num(pl.users_default, 0));
 const eventLevel = (pl: PowerLevels, type: string, state: boolean) =>
   num(pl.events?.[type], state ? num(pl.state_default, 50) : num(pl.events_default, 0));
+
+/**
+ * The power-level rule for sending an event: the sender's level reaches the
+ * type's. It and the membership check before it (requireJoined) have a twin
+ * for message events in SQL, in matrix_append_messages (migration 0026), and
+ * both stay: group commit checks a whole batch of sends in one statement under
+ * the stream lock, with no round trip per send, while state events, invites,
+ * kicks and level changes are decided here with the content in hand.
+ * send-rules.test.ts runs one table of cases through both and requires the
+ * same answers. They could part only on a level beyond what a JavaScript
+ * number holds, which conference-content.ts never lets be stored.
+ */
+export function canSend(pl: PowerLevels, userId: string, type: string, state: boolean): boolean {
+  return userLevel(pl, userId) >= eventLevel(pl, type, state);
+}
 
 function requireLevel(pl: PowerLevels, userId: string, needed: number, what: string): void {
   if (userLevel(pl, userId) < needed) throw mxForbidden(`Your power level is too low to ${what}`);
@@ -365,8 +381,9 @@ type AppendRow = Omit<RecentEvent, 'content_json'> & { i: number; outcome: 'stor
 async function runBatch(ctx: MatrixContext, batch: PendingSend[]): Promise<void> {
   let rows: AppendRow[];
   try {
-    // matrix_append_messages (migrations 0025, 0026): lock the stream head, check, take the positions, insert, in one
-    // statement. It returns each stored event but its content, which this node sent and still has.
+    // matrix_append_messages (migrations 0025, 0026): lock the stream head, check (membership, then canSend's rule
+    // in SQL), take the positions, insert, in one statement. It returns each stored event but its content, which
+    // this node sent and still has.
     rows = await ctx.deps.db.query<AppendRow>(
       `SELECT * FROM matrix_append_messages($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9)`,
       [
@@ -435,7 +452,7 @@ export async function setState(
     }
     if (current && canonicalJson(current.content) === canonicalJson(content)) return { event_id: current.event_id };
     const pl = await powerLevels(q, roomId);
-    if (type !== 'm.room.member') requireLevel(pl, caller.userId, eventLevel(pl, type, true), `set ${type}`);
+    if (type !== 'm.room.member' && !canSend(pl, caller.userId, type, true)) throw mxForbidden(`Your power level is too low to set ${type}`);
     const ev = await appendEvent(ctx, q, { roomId, senderStaffId: caller.staffId, type, stateKey, content, deviceId: caller.deviceId });
     for (const s of await roomMembers(q, roomId)) wake.add(s);
     return { event_id: ev.event_id };

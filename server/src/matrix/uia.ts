@@ -7,7 +7,8 @@
 // operation and is used once.
 import { createHash } from 'node:crypto';
 import { completeReauthStage, endReauth, findReauth, startReauth } from '../auth/reauth.ts';
-import { canonicalJson, type Caller, type MatrixContext } from './context.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { type Caller, type MatrixContext } from './context.ts';
 import { MatrixError, mxForbidden } from './errors.ts';
 import { checkPassword } from './login.ts';
 

@@ -20,8 +20,7 @@ import { auditSigner } from '../disclosures/store.ts';
 import { HttpError, conflict, notFound } from '../http/errors.ts';
 import type { Callbacks } from '../callbacks/service.ts';
 import type { CallbackChannel } from '../../../shared/src/callbacks.ts';
-import { openConference } from '../matrix/conference.ts';
-import type { MatrixContext } from '../matrix/context.ts';
+import type { Matrix } from '../matrix/index.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
 import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } from '../routing/decide.ts';
@@ -86,8 +85,8 @@ export class Ringing {
     private readonly deps: Deps,
     private readonly realtime: () => Realtime,
     private readonly services: { callbacks: Callbacks; urgent: UrgentQueue; ruleSets: RuleSetCache },
-    /** The node's one Matrix context, for the conference room an accepted ring opens. */
-    private readonly matrix: MatrixContext,
+    /** The node's Matrix façade, for the conference room an accepted ring opens. */
+    private readonly matrix: Matrix,
   ) {}
 
   private presence = (ids: string[]) => this.realtime().getPresence(ids);
@@ -496,7 +495,7 @@ export class Ringing {
 
   private async openRoom(req: RequestRow, accepterId: string): Promise<void> {
     try {
-      const { roomId } = await openConference(this.matrix, {
+      const { roomId } = await this.matrix.openConference({
         creatorId: req.requester_id,
         inviteeIds: [accepterId],
         name: req.request_type,
