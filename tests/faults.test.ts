@@ -181,7 +181,8 @@ const readyStatus = async (url: string) => {
 };
 
 describe('faults: Redis refused, lost or hung', function () {
-  this.timeout(30_000);
+  // Each test starts a node of its own (PGlite migrations included): slow on a busy machine.
+  this.timeout(120_000);
   let own: OwnRedis | undefined;
   let rinki: TestRinki | undefined;
   let captured: ReturnType<typeof capturedLog>;
