@@ -24,6 +24,7 @@ import { startCheckpointTimer } from './disclosures/store.ts';
 import { disclosureMounts } from './disclosures/routes.ts';
 import { seedLegalBases } from './disclosures/legal-bases.ts';
 import { TimerRunner, type TimerHandler } from './timers/timers.ts';
+import { Outbox } from './outbox/outbox.ts';
 import { Ringing } from './ringing/service.ts';
 import { Callbacks } from './callbacks/service.ts';
 import { callbackMounts } from './callbacks/routes.ts';
@@ -41,6 +42,8 @@ export interface Rinki {
   realtime: Realtime;
   /** Fires durable timers (ring timeouts, callback reminders, escalations); tests with a fake clock call tick(). */
   timers: TimerRunner;
+  /** Delivers domain events to their subscribers; tests with a fake clock call tick() for the rows left behind. */
+  outbox: Outbox;
   /** The ring lifecycle (the routing benchmark's accept race calls it directly). */
   ringing: Ringing;
   url: string;
@@ -70,10 +73,12 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   const ruleSets = new RuleSetCache(db, bus);
   // One Matrix façade per node: its context listens on the bus for the node's lifetime.
   const matrix = createMatrix(deps);
-  const callbacks = new Callbacks(deps, () => realtime, matrix);
-  const urgent = new UrgentQueue(deps, () => realtime, new Escalations(deps, () => realtime));
+  // Domain events: written with the change, delivered to the subscribers registered below once the gateway exists.
+  const outbox = new Outbox({ db, clock: deps.clock, log, nodeName: config.nodeName });
+  const callbacks = new Callbacks(deps, matrix, outbox);
+  const urgent = new UrgentQueue(deps, new Escalations(deps, () => realtime), outbox);
   const concerns = new Concerns(deps, () => realtime);
-  const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets }, matrix);
+  const ringing = new Ringing(deps, () => realtime, { callbacks, urgent, ruleSets, outbox }, matrix);
   const mounts = [
     ...authMounts(deps, authHooks),
     ...directoryMounts(deps),
@@ -100,6 +105,8 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   // node's 5 s default closes idle ones sooner than the proxies in front expect.
   server.keepAliveTimeout = 65_000;
   const realtime = await attachRealtime(deps, server, socketCommands);
+  for (const subscription of [...ringing.subscriptions(), ...callbacks.subscriptions(realtime), ...urgent.subscriptions(realtime)]) outbox.subscribe(subscription);
+  urgent.escalations.onLevelReached((itemId) => void urgent.announce(realtime, itemId).catch((err) => log.error({ err, itemId }, 'could not announce an escalated urgent item')));
   realtime.onPresenceChange(async (change) => {
     if (change.status === 'offline' || change.status === 'away') await ringing.withdrawOffersOf(change.staffId, change.status);
   });
@@ -112,17 +119,20 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   log.info({ url, database: db.kind, bus: bus.kind }, 'Rinki listening');
   const stopCheckpointTimer = startCheckpointTimer(deps);
   timers.start();
+  outbox.start();
 
   return {
     deps,
     server,
     realtime,
     timers,
+    outbox,
     ringing,
     url,
     async close() {
       stopCheckpointTimer();
       await timers.stop();
+      await outbox.stop();
       ruleSets.close();
       await realtime.close();
       matrix.close();

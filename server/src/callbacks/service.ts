@@ -15,6 +15,7 @@ import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
 import { addWorkingDays } from '../routing/decide.ts';
 import type { Queryable } from '../store/db.ts';
+import type { Outbox, Published, Subscription } from '../outbox/outbox.ts';
 import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
 
 export const CALLBACK_REMINDER_TIMER = 'callback.reminder';
@@ -22,7 +23,19 @@ export const CALLBACK_OVERDUE_TIMER = 'callback.overdue';
 /** How long before the due time the reminder goes out. */
 const REMINDER_BEFORE_MS = 15 * 60_000;
 
-export type Effect = () => unknown;
+/** The domain events of callbacks (the outbox carries them to their subscribers); payloads name the callback. */
+export const CALLBACK_EVENTS = {
+  /** { callbackId, wakeAt }: its conference room is opened and everyone concerned hears of it. */
+  created: 'callback.created',
+  /** { callbackId, ownerId }: the owner is let into the room. */
+  claimed: 'callback.claimed',
+  /** { callbackId }: done, not reached or cancelled. */
+  changed: 'callback.changed',
+  /** { callbackId }: the reminder before the due time. */
+  reminded: 'callback.reminded',
+  /** { callbackId, supervisors }: overdue, the supervisors hear of it. */
+  escalated: 'callback.escalated',
+} as const;
 
 export interface NewCallback {
   requester: { staffId: string; organisationId: string };
@@ -61,17 +74,17 @@ interface Row {
 export class Callbacks {
   constructor(
     private readonly deps: Deps,
-    private readonly realtime: () => Realtime,
-    /** The node's Matrix façade, for the conference rooms. */
+    /** The node's one Matrix context, for the conference rooms. */
     private readonly matrix: Matrix,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
    * Creates a callback in the caller's transaction. The conference room (where
    * the requester's encrypted note goes) and the notifications follow after
-   * commit, through `effects`.
+   * commit, through its `callback.created` event.
    */
-  async create(q: Queryable, input: NewCallback, effects: Effect[]): Promise<string> {
+  async create(q: Queryable, input: NewCallback, published: Published): Promise<string> {
     const now = this.deps.clock.now();
     const id = randomUUID();
     const target = 'teamId' in input.target ? { team: input.target.teamId, staff: null } : { team: null, staff: input.target.staffId };
@@ -88,12 +101,7 @@ export class Callbacks {
     const reminderAt = new Date(input.dueAt.getTime() - REMINDER_BEFORE_MS);
     if (reminderAt > now) await scheduleTimer(q, { kind: CALLBACK_REMINDER_TIMER, dueAt: reminderAt, key: `callback:${id}:reminder`, payload: { callbackId: id } });
     await scheduleTimer(q, { kind: CALLBACK_OVERDUE_TIMER, dueAt: input.dueAt, key: `callback:${id}:overdue`, payload: { callbackId: id } });
-    effects.push(async () => {
-      await wakeTimerRunners(this.deps.bus, reminderAt > now ? reminderAt : input.dueAt);
-      const { roomId } = await this.matrix.openConference({ creatorId: input.requester.staffId, inviteeIds: [], name: input.requestType, grantReason: `callback:${id}` });
-      await this.deps.db.query('UPDATE callbacks SET room_id = $2 WHERE id = $1', [id, roomId]);
-      await this.announce(id);
-    });
+    await this.outbox.publish(q, published, CALLBACK_EVENTS.created, { callbackId: id, wakeAt: (reminderAt > now ? reminderAt : input.dueAt).toISOString() });
     return id;
   }
 
@@ -106,7 +114,7 @@ export class Callbacks {
     if (dueAt <= now) throw badRequest('body.dueAt: must be in the future', [{ path: 'body.dueAt', message: 'must be in the future' }]);
     await this.checkTarget(body.target);
     const client = body.client ? await lookUpClient(this.deps, actor, { ...body.client, purpose: 'callback' }) : undefined;
-    const effects: Effect[] = [];
+    const published: Published = [];
     const id = await db.tx((q) =>
       this.create(
         q,
@@ -120,10 +128,11 @@ export class Callbacks {
           dueAt,
           reason: 'direct',
         },
-        effects,
+        published,
       ),
     );
-    await this.runNow(effects);
+    // The answer carries the conference room.
+    await this.outbox.deliver(published);
     return this.view(db, (await this.row(db, id))!);
   }
 
@@ -148,41 +157,37 @@ export class Callbacks {
 
   /** Takes the callback: the owner is let into its conference room to read the requester's note. */
   async claim(actor: Actor, id: string): Promise<CallbackView> {
-    const row = await this.transition(actor, id, 'claimed', async (q, r, facts) => {
+    return this.transition(actor, id, 'claimed', async (q, r, facts, published) => {
       if (!canClaimCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the addressed person or a member of the addressed team can claim this callback');
       if (r.state !== 'open') throw conflict(r.owner_id ? 'Someone already claimed this callback' : 'This callback is closed');
       await q.query(`UPDATE callbacks SET state = 'claimed', owner_id = $2 WHERE id = $1`, [id, actor.staffId]);
+      await this.outbox.publish(q, published, CALLBACK_EVENTS.claimed, { callbackId: id, ownerId: actor.staffId });
     });
-    if (row.room_id) await this.matrix.admitToConference({ roomId: row.room_id, staffId: actor.staffId, inviterId: row.requester_id, grantReason: `callback:${id}` });
-    return this.announce(id);
   }
 
   async done(actor: Actor, id: string): Promise<CallbackView> {
-    await this.transition(actor, id, 'done', async (q, r, facts) => {
+    return this.transition(actor, id, 'done', async (q, r, facts) => {
       if (!canCompleteCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the owner can complete this callback');
       if (r.state !== 'claimed') throw conflict('Claim the callback first');
       await q.query(`UPDATE callbacks SET state = 'done', closed_at = $2 WHERE id = $1`, [id, this.deps.clock.now()]);
     });
-    return this.announce(id);
   }
 
   /** The client or the counterpart could not be reached: the attempt is recorded and the owner keeps it. */
   async notReached(actor: Actor, id: string): Promise<CallbackView> {
-    await this.transition(actor, id, 'not_reached', async (q, r, facts) => {
+    return this.transition(actor, id, 'not_reached', async (q, r, facts) => {
       if (!canCompleteCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the owner can record an attempt');
       if (r.state !== 'claimed') throw conflict('Claim the callback first');
       await q.query('UPDATE callbacks SET attempts = attempts + 1 WHERE id = $1', [id]);
     });
-    return this.announce(id);
   }
 
   async cancel(actor: Actor, id: string): Promise<CallbackView> {
-    await this.transition(actor, id, 'cancelled', async (q, r, facts) => {
+    return this.transition(actor, id, 'cancelled', async (q, r, facts) => {
       if (!canCancelCallback(actor, facts)) throw new HttpError(403, 'forbidden', 'Only the requester can cancel a callback');
       if (r.state !== 'open' && r.state !== 'claimed') throw conflict('This callback is closed');
       await q.query(`UPDATE callbacks SET state = 'cancelled', closed_at = $2 WHERE id = $1`, [id, this.deps.clock.now()]);
     });
-    return this.announce(id);
   }
 
   timerHandlers(): Record<string, TimerHandler> {
@@ -191,12 +196,9 @@ export class Callbacks {
         const row = await this.row(q, String(timer.payload.callbackId), true);
         if (!row || (row.state !== 'open' && row.state !== 'claimed')) return;
         await this.event(q, row.id, 'reminded', null, ctx.now);
-        ctx.afterCommit(async () => {
-          const view = await this.view(this.deps.db, row);
-          if (row.owner_id) this.realtime().toUser(row.owner_id, PUSHES.callbackReminder, view);
-          else if (row.target_staff_id) this.realtime().toUser(row.target_staff_id, PUSHES.callbackReminder, view);
-          else this.realtime().toTeam(row.target_team_id!, PUSHES.callbackReminder, view);
-        });
+        const published: Published = [];
+        await this.outbox.publish(q, published, CALLBACK_EVENTS.reminded, { callbackId: row.id });
+        ctx.afterCommit(() => this.outbox.deliver(published));
       },
       [CALLBACK_OVERDUE_TIMER]: async (q, timer, ctx) => {
         const row = await this.row(q, String(timer.payload.callbackId), true);
@@ -204,30 +206,72 @@ export class Callbacks {
         const supervisors = await this.supervisorsOf(q, row);
         await q.query('UPDATE callbacks SET escalated_at = $2 WHERE id = $1', [row.id, ctx.now]);
         await this.event(q, row.id, 'escalated', null, ctx.now);
-        ctx.afterCommit(async () => {
-          const view = await this.view(this.deps.db, (await this.row(this.deps.db, row.id))!);
-          for (const s of supervisors) this.realtime().toUser(s, PUSHES.callbackOverdue, view);
-        });
+        const published: Published = [];
+        await this.outbox.publish(q, published, CALLBACK_EVENTS.escalated, { callbackId: row.id, supervisors });
+        ctx.afterCommit(() => this.outbox.deliver(published));
       },
     };
   }
 
+  // ---- subscribers (the outbox delivers the events above, retrying until each is handled) ----
+
+  subscriptions(realtime: Realtime): Subscription[] {
+    const on = (event: string, name: string, handle: (callback: Row, payload: Record<string, unknown>) => Promise<void>): Subscription => ({
+      event,
+      name,
+      handle: async ({ payload }) => handle((await this.row(this.deps.db, String(payload.callbackId)))!, payload),
+    });
+    const announce = async (row: Row) => void (await this.announce(realtime, row.id));
+    return [
+      on(CALLBACK_EVENTS.created, 'callbacks.open-conference', async (row, { wakeAt }) => {
+        await wakeTimerRunners(this.deps.bus, new Date(String(wakeAt)));
+        // Once: a retry finds the room open.
+        if (!row.room_id) {
+          const { roomId } = await this.matrix.openConference({ creatorId: row.requester_id, inviteeIds: [], name: row.request_type, grantReason: `callback:${row.id}` });
+          await this.deps.db.query('UPDATE callbacks SET room_id = $2 WHERE id = $1', [row.id, roomId]);
+        }
+        await announce(row);
+      }),
+      on(CALLBACK_EVENTS.claimed, 'callbacks.admit-owner', async (row, { ownerId }) => {
+        if (row.room_id) {
+          await this.matrix.admitToConference({ roomId: row.room_id, staffId: String(ownerId), inviterId: row.requester_id, grantReason: `callback:${row.id}` });
+        }
+        await announce(row);
+      }),
+      on(CALLBACK_EVENTS.changed, 'callbacks.announce', announce),
+      on(CALLBACK_EVENTS.reminded, 'callbacks.push-reminder', async (row) => {
+        const view = await this.view(this.deps.db, row);
+        if (row.owner_id) realtime.toUser(row.owner_id, PUSHES.callbackReminder, view);
+        else if (row.target_staff_id) realtime.toUser(row.target_staff_id, PUSHES.callbackReminder, view);
+        else realtime.toTeam(row.target_team_id!, PUSHES.callbackReminder, view);
+      }),
+      on(CALLBACK_EVENTS.escalated, 'callbacks.push-overdue', async (row, { supervisors }) => {
+        const view = await this.view(this.deps.db, row);
+        for (const s of supervisors as string[]) realtime.toUser(s, PUSHES.callbackOverdue, view);
+      }),
+    ];
+  }
+
   // ---- internals ----
 
+  /** One change of state in a transaction with its history line and event; answers with the callback once its subscribers ran. */
   private async transition(
     actor: Actor,
     id: string,
     kind: string,
-    change: (q: Queryable, row: Row, facts: CallbackFacts) => Promise<void>,
-  ): Promise<Row> {
-    return this.deps.db.tx(async (q) => {
+    change: (q: Queryable, row: Row, facts: CallbackFacts, published: Published) => Promise<void>,
+  ): Promise<CallbackView> {
+    const published: Published = [];
+    await this.deps.db.tx(async (q) => {
       const row = await this.row(q, id, true);
       const facts = row ? await this.facts(q, row, actor) : undefined;
       if (!row || !facts || !canReadCallback(actor, facts)) throw notFound('No such callback');
-      await change(q, row, facts);
+      await change(q, row, facts, published);
       await this.event(q, id, kind, actor.staffId, this.deps.clock.now());
-      return (await this.row(q, id))!;
+      if (!published.length) await this.outbox.publish(q, published, CALLBACK_EVENTS.changed, { callbackId: id });
     });
+    await this.outbox.deliver(published);
+    return this.view(this.deps.db, (await this.row(this.deps.db, id))!);
   }
 
   private async facts(q: Queryable, row: Row, actor: Actor): Promise<CallbackFacts> {
@@ -261,23 +305,12 @@ export class Callbacks {
   }
 
   /** Pushes the callback to everyone concerned: requester, owner, the addressed person or team. */
-  private async announce(id: string): Promise<CallbackView> {
+  private async announce(rt: Realtime, id: string): Promise<CallbackView> {
     const row = (await this.row(this.deps.db, id))!;
     const view = await this.view(this.deps.db, row);
-    const rt = this.realtime();
     for (const s of new Set([row.requester_id, row.owner_id, row.target_staff_id].filter((s): s is string => !!s))) rt.toUser(s, PUSHES.callbackChanged, view);
     if (row.target_team_id) rt.toTeam(row.target_team_id, PUSHES.callbackChanged, view);
     return view;
-  }
-
-  private async runNow(effects: Effect[]): Promise<void> {
-    for (const fx of effects) {
-      try {
-        await fx();
-      } catch (err) {
-        this.deps.log.error({ err }, 'callback follow-up failed');
-      }
-    }
   }
 
   private async row(q: Queryable, id: string, lock = false): Promise<Row | undefined> {

@@ -27,6 +27,7 @@ import { decide, evaluateFilterStep, type DecideContext, type RoutingRequest } f
 import type { RuleSetCache } from '../routing/rule-cache.ts';
 import type { UrgentQueue } from '../urgent/queue.ts';
 import type { Queryable } from '../store/db.ts';
+import type { Outbox, OutboxEvent, Published, Subscription } from '../outbox/outbox.ts';
 import { scheduleTimer, wakeTimerRunners, type TimerHandler } from '../timers/timers.ts';
 
 export const RING_TIMEOUT_TIMER = 'ringing.timeout';
@@ -78,14 +79,25 @@ interface Plan {
   why?: StepDecisionView['explanation'];
 }
 
-type Effect = () => unknown;
+/** The domain events of the ring lifecycle (the outbox carries them to their subscribers). */
+export const RING_EVENTS = {
+  /** A round rang: { requestId, expiresAt, offers: [{ offerId, staffId, why }] }. */
+  offered: 'ring.offered',
+  /** Offers stopped ringing: { requestId, state: 'withdrawn' | 'expired', offers: [{ offerId, staffId }] }. */
+  offersEnded: 'ring.offers_ended',
+  /** Someone took the request: { requestId, staffId }; their conference room is opened. */
+  accepted: 'ring.accepted',
+  /** The steps ran out and the final action was taken: { requestId }. */
+  ended: 'ring.ended',
+} as const;
 
 export class Ringing {
   constructor(
     private readonly deps: Deps,
+    /** Presence for the decisions, and the pushes: the gateway is attached after the ring commands exist. */
     private readonly realtime: () => Realtime,
-    private readonly services: { callbacks: Callbacks; urgent: UrgentQueue; ruleSets: RuleSetCache },
-    /** The node's Matrix façade, for the conference room an accepted ring opens. */
+    private readonly services: { callbacks: Callbacks; urgent: UrgentQueue; ruleSets: RuleSetCache; outbox: Outbox },
+    /** The node's one Matrix context, for the conference room an accepted ring opens. */
     private readonly matrix: Matrix,
   ) {}
 
@@ -136,7 +148,7 @@ export class Ringing {
       ? { stepIndex: decision.steps.length - 1, ...splitBatch(ringing), listed: listedAfter(decision), events: [], why: ringing.explanation }
       : { stepIndex: decision.steps.length, batch: [], rest: [], listed: [], events: [], final: decision.final };
 
-    const effects: Effect[] = [];
+    const published: Published = [];
     await db.tx(async (q) => {
       await q.query(
         `INSERT INTO routing_requests (id, requester_id, requester_organisation_id, requester_organisation_kind, client_id, request_type, urgency,
@@ -149,9 +161,9 @@ export class Ringing {
         ],
       );
       const row = (await this.row(q, id, true))!;
-      await this.apply(q, row, plan, now, effects);
+      await this.apply(q, row, plan, now, published);
     });
-    this.run(effects);
+    await this.services.outbox.deliver(published);
     return this.view(db, (await this.row(db, id))!);
   }
 
@@ -159,7 +171,7 @@ export class Ringing {
   async accept(actor: Actor, offerId: string): Promise<RingRequestView> {
     const { db, clock } = this.deps;
     const now = clock.now();
-    const effects: Effect[] = [];
+    const published: Published = [];
     const row = await db.tx(async (q) => {
       const [offer] = await q.query<{ request_id: string; staff_id: string; state: string }>('SELECT request_id, staff_id, state FROM ring_offers WHERE id = $1', [offerId]);
       // Someone else's offer answers exactly like a missing one.
@@ -168,7 +180,7 @@ export class Ringing {
       if (req.state !== 'ringing') throw conflict(req.accepted_by ? 'Someone else already took this request' : 'This request is no longer ringing');
       const taken = await q.query(`UPDATE ring_offers SET state = 'accepted', ended_at = $2 WHERE id = $1 AND state = 'ringing' RETURNING id`, [offerId, now]);
       if (!taken.length) throw conflict('This offer is no longer ringing');
-      await this.withdrawOffers(q, req.id, now, effects);
+      await this.withdrawOffers(q, req.id, now, published);
       const disclosure = await recordDisclosure(
         q,
         {
@@ -194,14 +206,12 @@ export class Ringing {
          ON CONFLICT (staff_id) DO UPDATE SET last_accepted_at = EXCLUDED.last_accepted_at`,
         [actor.staffId, now],
       );
+      await this.services.outbox.publish(q, published, RING_EVENTS.accepted, { requestId: req.id, staffId: actor.staffId });
       return req;
     });
-    this.run(effects);
-    await this.openRoom(row, actor.staffId);
-    const view = await this.view(db, (await this.row(db, row.id))!);
-    this.realtime().toUser(row.requester_id, PUSHES.ringProgress, view);
-    this.realtime().toUser(actor.staffId, PUSHES.ringProgress, view);
-    return view;
+    // Opens the conference and tells both sides before answering, so the answer carries the room.
+    await this.services.outbox.deliver(published);
+    return this.view(db, (await this.row(db, row.id))!);
   }
 
   async decline(actor: Actor, offerId: string, reason: string): Promise<{ ok: true }> {
@@ -265,17 +275,17 @@ export class Ringing {
   async cancel(actor: Actor, requestId: string): Promise<RingRequestView> {
     const { db, clock } = this.deps;
     const now = clock.now();
-    const effects: Effect[] = [];
+    const published: Published = [];
     await db.tx(async (q) => {
       const req = await this.row(q, requestId, true);
       if (!req || !canReadRingRequest(actor, await this.parties(q, req))) throw notFound('No such request');
       if (!canCancelRingRequest(actor, { requesterId: req.requester_id })) throw new HttpError(403, 'forbidden', 'Only the requester can cancel a request');
       if (req.state !== 'ringing') throw conflict('This request is no longer ringing');
-      await this.withdrawOffers(q, req.id, now, effects);
+      await this.withdrawOffers(q, req.id, now, published);
       const event: RingEventView = { at: now.toISOString(), kind: 'cancelled', staffId: actor.staffId, explanation: { key: 'ringing.event.cancelled' } };
       await q.query(`UPDATE routing_requests SET state = 'cancelled', ended_at = $2, explanation = explanation || $3::jsonb WHERE id = $1`, [req.id, now, JSON.stringify([event])]);
     });
-    this.run(effects);
+    await this.services.outbox.deliver(published);
     return this.progress(requestId);
   }
 
@@ -283,7 +293,7 @@ export class Ringing {
   async leaveCallback(actor: Actor, requestId: string, body: { windows: { from: string; to: string }[]; channel: CallbackChannel }): Promise<RingRequestView> {
     const { db, clock } = this.deps;
     const now = clock.now();
-    const effects: Effect[] = [];
+    const published: Published = [];
     await db.tx(async (q) => {
       const req = await this.row(q, requestId, true);
       if (!req || !canReadRingRequest(actor, await this.parties(q, req))) throw notFound('No such request');
@@ -292,15 +302,15 @@ export class Ringing {
       const teamId = req.final.ownerTeamId ?? this.lastTeamOf(req);
       if (!teamId) throw conflict('This request has no team to leave a callback request for');
       const dueAt = req.final.dueAt ? new Date(req.final.dueAt) : new Date(now.getTime() + 86_400_000);
-      const callbackId = await this.services.callbacks.create(q, { ...this.callbackFor(req, { teamId }, dueAt, 'requester_choice', body.channel), windows: body.windows }, effects);
-      await this.withdrawOffers(q, req.id, now, effects);
+      const callbackId = await this.services.callbacks.create(q, { ...this.callbackFor(req, { teamId }, dueAt, 'requester_choice', body.channel), windows: body.windows }, published);
+      await this.withdrawOffers(q, req.id, now, published);
       const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: { key: 'ringing.event.callback_left', params: { teamId } } };
       await q.query(
         `UPDATE routing_requests SET state = 'callback', callback_id = $2, ended_at = $3, explanation = explanation || $4::jsonb WHERE id = $1`,
         [req.id, callbackId, now, JSON.stringify([event])],
       );
     });
-    this.run(effects);
+    await this.services.outbox.deliver(published);
     return this.progress(requestId);
   }
 
@@ -360,7 +370,7 @@ export class Ringing {
     if (!req || req.state !== 'ringing' || req.round !== round) return;
     const now = clock.now();
     const plan = await this.plan(req, now);
-    const effects: Effect[] = [];
+    const published: Published = [];
     const applied = await db.tx(async (q) => {
       const fresh = (await this.row(q, requestId, true))!;
       if (fresh.state !== 'ringing' || fresh.round !== round) return false;
@@ -368,13 +378,12 @@ export class Ringing {
         `UPDATE ring_offers SET state = 'expired', ended_at = $3 WHERE request_id = $1 AND round = $2 AND state = 'ringing' RETURNING id, staff_id`,
         [requestId, round, now],
       );
-      for (const o of expired) effects.push(() => this.realtime().toUser(o.staff_id, PUSHES.ringOfferEnded, { offerId: o.id, requestId, state: 'expired' }));
+      if (expired.length) await this.publishOffersEnded(q, published, requestId, 'expired', expired);
       if (expired.length) plan.events.unshift({ at: now.toISOString(), kind: 'expired', explanation: { key: 'ringing.event.expired', params: { count: expired.length } } });
-      await this.apply(q, fresh, plan, now, effects);
+      await this.apply(q, fresh, plan, now, published);
       return true;
     });
-    if (!applied) return;
-    this.run(effects);
+    if (applied) await this.services.outbox.deliver(published);
   }
 
   // ---- internals ----
@@ -406,7 +415,7 @@ export class Ringing {
   }
 
   /** Applies a plan in the caller's transaction: offers a round, or ends the request with its final action. */
-  private async apply(q: Queryable, req: RequestRow, plan: Plan, now: Date, effects: Effect[]): Promise<void> {
+  private async apply(q: Queryable, req: RequestRow, plan: Plan, now: Date, published: Published): Promise<void> {
     if (plan.final) {
       const state: RingState = plan.final.action === 'callback' ? 'callback' : plan.final.action === 'urgent_queue' ? 'urgent_queue' : 'refused';
       const event: RingEventView = { at: now.toISOString(), kind: 'final', explanation: plan.final.explanation };
@@ -417,14 +426,14 @@ export class Ringing {
       const target = teamId ? { teamId } : staffId ? { staffId } : undefined;
       const callbackId =
         plan.final.action === 'callback' && target
-          ? await this.services.callbacks.create(q, this.callbackFor(req, target, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), effects)
+          ? await this.services.callbacks.create(q, this.callbackFor(req, target, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), published)
           : null;
       if (plan.final.action === 'urgent_queue') {
         const [c] = await q.query<{ county_id: string }>('SELECT m.county_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1', [req.client_id]);
         await this.services.urgent.enqueue(
           q,
           { region: c.county_id, routingRequestId: req.id, requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id }, clientId: req.client_id, requestType: req.request_type, criteria: req.criteria },
-          effects,
+          published,
         );
       }
       await q.query(
@@ -432,7 +441,7 @@ export class Ringing {
            explanation = explanation || $6::jsonb, callback_id = $7 WHERE id = $1`,
         [req.id, state, plan.stepIndex, plan.listed, now, JSON.stringify([...plan.events, event]), callbackId],
       );
-      effects.push(() => this.progress(req.id));
+      await this.services.outbox.publish(q, published, RING_EVENTS.ended, { requestId: req.id });
       return;
     }
     const step = this.stepOf(req, plan.stepIndex)!;
@@ -459,21 +468,24 @@ export class Ringing {
     );
     await scheduleTimer(q, { kind: RING_TIMEOUT_TIMER, dueAt: expiresAt, key: `ring:${req.id}:${round}:0`, payload: { requestId: req.id, round } });
     const why = plan.why ?? { key: 'routing.step.ring', params: { stepId: step.id } };
-    effects.push(async () => {
-      await wakeTimerRunners(this.deps.bus, expiresAt);
-      const fresh = (await this.row(this.deps.db, req.id))!;
-      for (const o of offered) this.realtime().toUser(o.staffId, PUSHES.ringOffer, await this.offerView(this.deps.db, fresh, o.id, expiresAt, whyThisPerson(why, step.select, o.standInFor)));
-      await this.progress(req.id);
+    await this.services.outbox.publish(q, published, RING_EVENTS.offered, {
+      requestId: req.id,
+      expiresAt: expiresAt.toISOString(),
+      offers: offered.map((o) => ({ offerId: o.id, staffId: o.staffId, why: whyThisPerson(why, step.select, o.standInFor) })),
     });
   }
 
   /** Ends the offers still ringing (someone accepted, the requester gave up); their people hear it after commit. */
-  private async withdrawOffers(q: Queryable, requestId: string, now: Date, effects: Effect[]): Promise<void> {
+  private async withdrawOffers(q: Queryable, requestId: string, now: Date, published: Published): Promise<void> {
     const ended = await q.query<{ id: string; staff_id: string }>(
       `UPDATE ring_offers SET state = 'withdrawn', ended_at = $2 WHERE request_id = $1 AND state = 'ringing' RETURNING id, staff_id`,
       [requestId, now],
     );
-    for (const o of ended) effects.push(() => this.realtime().toUser(o.staff_id, PUSHES.ringOfferEnded, { offerId: o.id, requestId, state: 'withdrawn' }));
+    if (ended.length) await this.publishOffersEnded(q, published, requestId, 'withdrawn', ended);
+  }
+
+  private async publishOffersEnded(q: Queryable, published: Published, requestId: string, state: 'withdrawn' | 'expired', offers: { id: string; staff_id: string }[]): Promise<void> {
+    await this.services.outbox.publish(q, published, RING_EVENTS.offersEnded, { requestId, state, offers: offers.map((o) => ({ offerId: o.id, staffId: o.staff_id })) });
   }
 
   /** Orders round-robin and longest-idle candidates from state every node shares. */
@@ -493,20 +505,53 @@ export class Ringing {
     };
   }
 
-  private async openRoom(req: RequestRow, accepterId: string): Promise<void> {
-    try {
-      const { roomId } = await this.matrix.openConference({
-        creatorId: req.requester_id,
-        inviteeIds: [accepterId],
-        name: req.request_type,
-        grantReason: `routing:${req.id}`,
-      });
-      await this.deps.db.query('UPDATE routing_requests SET room_id = $2 WHERE id = $1', [req.id, roomId]);
-    } catch (err) {
-      this.deps.log.error({ err, requestId: req.id }, 'conference room for an accepted ring could not be opened');
-      const event: RingEventView = { at: this.deps.clock.now().toISOString(), kind: 'conference_failed', explanation: { key: 'ringing.event.conference_failed' } };
-      await this.deps.db.query('UPDATE routing_requests SET explanation = explanation || $2::jsonb WHERE id = $1', [req.id, JSON.stringify([event])]);
+  // ---- subscribers (the outbox delivers the events above, retrying until each is handled) ----
+
+  subscriptions(): Subscription[] {
+    const on = (event: string, name: string, handle: (e: OutboxEvent) => Promise<void>): Subscription => ({ event, name, handle });
+    return [
+      on(RING_EVENTS.offered, 'ringing.push-offers', async ({ payload }) => {
+        const { requestId, expiresAt, offers } = payload as { requestId: string; expiresAt: string; offers: { offerId: string; staffId: string; why: RingOfferView['why'] }[] };
+        await wakeTimerRunners(this.deps.bus, new Date(expiresAt));
+        const req = (await this.row(this.deps.db, requestId))!;
+        for (const o of offers) this.realtime().toUser(o.staffId, PUSHES.ringOffer, await this.offerView(this.deps.db, req, o.offerId, new Date(expiresAt), o.why));
+        await this.progress(requestId);
+      }),
+      on(RING_EVENTS.offersEnded, 'ringing.push-offers-ended', async ({ payload }) => {
+        const { requestId, state, offers } = payload as { requestId: string; state: 'withdrawn' | 'expired'; offers: { offerId: string; staffId: string }[] };
+        for (const o of offers) this.realtime().toUser(o.staffId, PUSHES.ringOfferEnded, { offerId: o.offerId, requestId, state });
+      }),
+      on(RING_EVENTS.accepted, 'ringing.open-conference', (e) => this.openConference(e as OutboxEvent<{ requestId: string; staffId: string }>)),
+      on(RING_EVENTS.ended, 'ringing.push-progress', async ({ payload }) => void (await this.progress(String(payload.requestId)))),
+    ];
+  }
+
+  /**
+   * Opens the accepted request's conference room (once: a retry finds it open)
+   * and shows both sides the request. When opening fails, both still hear of
+   * the accept, with a note that the room is late, and the outbox tries again.
+   */
+  private async openConference({ payload: { requestId, staffId }, attempt }: OutboxEvent<{ requestId: string; staffId: string }>): Promise<void> {
+    const req = (await this.row(this.deps.db, requestId))!;
+    if (!req.room_id) {
+      try {
+        const { roomId } = await this.matrix.openConference({ creatorId: req.requester_id, inviteeIds: [staffId], name: req.request_type, grantReason: `routing:${req.id}` });
+        await this.deps.db.query('UPDATE routing_requests SET room_id = $2 WHERE id = $1', [req.id, roomId]);
+      } catch (err) {
+        if (attempt === 1) {
+          const event: RingEventView = { at: this.deps.clock.now().toISOString(), kind: 'conference_failed', explanation: { key: 'ringing.event.conference_failed' } };
+          await this.deps.db.query('UPDATE routing_requests SET explanation = explanation || $2::jsonb WHERE id = $1', [req.id, JSON.stringify([event])]);
+          await this.pushView(requestId, [req.requester_id, staffId]);
+        }
+        throw err;
+      }
     }
+    await this.pushView(requestId, [req.requester_id, staffId]);
+  }
+
+  private async pushView(requestId: string, staffIds: string[]): Promise<void> {
+    const view = await this.view(this.deps.db, (await this.row(this.deps.db, requestId))!);
+    for (const s of staffIds) this.realtime().toUser(s, PUSHES.ringProgress, view);
   }
 
   /** Tells the requester where the request is now. */
@@ -515,14 +560,6 @@ export class Ringing {
     const view = await this.view(this.deps.db, req);
     this.realtime().toUser(req.requester_id, PUSHES.ringProgress, view);
     return view;
-  }
-
-  private run(effects: Effect[]): void {
-    for (const fx of effects) {
-      Promise.resolve()
-        .then(fx)
-        .catch((err: unknown) => this.deps.log.error({ err }, 'ring notification failed'));
-    }
   }
 
   /** The last team a step of the request's filter selects: who owns a callback when the rule names nobody. */

@@ -13,6 +13,7 @@ import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
 import type { Queryable } from '../store/db.ts';
+import type { Outbox, Published, Subscription } from '../outbox/outbox.ts';
 import type { Escalations } from './escalation.ts';
 import { recordChange } from '../admin/changes.ts';
 
@@ -53,16 +54,22 @@ interface Row {
   resolved_at: Date | null;
 }
 
-type Effect = () => unknown;
+/** The domain events of the urgent queue (the outbox carries them to their subscribers). */
+export const URGENT_EVENTS = {
+  /** { itemId }: an item joined its region's queue. */
+  queued: 'urgent.queued',
+  /** { itemId }: claimed, handed over or resolved. */
+  changed: 'urgent.changed',
+  /** { itemId, notice }: assessed; `notice` (an UrgentAssessedView) when not urgent, for the requesting organisation. */
+  assessed: 'urgent.assessed',
+} as const;
 
 export class UrgentQueue {
   constructor(
     private readonly deps: Deps,
-    private readonly realtime: () => Realtime,
     readonly escalations: Escalations,
-  ) {
-    escalations.onLevelReached((itemId) => void this.announce(itemId).catch((err) => this.deps.log.error({ err, itemId }, 'could not announce an escalated urgent item')));
-  }
+    private readonly outbox: Outbox,
+  ) {}
 
   /** The criteria a region's urgent requests cite: its own, else the default set. */
   async criteria(q: Queryable, region: string): Promise<UrgencyCriterionView[]> {
@@ -106,7 +113,7 @@ export class UrgentQueue {
   }
 
   /** Queues an item in the caller's transaction; the queue's watchers hear of it after commit. */
-  async enqueue(q: Queryable, input: NewUrgentItem, effects: Effect[]): Promise<string> {
+  async enqueue(q: Queryable, input: NewUrgentItem, published: Published): Promise<string> {
     const now = this.deps.clock.now();
     const id = randomUUID();
     await q.query(
@@ -120,7 +127,7 @@ export class UrgentQueue {
     );
     await this.event(q, id, 'queued', input.requester.staffId, now);
     await this.escalations.start(q, input.region, id, now);
-    effects.push(() => this.announce(id));
+    await this.outbox.publish(q, published, URGENT_EVENTS.queued, { itemId: id });
     return id;
   }
 
@@ -147,20 +154,15 @@ export class UrgentQueue {
 
   /** Urgent or not, on the cited criteria; not urgent is told to the requesting organisation at once. */
   async assess(actor: Actor, id: string, assessment: 'urgent' | 'not_urgent', criteria: string[]): Promise<UrgentItemView> {
-    let notify: Row | undefined;
-    const view = await this.change(actor, id, async (q, row, now) => {
+    return this.change(actor, id, async (q, row, now, published) => {
       if (!ownsUrgentItem(actor, { state: row.state, ownerId: row.owner_id })) throw conflict('Claim the item before assessing it');
       await this.checkCriteria(q, row.region, criteria, 'body.criteria');
       await q.query('UPDATE urgent_items SET assessment = $2, assessment_criteria = $3, assessed_by = $4 WHERE id = $1', [id, assessment, criteria, actor.staffId]);
       await this.event(q, id, 'assessed', actor.staffId, now, { assessment, criteria });
-      if (assessment === 'not_urgent') notify = row;
+      const notice: UrgentAssessedView | null =
+        assessment === 'not_urgent' ? { itemId: id, routingRequestId: row.routing_request_id, assessment, criteria, assessedBy: actor.staffId, organisationId: actor.organisationId } : null;
+      await this.outbox.publish(q, published, URGENT_EVENTS.assessed, { itemId: id, notice });
     });
-    if (notify) {
-      const notice: UrgentAssessedView = { itemId: id, routingRequestId: notify.routing_request_id, assessment: 'not_urgent', criteria, assessedBy: actor.staffId, organisationId: actor.organisationId };
-      this.realtime().toOrganisation(notify.requester_organisation_id, PUSHES.urgentAssessed, notice);
-      this.realtime().toUser(notify.requester_id, PUSHES.urgentAssessed, notice);
-    }
-    return view;
   }
 
   async handOver(actor: Actor, id: string, toStaffId: string): Promise<UrgentItemView> {
@@ -185,13 +187,40 @@ export class UrgentQueue {
 
   // ---- internals ----
 
-  private async change(actor: Actor, id: string, fn: (q: Queryable, row: Row, now: Date) => Promise<void>): Promise<UrgentItemView> {
+  /** One change in a transaction with its event (`urgent.changed` unless fn publishes its own); answers once the subscribers ran. */
+  private async change(actor: Actor, id: string, fn: (q: Queryable, row: Row, now: Date, published: Published) => Promise<void>): Promise<UrgentItemView> {
+    const published: Published = [];
     await this.deps.db.tx(async (q) => {
       const [row] = await q.query<Row>('SELECT * FROM urgent_items WHERE id = $1 FOR UPDATE', [id]);
       if (!row || !canWorkUrgentQueue(actor, { countyId: row.region })) throw notFound('No such item');
-      await fn(q, row, this.deps.clock.now());
+      await fn(q, row, this.deps.clock.now(), published);
+      if (!published.length) await this.outbox.publish(q, published, URGENT_EVENTS.changed, { itemId: id });
     });
-    return this.announce(id);
+    await this.outbox.deliver(published);
+    const [row] = await this.deps.db.query<Row>('SELECT * FROM urgent_items WHERE id = $1', [id]);
+    return this.view(this.deps.db, row);
+  }
+
+  // ---- subscribers (the outbox delivers the events above, retrying until each is handled) ----
+
+  subscriptions(realtime: Realtime): Subscription[] {
+    const announce = async ({ payload }: { payload: Record<string, unknown> }) => void (await this.announce(realtime, String(payload.itemId)));
+    return [
+      { event: URGENT_EVENTS.queued, name: 'urgent.announce', handle: announce },
+      { event: URGENT_EVENTS.changed, name: 'urgent.announce', handle: announce },
+      { event: URGENT_EVENTS.assessed, name: 'urgent.announce', handle: announce },
+      {
+        event: URGENT_EVENTS.assessed,
+        name: 'urgent.notify-requester',
+        handle: async ({ payload }) => {
+          const notice = payload.notice as UrgentAssessedView | null;
+          if (!notice) return;
+          const [row] = await this.deps.db.query<Row>('SELECT * FROM urgent_items WHERE id = $1', [notice.itemId]);
+          realtime.toOrganisation(row.requester_organisation_id, PUSHES.urgentAssessed, notice);
+          realtime.toUser(row.requester_id, PUSHES.urgentAssessed, notice);
+        },
+      },
+    ];
   }
 
   /** The roles of a person, as the policy needs them (for hand-over targets). */
@@ -219,11 +248,10 @@ export class UrgentQueue {
     await q.query('INSERT INTO urgent_item_events (item_id, at, kind, actor_id, details) VALUES ($1, $2, $3, $4, $5)', [id, at, kind, actorId, JSON.stringify(details)]);
   }
 
-  private async announce(id: string): Promise<UrgentItemView> {
+  /** Shows the item as it is now to everyone watching its queue. */
+  async announce(realtime: Realtime, id: string): Promise<void> {
     const [row] = await this.deps.db.query<Row>('SELECT * FROM urgent_items WHERE id = $1', [id]);
-    const view = await this.view(this.deps.db, row);
-    this.realtime().toRoom(urgentRoom(row.region), PUSHES.urgentChanged, view);
-    return view;
+    realtime.toRoom(urgentRoom(row.region), PUSHES.urgentChanged, await this.view(this.deps.db, row));
   }
 
   private async view(q: Queryable, r: Row): Promise<UrgentItemView> {
