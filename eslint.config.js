@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { tableOwnership } from './lint/table-ownership.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'client/dist/', 'coverage/'] },
@@ -12,4 +13,19 @@ export default tseslint.config(
     },
   },
   { files: ['**/*-cli.ts', 'tests/**', 'infra/**', '**/*.test.ts'], rules: { 'no-console': 'off' } },
+  {
+    // Other capabilities reach the directory through its index.ts only; tests may reach in.
+    files: ['server/src/**/*.ts'],
+    ignores: ['server/src/directory/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)directory/(?!index\\.ts$)', message: 'Import the directory from directory/index.ts.' }] }],
+    },
+  },
+  {
+    // Each table belongs to one capability (server/src/store/table-owners.json); tests may seed any.
+    files: ['server/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/test-fixtures.ts'],
+    plugins: { rinki: { rules: { 'table-ownership': tableOwnership } } },
+    rules: { 'rinki/table-ownership': 'error' },
+  },
 );
