@@ -2,7 +2,7 @@
 import type { Bus } from './bus/bus.ts';
 import type { Config } from './config.ts';
 import type { Keys } from './crypto/keys.ts';
-import type { DirectoryCache } from './directory/snapshot.ts';
+import type { DirectoryCache } from './directory/index.ts';
 import type { Logger } from './log.ts';
 import type { Db } from './store/db.ts';
 
@@ -19,6 +19,6 @@ export interface Deps {
   bus: Bus;
   keys: Keys;
   clock: Clock;
-  /** The routing directory in memory, reloaded when it changes. */
+  /** The directory as other capabilities read it: in memory, reloaded when it changes (directory/index.ts). */
   directory: DirectoryCache;
 }

@@ -11,21 +11,24 @@ import { openBus } from './bus/bus.ts';
 import { createApp } from './http/app.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { authMounts } from './auth/routes.ts';
-import { directoryMounts } from './directory/routes.ts';
-import { loadDemoData } from './directory/demo-data.ts';
+import { DirectoryCache, directoryMounts, loadDemoData } from './directory/index.ts';
 import type { SocketCommand } from './realtime/api.ts';
 import { attachRealtime, type Realtime } from './realtime/gateway.ts';
 import { realtimeMounts, realtimeSocketCommands } from './realtime/routes.ts';
 import { createMatrix } from './matrix/index.ts';
 import { routingMounts } from './routing/routes.ts';
 import { RuleSetCache } from './routing/rule-cache.ts';
-import { DirectoryCache } from './directory/snapshot.ts';
+import { rulesCouldReach } from './routing/service.ts';
 import { startCheckpointTimer } from './disclosures/store.ts';
 import { disclosureMounts } from './disclosures/routes.ts';
 import { seedLegalBases } from './disclosures/legal-bases.ts';
 import { TimerRunner, type TimerHandler } from './timers/timers.ts';
 import { Outbox } from './outbox/outbox.ts';
 import { Ringing } from './ringing/service.ts';
+import { routingRequestRelation } from './ringing/client-facts.ts';
+import { callbackRelation } from './callbacks/client-facts.ts';
+import { openConcernNotifications, urgentItemRelation } from './urgent/client-facts.ts';
+import { seedUrgentDemo } from './urgent/demo-data.ts';
 import { Callbacks } from './callbacks/service.ts';
 import { callbackMounts } from './callbacks/routes.ts';
 import { UrgentQueue } from './urgent/queue.ts';
@@ -64,9 +67,11 @@ export async function startRinki(config: Config, opts: StartOptions = {}): Promi
   if (config.databaseUrl && !config.keys.auditSigningKey) {
     log.warn('AUDIT_SIGNING_KEY is not set: the key that signs log checkpoints is read from DATA_DIR/keys.json, next to the data; give it through the environment (README: Logs no one can rewrite)');
   }
-  const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock, directory: new DirectoryCache(db) };
+  // What the capabilities above the directory tell a client read (need to know, the record's concern notifications).
+  const clientFacts = { taskRelations: [routingRequestRelation, callbackRelation, urgentItemRelation], rulesReach: rulesCouldReach, openConcerns: openConcernNotifications };
+  const deps: Deps = { config, log, db, bus, keys, clock: opts.clock ?? systemClock, directory: new DirectoryCache(db, clientFacts) };
   await seedLegalBases(db);
-  if (config.demoData) await loadDemoData(deps);
+  if (config.demoData) await loadDemoData(deps, [seedUrgentDemo]);
 
   // Signing out drops the token's live sockets at once (the gateway would notice within a minute anyway).
   const authHooks = { tokensRevoked: (hashes: Buffer[]) => hashes.forEach((h) => realtime.disconnectToken(h)) };

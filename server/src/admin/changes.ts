@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerOrganisation, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { organisationScope } from '../directory/repository.ts';
+import { organisationScope } from '../directory/index.ts';
 import { listChanges as listRuleChanges } from '../routing/repository.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';

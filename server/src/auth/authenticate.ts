@@ -26,14 +26,14 @@ export function authenticate(deps: Deps): RequestHandler {
       if (header) {
         const m = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header);
         if (!m) throw unauthorized('Malformed Authorization header');
-        const actor = await actorForToken(deps.db, m[1], 'bearer', deps.clock.now(), ['api']);
+        const actor = await actorForToken(deps.directory, deps.db, m[1], 'bearer', deps.clock.now(), ['api']);
         if (!actor) throw unauthorized('Unknown or expired token');
         req.actor = actor;
         return next();
       }
       const cookie = req.cookies?.[SESSION_COOKIE];
       if (typeof cookie === 'string' && cookie && !SESSION_IGNORED.has(req.path)) {
-        const actor = await actorForToken(deps.db, cookie, 'cookie', deps.clock.now(), ['web']);
+        const actor = await actorForToken(deps.directory, deps.db, cookie, 'cookie', deps.clock.now(), ['web']);
         // An expired session is treated as none: public routes still work.
         if (actor) {
           if (!SAFE_METHODS.has(req.method)) {

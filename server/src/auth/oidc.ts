@@ -118,25 +118,20 @@ export const NO_ACCOUNT = 'no_account';
  * link is stored. Undefined: no (active) Rinki account.
  */
 export async function staffForIdentity(
+  directory: Deps['directory'],
   q: Queryable,
   provider: Pick<OidcProviderConfig, 'id' | 'organisationId'>,
   identity: { subject: string; email?: string; emailVerified?: boolean },
 ): Promise<{ staffId: string; linked: boolean } | undefined> {
-  const known = await q.query<{ staff_id: string; active: boolean }>(
-    `SELECT i.staff_id, s.active FROM staff_identities i JOIN staff s ON s.id = i.staff_id
-      WHERE i.provider = $1 AND i.subject = $2`,
-    [provider.id, identity.subject],
-  );
-  if (known[0]) return known[0].active ? { staffId: known[0].staff_id, linked: false } : undefined;
+  const [known] = await q.query<{ staff_id: string }>('SELECT staff_id FROM staff_identities WHERE provider = $1 AND subject = $2', [provider.id, identity.subject]);
+  if (known) return (await directory.account(q, { id: known.staff_id }))?.active ? { staffId: known.staff_id, linked: false } : undefined;
   // An email the provider itself says is unverified never links an account.
   if (!identity.email || identity.emailVerified === false) return undefined;
-  const matches = await q.query<{ id: string }>(
-    `SELECT s.id FROM staff s JOIN organisations o ON o.id = s.organisation_id
-      WHERE s.active AND lower(s.email) = lower($1) AND (o.id = $2 OR o.parent_id = $2)
-        AND NOT EXISTS (SELECT 1 FROM staff_identities i WHERE i.staff_id = s.id AND i.provider = $3)
-      LIMIT 2`,
-    [identity.email, provider.organisationId, provider.id],
+  const withEmail = await directory.activeStaffWithEmail(q, identity.email, provider.organisationId);
+  const alreadyLinked = new Set(
+    (await q.query<{ staff_id: string }>('SELECT staff_id FROM staff_identities WHERE provider = $1 AND staff_id = ANY($2::text[])', [provider.id, withEmail])).map((r) => r.staff_id),
   );
+  const matches = withEmail.filter((id) => !alreadyLinked.has(id)).map((id) => ({ id }));
   // Two people with one address: nobody is linked by guesswork.
   if (matches.length !== 1) return undefined;
   await q.query(
@@ -231,7 +226,7 @@ export class OidcSignIn {
       email = typeof info.email === 'string' ? info.email : undefined;
       emailVerified = typeof info.email_verified === 'boolean' ? info.email_verified : undefined;
     }
-    const found = await staffForIdentity(this.deps.db, provider, { subject: claims.sub, email, emailVerified });
+    const found = await staffForIdentity(this.deps.directory, this.deps.db, provider, { subject: claims.sub, email, emailVerified });
     if (!found) {
       this.deps.log.info({ provider: provider.id }, 'OIDC sign-in without a Rinki account');
       return undefined;

@@ -14,6 +14,12 @@ export interface ReauthSession {
   completed: string[];
 }
 
+/** The identity providers a person's account is linked to (any of them can confirm it is still them), by id. */
+export async function linkedProviders(q: Queryable, staffId: string): Promise<string[]> {
+  const rows = await q.query<{ provider: string }>('SELECT provider FROM staff_identities WHERE staff_id = $1 ORDER BY provider', [staffId]);
+  return rows.map((r) => r.provider);
+}
+
 export async function startReauth(q: Queryable, staffId: string, operation: string, now: Date): Promise<ReauthSession> {
   const id = randomBytes(18).toString('base64url');
   // Old sessions go on the way: a session is short-lived by design.

@@ -60,7 +60,7 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
   const router = express.Router();
   // Our own instance: nothing shared with other apps (or test nodes) in this process.
   const auth = new passport.Passport();
-  auth.use('local', localStrategy(deps.db));
+  auth.use('local', localStrategy(deps));
   const oidc = new OidcSignIn(deps, auth);
   const cleanupExpiredTokens = expiredTokenCleanup(deps);
 
@@ -97,7 +97,7 @@ export function authMounts(deps: Deps, hooks: AuthHooks = {}): Mount[] {
       if (body.mode === 'token') {
         const now = deps.clock.now();
         const issued = await issueToken(deps.db, { staffId, kind: 'api', ttlMs: API_TOKEN_DEFAULT_TTL_S * 1000, now });
-        const actor = await actorForToken(deps.db, issued.token, 'bearer', now, ['api']);
+        const actor = await actorForToken(deps.directory, deps.db, issued.token, 'bearer', now, ['api']);
         if (!actor) throw unauthorized(BAD_CREDENTIALS);
         return { user: userSummary(actor), token: issued.token, expiresAt: issued.expiresAt?.toISOString() ?? null };
       }

@@ -56,7 +56,7 @@ export async function startWebSession(
 ): Promise<{ user: UserSummary; csrfToken: string } | undefined> {
   const now = deps.clock.now();
   const issued = await issueToken(deps.db, { staffId, kind: 'web', ttlMs: deps.config.sessionTtlMs, now });
-  const actor = await actorForToken(deps.db, issued.token, 'cookie', now, ['web']);
+  const actor = await actorForToken(deps.directory, deps.db, issued.token, 'cookie', now, ['web']);
   if (!actor) {
     await revokeToken(deps.db, issued.tokenHash);
     return undefined;

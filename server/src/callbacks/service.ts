@@ -8,7 +8,7 @@ import type { CallbackChannel, CallbackReason, CallbackView, CreateCallbackInput
 import type { Actor } from '../auth/actor.ts';
 import { canCancelCallback, canClaimCallback, canCompleteCallback, canReadCallback, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { lookUpClient } from '../directory/service.ts';
+import { lookUpClient } from '../directory/index.ts';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
 import type { Matrix } from '../matrix/index.ts';
 import type { Realtime } from '../realtime/gateway.ts';
@@ -138,14 +138,15 @@ export class Callbacks {
 
   async list(actor: Actor, which: 'mine' | 'team' | 'created'): Promise<CallbackView[]> {
     const { db } = this.deps;
-    const sql = {
-      // Mine: claimed by me or addressed to me, still to do.
-      mine: `SELECT * FROM callbacks WHERE state IN ('open', 'claimed') AND (owner_id = $1 OR target_staff_id = $1) ORDER BY due_at`,
-      team: `SELECT * FROM callbacks WHERE state IN ('open', 'claimed')
-               AND target_team_id IN (SELECT team_id FROM team_members WHERE staff_id = $1) ORDER BY due_at`,
-      created: `SELECT * FROM callbacks WHERE requester_id = $1 ORDER BY created_at DESC LIMIT 200`,
-    }[which];
-    const rows = await db.query<Row>(sql, [actor.staffId]);
+    const rows =
+      which === 'mine'
+        ? // Claimed by me or addressed to me, still to do.
+          await db.query<Row>(`SELECT * FROM callbacks WHERE state IN ('open', 'claimed') AND (owner_id = $1 OR target_staff_id = $1) ORDER BY due_at`, [actor.staffId])
+        : which === 'team'
+          ? await db.query<Row>(`SELECT * FROM callbacks WHERE state IN ('open', 'claimed') AND target_team_id = ANY($1::text[]) ORDER BY due_at`, [
+              (await this.deps.directory.snapshot(db)).staff(actor.staffId)?.teamIds ?? [],
+            ])
+          : await db.query<Row>(`SELECT * FROM callbacks WHERE requester_id = $1 ORDER BY created_at DESC LIMIT 200`, [actor.staffId]);
     return Promise.all(rows.map((r) => this.view(db, r)));
   }
 
@@ -275,29 +276,22 @@ export class Callbacks {
   }
 
   private async facts(q: Queryable, row: Row, actor: Actor): Promise<CallbackFacts> {
-    const inTeam = row.target_team_id
-      ? (await q.query('SELECT 1 FROM team_members WHERE team_id = $1 AND staff_id = $2', [row.target_team_id, actor.staffId])).length > 0
-      : false;
+    const inTeam = row.target_team_id ? !!(await this.deps.directory.snapshot(q)).staff(actor.staffId)?.teamIds.includes(row.target_team_id) : false;
     return { requesterId: row.requester_id, targetStaffId: row.target_staff_id, ownerId: row.owner_id, inTargetTeam: inTeam };
   }
 
   private async checkTarget(target: CreateCallbackInput['target']): Promise<void> {
-    const [found] =
-      'teamId' in target
-        ? await this.deps.db.query('SELECT 1 FROM teams WHERE id = $1', [target.teamId])
-        : await this.deps.db.query('SELECT 1 FROM staff WHERE id = $1 AND active', [target.staffId]);
+    const directory = await this.deps.directory.snapshot();
+    const found = 'teamId' in target ? directory.team(target.teamId) : directory.staff(target.staffId)?.active;
     const path = 'teamId' in target ? 'body.target.teamId' : 'body.target.staffId';
     if (!found) throw badRequest(`${path}: no such ${'teamId' in target ? 'team' : 'person'}`, [{ path, message: 'unknown' }]);
   }
 
+  /** The supervisor of the team addressed, or of each team of the person addressed. */
   private async supervisorsOf(q: Queryable, row: Row): Promise<string[]> {
-    const rows = row.target_team_id
-      ? await q.query<{ id: string }>('SELECT supervisor_id AS id FROM teams WHERE id = $1 AND supervisor_id IS NOT NULL', [row.target_team_id])
-      : await q.query<{ id: string }>(
-          'SELECT DISTINCT t.supervisor_id AS id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.staff_id = $1 AND t.supervisor_id IS NOT NULL',
-          [row.target_staff_id],
-        );
-    return rows.map((r) => r.id);
+    const directory = await this.deps.directory.snapshot(q);
+    const teamIds = row.target_team_id ? [row.target_team_id] : row.target_staff_id ? (directory.staff(row.target_staff_id)?.teamIds ?? []) : [];
+    return [...new Set(teamIds.map((t) => directory.team(t)?.supervisorId).filter((s): s is string => !!s))];
   }
 
   private async event(q: Queryable, id: string, kind: string, actorId: string | null, at: Date): Promise<void> {
@@ -319,11 +313,9 @@ export class Callbacks {
   }
 
   private async view(q: Queryable, r: Row): Promise<CallbackView> {
-    const ids = [r.requester_id, r.owner_id, r.target_staff_id].filter((s): s is string => !!s);
-    const people = new Map(
-      (await q.query<{ id: string; display_name: string }>('SELECT id, display_name FROM staff WHERE id = ANY($1::text[])', [ids])).map((p) => [p.id, p.display_name]),
-    );
-    const teamName = r.target_team_id ? (await q.query<{ name_fi: string }>('SELECT name_fi FROM teams WHERE id = $1', [r.target_team_id]))[0]?.name_fi : undefined;
+    const directory = await this.deps.directory.snapshot(q);
+    const people = new Map([...directory.people([r.requester_id, r.owner_id, r.target_staff_id].filter((s): s is string => !!s))].map(([id, p]) => [id, p.displayName]));
+    const teamName = r.target_team_id ? directory.team(r.target_team_id)?.nameFi : undefined;
     const events = await q.query<{ at: Date; kind: string; actor_id: string | null }>('SELECT at, kind, actor_id FROM callback_events WHERE callback_id = $1 ORDER BY id', [r.id]);
     const person = (id: string) => ({ staffId: id, displayName: people.get(id) ?? id });
     const open = r.state === 'open' || r.state === 'claimed';

@@ -3,15 +3,15 @@
 // with fictional henkilötunnus codes (individual number 900–999). Names of real
 // organisations and municipalities appear only here, as demo data.
 // Loaded through the same import path as real files; skipped when the directory
-// already has organisations.
-import { randomUUID } from 'node:crypto';
+// already has organisations. Capabilities above the directory add their demo
+// rows (escalation policy, on-call rota, concern notifications) through a
+// DemoSeed, in the same transaction.
 import { fictionalHetu } from '../../../shared/src/hetu.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Deps } from '../deps.ts';
+import type { Queryable } from '../store/db.ts';
 import { hashHetu } from './client-id.ts';
 import { importDirectory, type RawBatch } from './import.ts';
-import { storePolicy, type EscalationPolicy } from '../urgent/escalation.ts';
-import { saveSchedule } from '../urgent/oncall.ts';
 import { addMunicipalityContact, clientIdByHetuHash, countOrganisations, createAbsence } from './repository.ts';
 
 export const DEMO_PASSWORD = 'rinki-demo';
@@ -184,6 +184,8 @@ const COUNTY_WORKERS: Record<string, string[]> = {
   pohjanmaa: ['pohjanmaa.socialarbetare', 'pohjanmaa-3', 'pohjanmaa-4', 'pohjanmaa-5'],
 };
 const COUNTIES = ['eksote', 'keusote', 'pohjanmaa'];
+/** The demo's wellbeing services counties, by id. */
+export const DEMO_COUNTIES: readonly string[] = COUNTIES;
 
 export const DEMO_CLIENT_COUNT = 1000;
 
@@ -269,8 +271,11 @@ export function demoBatch(now: Date): RawBatch {
   };
 }
 
-/** Loads the demo directory unless the directory already has organisations. */
-export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock'>): Promise<{ loaded: boolean }> {
+/** Demo rows of a capability above the directory, written in the demo directory's transaction. */
+export type DemoSeed = (q: Queryable, demo: { now: Date; clientId(i: number): Promise<string> }) => Promise<void>;
+
+/** Loads the demo directory, and what `seeds` add, unless the directory already has organisations. */
+export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock'>, seeds: DemoSeed[] = []): Promise<{ loaded: boolean }> {
   const { db, log } = deps;
   if ((await countOrganisations(db)) > 0) return { loaded: false };
   const now = deps.clock.now();
@@ -295,25 +300,8 @@ export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clo
       standInId: 'kela.kasittelija',
       reason: 'leave',
     });
-    // Eksote's urgent queue escalates: the on-call team is alerted at once, the supervisor after 10 minutes unclaimed.
-    const policy: EscalationPolicy = { levels: [{ targets: [{ teamId: 'eksote-sosiaalipaivystys' }], delayMinutes: 10 }, { targets: [{ staffId: 'eksote.esihenkilo' }], delayMinutes: 20 }], loops: 0 };
-    await storePolicy(q, 'eksote', policy);
-    // Eksote's on-call rota: a weekly hand-off on Mondays at 8:00 through the social on-call team.
-    await saveSchedule(q, {
-      id: 'eksote-sosiaalipaivystys',
-      organisationId: 'eksote',
-      name: 'Sosiaalipäivystys',
-      definition: { layers: [{ name: 'Viikkovuoro', priority: 1, rotation: 'weekly', handoffTime: '08:00', start: '2026-01-05', participants: ['eksote.paivystaja', 'eksote-paivystys-1', 'eksote-paivystys-2', 'eksote-paivystys-3'] }], overrides: [] },
-    });
-    // A few open concern notifications from Kela to the client's county.
-    for (let i = 3; i < 60; i += 6) {
-      const clientId = await clientIdByHetuHash(q, await hashHetu(deps.keys.clientIdKey, demoClientHetu(i)));
-      await q.query(
-        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, sender_id, status, created_at)
-         VALUES ($1, $2, 'kela-etelainen', $3, 'kela.kasittelija', $4, $5)`,
-        [randomUUID(), clientId, COUNTIES[Math.floor(i / 6) % 3], i % 12 === 3 ? 'received' : 'taken_charge', new Date(now.getTime() - i * 3600_000)],
-      );
-    }
+    const clientId = async (i: number) => (await clientIdByHetuHash(q, await hashHetu(deps.keys.clientIdKey, demoClientHetu(i))))!;
+    for (const seed of seeds) await seed(q, { now, clientId });
   });
   log.info({ counts: report.counts }, 'demo data loaded');
   return { loaded: true };

@@ -14,13 +14,20 @@ import type {
   TeamInput,
   TeamView,
 } from '../../../shared/src/directory.ts';
-import type { TaskRelation } from '../auth/policies.ts';
-import type { Queryable } from '../store/db.ts';
+import { readTogether, type Queryable } from '../store/db.ts';
+import type { StoredRelation, TaskRelationSource } from './client-facts.ts';
 import { isOpenAt } from './hours.ts';
 import type { Directory, DirectoryCache } from './snapshot.ts';
 
 type Row = Record<string, unknown>;
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+/**
+ * The directory's version, as an SQL expression: a query of another
+ * capability may select it to learn, in the same round trip, which directory
+ * its rows go with (then DirectoryCache.atVersion).
+ */
+export const DIRECTORY_VERSION_SQL = '(SELECT version::text FROM directory_version)';
 
 // ---- organisations ----
 
@@ -292,6 +299,43 @@ export async function usernameOwner(q: Queryable, username: string): Promise<str
   return r?.id;
 }
 
+/** Of `ids`, the active people of an organisation or its units. */
+export async function activeStaffOf(q: Queryable, ids: string[], organisationId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT s.id FROM staff s JOIN organisations o ON o.id = s.organisation_id
+      WHERE s.id = ANY($1::text[]) AND s.active AND (o.id = $2 OR o.parent_id = $2)`,
+    [ids, organisationId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** What sign-in checks: never shown, never sent. */
+export interface StaffAccount {
+  id: string;
+  username: string | null;
+  passwordHash: string | null;
+  active: boolean;
+}
+
+/** A person's sign-in facts, by id or by username. */
+export async function staffAccount(q: Queryable, ref: { id: string } | { username: string }): Promise<StaffAccount | undefined> {
+  const [r] = await q.query<{ id: string; username: string | null; password_hash: string | null; active: boolean }>(
+    `SELECT id, username, password_hash, active FROM staff WHERE ${'id' in ref ? 'id' : 'username'} = $1`,
+    ['id' in ref ? ref.id : ref.username],
+  );
+  return r && { id: r.id, username: r.username, passwordHash: r.password_hash, active: r.active };
+}
+
+/** Active people of an organisation or its units whose email is `email` (in any case). */
+export async function activeStaffWithEmail(q: Queryable, email: string, organisationId: string): Promise<string[]> {
+  const rows = await q.query<{ id: string }>(
+    `SELECT s.id FROM staff s JOIN organisations o ON o.id = s.organisation_id
+      WHERE s.active AND lower(s.email) = lower($1) AND (o.id = $2 OR o.parent_id = $2) ORDER BY s.id`,
+    [email, organisationId],
+  );
+  return rows.map((r) => r.id);
+}
+
 // ---- absences ----
 
 const absenceView = (r: Row): AbsenceView => ({
@@ -355,8 +399,29 @@ export async function clientIdByApplicationId(q: Queryable, applicationId: strin
   return r?.client_id;
 }
 
-/** The task relations the database can show between a person and a client (docs/access-model.md, "Need to know"). */
-export type StoredRelation = Exclude<TaskRelation, 'routing_reach'>;
+/** What other capabilities may know of a client without reading the record: where they are, and whether that is secret. */
+export interface ClientPlacement {
+  nonDisclosure: boolean;
+  municipality: { code: string; nameFi: string; nameSv: string };
+  countyId: string;
+  kelaDistrictId: string | null;
+}
+
+/** The client's placement; undefined for no such client. */
+export async function clientPlacement(q: Queryable, clientId: string): Promise<ClientPlacement | undefined> {
+  const [r] = await q.query<{ non_disclosure: boolean; code: string; name_fi: string; name_sv: string; county_id: string; kela_district_id: string | null }>(
+    `SELECT c.non_disclosure, m.code, m.name_fi, m.name_sv, m.county_id, m.kela_district_id
+       FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1`,
+    [clientId],
+  );
+  return r && { nonDisclosure: r.non_disclosure, municipality: { code: r.code, nameFi: r.name_fi, nameSv: r.name_sv }, countyId: r.county_id, kelaDistrictId: r.kela_district_id };
+}
+
+/** The Kela insurance district of every municipality that has one, by municipality code. */
+export async function kelaDistrictsByMunicipality(q: Queryable): Promise<Map<string, string>> {
+  const rows = await q.query<{ code: string; kela_district_id: string }>('SELECT code, kela_district_id FROM municipalities WHERE kela_district_id IS NOT NULL');
+  return new Map(rows.map((r) => [r.code, r.kela_district_id]));
+}
 
 export interface ClientScopeRow {
   countyId: string;
@@ -367,41 +432,38 @@ export interface ClientScopeRow {
 }
 
 /**
- * What a read decision needs, in one round trip: the client's county and
- * non-disclosure, and which task relations `staffId` has to the client.
- * Routing requests, callbacks and urgent items count while open and until
- * `windowMs` after they ended. Of the people a routing request rang, only the
- * one who accepted: the identity is disclosed to them on accept, and a person
- * still being rung (or who declined) has received nothing to read by.
+ * What a read decision needs: the client's county and non-disclosure, and
+ * which task relations `staffId` has to the client. The directory's own
+ * (application handler, named worker) come in one round trip with the client;
+ * `tasks` ask the capabilities that own the work (routing requests, callbacks,
+ * urgent items), which count while open and until `windowMs` after they ended.
  */
-export async function clientScope(q: Queryable, clientId: string, staffId: string, now: Date, windowMs: number): Promise<ClientScopeRow | undefined> {
-  const since = new Date(now.getTime() - windowMs);
-  const [r] = await q.query<{
-    county_id: string; non_disclosure: boolean; handler: boolean; named: boolean; routing: boolean; callback: boolean; urgent: boolean; central: boolean;
-  }>(
+export async function clientScope(
+  q: Queryable,
+  clientId: string,
+  staffId: string,
+  now: Date,
+  windowMs: number,
+  tasks: TaskRelationSource[] = [],
+): Promise<ClientScopeRow | undefined> {
+  const [r] = await q.query<{ county_id: string; non_disclosure: boolean; handler: boolean; named: boolean; central: boolean; team_ids: string[] }>(
     `SELECT m.county_id, c.non_disclosure,
        EXISTS (SELECT 1 FROM kela_applications a WHERE a.client_id = c.id AND a.status = 'pending' AND a.handler_id = $2) AS handler,
        EXISTS (SELECT 1 FROM client_named_workers w WHERE w.client_id = c.id AND w.staff_id = $2) AS named,
-       EXISTS (SELECT 1 FROM routing_requests r WHERE r.client_id = c.id AND (r.ended_at IS NULL OR r.ended_at > $3)
-                 AND (r.requester_id = $2 OR r.accepted_by = $2)) AS routing,
-       EXISTS (SELECT 1 FROM callbacks b WHERE b.client_id = c.id AND (b.closed_at IS NULL OR b.closed_at > $3)
-                 AND (b.requester_id = $2 OR b.owner_id = $2 OR b.target_staff_id = $2
-                      OR b.target_team_id IN (SELECT team_id FROM team_members WHERE staff_id = $2))) AS callback,
-       EXISTS (SELECT 1 FROM urgent_items u WHERE u.client_id = c.id
-                 AND (u.owner_id = $2 OR EXISTS (SELECT 1 FROM urgent_item_events e WHERE e.item_id = u.id AND e.kind = 'claimed' AND e.actor_id = $2)) AND (u.resolved_at IS NULL OR u.resolved_at > $3)) AS urgent,
        EXISTS (SELECT 1 FROM team_members tm JOIN teams t ON t.id = tm.team_id JOIN organisations o ON o.id = t.organisation_id
                  JOIN organisations root ON root.id = COALESCE(o.parent_id, o.id)
-                WHERE tm.staff_id = $2 AND 'turvakielto' = ANY(t.segments) AND root.kind = 'kela') AS central
+                WHERE tm.staff_id = $2 AND 'turvakielto' = ANY(t.segments) AND root.kind = 'kela') AS central,
+       ARRAY(SELECT team_id FROM team_members WHERE staff_id = $2 ORDER BY team_id) AS team_ids
        FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1`,
-    [clientId, staffId, since],
+    [clientId, staffId],
   );
   if (!r) return undefined;
   const relations: StoredRelation[] = [];
   if (r.handler) relations.push('application_handler');
   if (r.named) relations.push('named_worker');
-  if (r.routing) relations.push('routing_request');
-  if (r.callback) relations.push('callback');
-  if (r.urgent) relations.push('urgent_item');
+  const ask = { clientId, staffId, teamIds: r.team_ids, since: new Date(now.getTime() - windowMs) };
+  const held = await readTogether(q, tasks.map((t) => () => t.holds(q, ask)));
+  tasks.forEach((t, i) => held[i] && relations.push(t.relation));
   return { countyId: r.county_id, nonDisclosure: r.non_disclosure, relations, inNonDisclosureTeam: r.central };
 }
 
@@ -437,20 +499,6 @@ export async function pendingApplicationHandler(q: Queryable, clientId: string):
   return (await pendingApplications(q, clientId)).find((a) => a.handler)?.handler ?? undefined;
 }
 
-export async function openConcernNotifications(q: Queryable, clientId: string): Promise<ClientRecord['openConcernNotifications']> {
-  const rows = await q.query(
-    `SELECT * FROM concern_notifications WHERE client_id = $1 AND status <> 'closed' ORDER BY created_at DESC, id`,
-    [clientId],
-  );
-  return rows.map((r) => ({
-    id: r.id as string,
-    fromOrganisationId: r.from_organisation_id as string,
-    toOrganisationId: r.to_organisation_id as string,
-    status: r.status as string,
-    createdAt: iso(r.created_at),
-  }));
-}
-
 type LeanRow = {
   id: string;
   language: string;
@@ -458,16 +506,17 @@ type LeanRow = {
   municipality_code: string;
   named_workers: [string, ClientRecord['namedWorkers'][number]['kind']][] | null;
   applications: [string, string, string, boolean, string | null][] | null;
-  concerns: ClientRecord['openConcernNotifications'] | null;
   directory_version: string;
 };
 
 /**
- * The whole record as the lookup returns it, and the directory it was read
- * against, in one round trip (routing reads it on every ring): the client's
- * own rows and the directory's version come from the database, names of
- * people, organisations and the municipality from the directory in memory.
- * No address data exists to leak, turvakielto or not.
+ * The client's record as the directory holds it, and the directory it was
+ * read against, in one round trip (routing reads it on every ring): the
+ * client's own rows and the directory's version come from the database, names
+ * of people, organisations and the municipality from the directory in memory.
+ * Concern notifications are urgent's: a client read (service.ts readClient)
+ * adds them; here the list is empty. No address data exists to leak,
+ * turvakielto or not.
  */
 export async function readClientRecord(q: Queryable, directories: DirectoryCache, clientId: string): Promise<{ client: ClientRecord; directory: Directory } | undefined> {
   const [r] = await q.query<LeanRow>(
@@ -475,10 +524,7 @@ export async function readClientRecord(q: Queryable, directories: DirectoryCache
             (SELECT json_agg(json_build_array(w.staff_id, w.kind)) FROM client_named_workers w WHERE w.client_id = c.id) AS named_workers,
             (SELECT json_agg(json_build_array(a.id, a.benefit, a.submitted_at, a.urgent, a.handler_id) ORDER BY a.submitted_at DESC, a.id)
                FROM kela_applications a WHERE a.client_id = c.id AND a.status = 'pending') AS applications,
-            (SELECT json_agg(json_build_object('id', n.id, 'fromOrganisationId', n.from_organisation_id, 'toOrganisationId', n.to_organisation_id,
-                               'status', n.status, 'createdAt', n.created_at) ORDER BY n.created_at DESC, n.id)
-               FROM concern_notifications n WHERE n.client_id = c.id AND n.status <> 'closed') AS concerns,
-            (SELECT version::text FROM directory_version) AS directory_version
+            ${DIRECTORY_VERSION_SQL} AS directory_version
        FROM clients c WHERE c.id = $1`,
     [clientId],
   );
@@ -487,11 +533,8 @@ export async function readClientRecord(q: Queryable, directories: DirectoryCache
   const municipality = directory.municipality(r.municipality_code);
   if (!municipality) throw new Error(`client ${r.id}: municipality ${r.municipality_code} is not in the directory`);
   const county = directory.organisation(municipality.countyId)!;
-  const person = (staffId: string): PersonRef => {
-    const s = directory.staff(staffId);
-    const org = s ? directory.organisation(s.organisationId) : undefined;
-    return { staffId, displayName: s?.displayName ?? staffId, organisationId: s?.organisationId ?? '', organisationNameFi: org?.nameFi ?? '', organisationNameSv: org?.nameSv ?? '' };
-  };
+  const person = (staffId: string): PersonRef =>
+    directory.person(staffId) ?? { staffId, displayName: staffId, organisationId: '', organisationNameFi: '', organisationNameSv: '' };
   const byName = (a: { displayName: string; staffId: string }, b: { displayName: string; staffId: string }) =>
     a.displayName < b.displayName ? -1 : a.displayName > b.displayName ? 1 : a.staffId < b.staffId ? -1 : a.staffId > b.staffId ? 1 : 0;
   const client: ClientRecord = {
@@ -506,7 +549,7 @@ export async function readClientRecord(q: Queryable, directories: DirectoryCache
     pendingApplications: (r.applications ?? []).map(([id, benefit, submittedAt, urgent, handlerId]) => ({
       id, benefit, submittedAt: iso(submittedAt), urgent, handler: handlerId ? person(handlerId) : null,
     })),
-    openConcernNotifications: (r.concerns ?? []).map((n) => ({ ...n, createdAt: iso(n.createdAt) })),
+    openConcernNotifications: [],
   };
   return { client, directory };
 }

@@ -8,10 +8,8 @@ import type { Actor } from '../auth/actor.ts';
 import { canLookUpClients, canReadClient, canSeeClientLocation, canSimulateWithRealClient, require, type TaskRelation } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../http/errors.ts';
-import { peopleRulesCouldReach } from '../routing/decide.ts';
-import { RuleSetCache } from '../routing/rule-cache.ts';
 import { hashHetu } from './client-id.ts';
-import { clientIdByApplicationId, clientIdByHetuHash, clientScope, readClientRecord } from './repository.ts';
+import { clientIdByApplicationId, clientIdByHetuHash, clientPlacement, clientScope, readClientRecord } from './repository.ts';
 import type { Directory } from './snapshot.ts';
 import { recordAccess } from '../disclosures/access.ts';
 import { auditSigner } from '../disclosures/store.ts';
@@ -58,13 +56,14 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   require(canLookUpClients(actor), 'Your roles do not include reading client records');
   const now = deps.clock.now();
   const clientId = await clientIdOf(deps, req);
-  const scope = clientId ? await clientScope(db, clientId, actor.staffId, now, deps.config.accessAfterRequestMs) : undefined;
+  const scope = clientId ? await clientScope(db, clientId, actor.staffId, now, deps.config.accessAfterRequestMs, deps.directory.clientFacts.taskRelations) : undefined;
   if (!clientId || !scope) {
     deps.log.info({ staffId: actor.staffId, outcome: 'no_match', by: req.hetu ? 'hetu' : 'application' }, 'client lookup found nothing');
     throw notFound('No such client');
   }
   // Read through the Db (the node's directory copy stays warm).
-  const { client: record, directory } = (await readClientRecord(db, deps.directory, clientId))!;
+  const { client, directory } = (await readClientRecord(db, deps.directory, clientId))!;
+  const record: ClientRecord = { ...client, openConcernNotifications: await deps.directory.clientFacts.openConcerns(db, clientId) };
   const relations: TaskRelation[] = [...scope.relations];
   if (req.purpose === 'routing' && !canReadClient(actor, { relations }, req.purpose) && (await rulesReach(deps, actor, record, directory))) relations.push('routing_reach');
   const allowed = canReadClient(actor, { relations }, req.purpose);
@@ -120,11 +119,8 @@ export async function readClientForRuleVerification(
   const { db } = deps;
   const clientId = await clientIdOf(deps, ref);
   if (!clientId) throw notFound('No such client');
-  const [where] = await db.query<{ county_id: string; kela_district_id: string | null }>(
-    'SELECT m.county_id, m.kela_district_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
-    [clientId],
-  );
-  const allowed = canSimulateWithRealClient(actor, region, { countyId: where.county_id, kelaDistrictId: where.kela_district_id });
+  const where = (await clientPlacement(db, clientId))!;
+  const allowed = canSimulateWithRealClient(actor, region, where);
   const { client } = (await readClientRecord(db, deps.directory, clientId))!;
   await db.tx((q) =>
     recordAccess(
@@ -144,12 +140,8 @@ export async function readClientForRuleVerification(
   return client;
 }
 
-/**
- * Whether the published rules could ring this person for this client: the
- * rules of the actor's side apply when a requester of the other side asks.
- */
-async function rulesReach(deps: LookupDeps, actor: Actor, client: ClientRecord, directory: Directory): Promise<boolean> {
+/** Whether routing's published rules could ring this person for this client, when a requester of the other side asks. */
+function rulesReach(deps: LookupDeps, actor: Actor, client: ClientRecord, directory: Directory): Promise<boolean> {
   const requesterKind = actor.organisationKind === 'kela' ? 'county' : 'kela';
-  const ruleSet = await new RuleSetCache(deps.db).forClient(deps.db, client, requesterKind, deps.clock.now());
-  return peopleRulesCouldReach(directory, ruleSet.body, client, requesterKind).has(actor.staffId);
+  return deps.directory.clientFacts.rulesReach(deps.db, { staffId: actor.staffId, requesterKind, client, directory, at: deps.clock.now() });
 }

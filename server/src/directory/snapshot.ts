@@ -1,15 +1,20 @@
-// The routing-relevant directory in memory: people, organisations, teams and
-// their hours, memberships, roles, municipal contacts and absences. Routing
-// reads it on every ring and every step, so a decision costs the client
-// record's one query and no more; the directory is small (tens of thousands
-// of people) and changes a few times a day.
+// The directory in memory: people, organisations, teams and their hours,
+// memberships, roles, municipal contacts and absences. Routing reads it on
+// every ring and every step, so a decision costs the client record's one query
+// and no more; other capabilities read people's names, organisations and roots
+// from it. The directory is small (tens of thousands of people) and changes a
+// few times a day.
 //
 // Freshness: every change to these tables raises directory_version in the
 // same transaction (migration 0020). DirectoryCache.snapshot() reads that
 // counter, one primary-key read, and reloads when it moved, so a change made
 // on any node, by the import command or in SQL is seen by the next decision.
+import type { PersonRef } from '../../../shared/src/directory.ts';
+import type { RoleGrant } from '../auth/actor.ts';
+import { NO_CLIENT_FACTS, type ClientFactSources } from './client-facts.ts';
 import type { TeamHours } from './hours.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import { DIRECTORY_VERSION_SQL, activeStaffWithEmail, staffAccount, type StaffAccount } from './repository.ts';
+import { readTogether, type Db, type Queryable } from '../store/db.ts';
 
 export type OrganisationKind = 'kela' | 'kela_district' | 'county';
 
@@ -36,9 +41,22 @@ export interface OrganisationFacts {
 export interface MunicipalityFacts {
   code: string;
   countyId: string;
+  /** The Kela insurance district that serves it, if one is set. */
+  kelaDistrictId: string | null;
   nameFi: string;
   nameSv: string;
 }
+
+export interface TeamFacts {
+  id: string;
+  organisationId: string;
+  nameFi: string;
+  nameSv: string;
+  supervisorId: string | null;
+}
+
+/** Names are given in Finnish or Swedish (the directory holds no other). */
+export type NameLanguage = 'fi' | 'sv';
 
 export interface Absence {
   startsAt: number;
@@ -50,10 +68,13 @@ export interface Absence {
 interface Rows {
   version: { version: string }[];
   organisations: { id: string; kind: OrganisationKind; parent_id: string | null; name_fi: string; name_sv: string }[];
-  municipalities: { code: string; county_id: string; name_fi: string; name_sv: string }[];
+  municipalities: { code: string; county_id: string; kela_district_id: string | null; name_fi: string; name_sv: string }[];
   staff: { id: string; display_name: string; organisation_id: string; languages: string[]; segments: string[]; active: boolean }[];
-  roles: { staff_id: string; role: string; organisation_id: string }[];
-  teams: { id: string; organisation_id: string; segments: string[]; hours: TeamHours['hours']; hour_exceptions: TeamHours['hourExceptions']; closed_on_holidays: boolean }[];
+  roles: { staff_id: string; role: RoleGrant['role']; organisation_id: string }[];
+  teams: {
+    id: string; organisation_id: string; name_fi: string; name_sv: string; supervisor_id: string | null; segments: string[];
+    hours: TeamHours['hours']; hour_exceptions: TeamHours['hourExceptions']; closed_on_holidays: boolean;
+  }[];
   members: { team_id: string; staff_id: string }[];
   contacts: { municipality_code: string; staff_id: string; kind: 'liaison' | 'contact' }[];
   absences: { staff_id: string; starts_at: Date; ends_at: Date; stand_in_id: string | null; reason: string | null }[];
@@ -73,11 +94,16 @@ export class Directory {
   private readonly rank = new Map<string, number>();
   private readonly organisations = new Map<string, OrganisationFacts>();
   private readonly municipalities = new Map<string, MunicipalityFacts>();
+  private readonly teams = new Map<string, TeamFacts>();
   private readonly hours = new Map<string, TeamHours>();
   private readonly members = new Map<string, string[]>();
   private readonly liaisonsByMunicipality = new Map<string, string[]>();
   private readonly contactsByCounty = new Map<string, string[]>();
   private readonly absencesByStaff = new Map<string, Absence[]>();
+  /** Every person's role grants, whether active or not. */
+  private readonly grants = new Map<string, RoleGrant[]>();
+  /** `role@organisation` → everyone granted it, whether active or not */
+  private readonly grantees = new Map<string, string[]>();
   /** role → organisation → active people */
   private readonly roleHolders = new Map<string, Map<string, string[]>>();
   /** segment → organisation → active people with it, themselves or through a team */
@@ -86,7 +112,7 @@ export class Directory {
   constructor(rows: Rows) {
     this.version = Number(rows.version[0]?.version ?? 0);
     for (const o of rows.organisations) this.organisations.set(o.id, { id: o.id, kind: o.kind, parentId: o.parent_id, nameFi: o.name_fi, nameSv: o.name_sv });
-    for (const m of rows.municipalities) this.municipalities.set(m.code, { code: m.code, countyId: m.county_id, nameFi: m.name_fi, nameSv: m.name_sv });
+    for (const m of rows.municipalities) this.municipalities.set(m.code, { code: m.code, countyId: m.county_id, kelaDistrictId: m.kela_district_id, nameFi: m.name_fi, nameSv: m.name_sv });
     const byName = [...rows.staff].sort((a, b) => (a.display_name < b.display_name ? -1 : a.display_name > b.display_name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     byName.forEach((s, i) => this.rank.set(s.id, i));
     for (const s of byName) {
@@ -95,6 +121,7 @@ export class Directory {
     }
     const teamSegments = new Map<string, string[]>();
     for (const t of rows.teams) {
+      this.teams.set(t.id, { id: t.id, organisationId: t.organisation_id, nameFi: t.name_fi, nameSv: t.name_sv, supervisorId: t.supervisor_id });
       this.hours.set(t.id, { hours: t.hours, hourExceptions: t.hour_exceptions, closedOnHolidays: t.closed_on_holidays });
       teamSegments.set(t.id, t.segments);
     }
@@ -115,6 +142,8 @@ export class Directory {
       push(this.absencesByStaff, a.staff_id, { startsAt: new Date(a.starts_at).getTime(), endsAt: new Date(a.ends_at).getTime(), standInId: a.stand_in_id, reason: a.reason });
     }
     for (const r of rows.roles) {
+      push(this.grants, r.staff_id, { role: r.role, organisationId: r.organisation_id });
+      push(this.grantees, `${r.role}@${r.organisation_id}`, r.staff_id);
       if (!this.staffById.get(r.staff_id)?.active) continue;
       let byOrg = this.roleHolders.get(r.role);
       if (!byOrg) this.roleHolders.set(r.role, (byOrg = new Map()));
@@ -139,6 +168,64 @@ export class Directory {
   /** A person's facts, whether active or not. */
   staff(id: string): StaffFacts | undefined {
     return this.staffById.get(id);
+  }
+
+  /**
+   * A person as other capabilities show one: name and organisation, in both
+   * languages. Undefined for someone the directory does not know.
+   */
+  person(staffId: string): PersonRef | undefined {
+    const s = this.staffById.get(staffId);
+    if (!s) return undefined;
+    const org = this.organisations.get(s.organisationId);
+    return { staffId, displayName: s.displayName, organisationId: s.organisationId, organisationNameFi: org?.nameFi ?? '', organisationNameSv: org?.nameSv ?? '' };
+  }
+
+  /** The people of `ids` the directory knows, by id. */
+  people(ids: Iterable<string>): Map<string, PersonRef> {
+    const found = new Map<string, PersonRef>();
+    for (const id of ids) {
+      const p = this.person(id);
+      if (p) found.set(id, p);
+    }
+    return found;
+  }
+
+  /** A person's display name; their id when the directory does not know them. */
+  displayName(staffId: string): string {
+    return this.staffById.get(staffId)?.displayName ?? staffId;
+  }
+
+  /** The root organisation of a person's organisation (Kela for a district's worker). */
+  rootOf(staffId: string): string | undefined {
+    const s = this.staffById.get(staffId);
+    return s && this.organisationRoot(s.organisationId);
+  }
+
+  /** An organisation's root: Kela for a district, the organisation itself otherwise. */
+  organisationRoot(organisationId: string): string | undefined {
+    const o = this.organisations.get(organisationId);
+    return o && (o.parentId ?? o.id);
+  }
+
+  /** An organisation's name in `language`. */
+  organisationName(organisationId: string, language: NameLanguage): string | undefined {
+    const o = this.organisations.get(organisationId);
+    return o && (language === 'sv' ? o.nameSv : o.nameFi);
+  }
+
+  /** A person's role grants (inactive people keep theirs), in no particular order. */
+  rolesOf(staffId: string): RoleGrant[] {
+    return [...(this.grants.get(staffId) ?? [])];
+  }
+
+  /** Everyone granted `role` at the organisation itself, active or not, by id. */
+  granted(role: RoleGrant['role'], organisationId: string): string[] {
+    return [...new Set(this.grantees.get(`${role}@${organisationId}`))].sort();
+  }
+
+  team(teamId: string): TeamFacts | undefined {
+    return this.teams.get(teamId);
   }
 
   organisationKind(id: string): OrganisationKind | undefined {
@@ -217,24 +304,16 @@ export class Directory {
   }
 }
 
-async function all<T extends unknown[]>(q: Queryable, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
-  if ('tx' in q) return (await Promise.all(reads.map((r) => r()))) as T;
-  const out: unknown[] = [];
-  for (const r of reads) out.push(await r());
-  return out as T;
-}
-
 /** Reads the whole routing directory (for tests, validation and the cache). */
 export async function loadDirectory(q: Queryable): Promise<Directory> {
   // The counter first: rows read after it are at least as new, so a snapshot is never older than its version.
   const version = await q.query<{ version: string }>('SELECT version::text FROM directory_version');
-  // Through a Db the reads share its pool; a transaction has one connection, so one after another.
-  const [organisations, municipalities, staff, roles, teams, members, contacts, absences] = await all(q, [
+  const [organisations, municipalities, staff, roles, teams, members, contacts, absences] = await readTogether(q, [
     () => q.query<Rows['organisations'][number]>('SELECT id, kind, parent_id, name_fi, name_sv FROM organisations'),
-    () => q.query<Rows['municipalities'][number]>('SELECT code, county_id, name_fi, name_sv FROM municipalities'),
+    () => q.query<Rows['municipalities'][number]>('SELECT code, county_id, kela_district_id, name_fi, name_sv FROM municipalities'),
     () => q.query<Rows['staff'][number]>('SELECT id, display_name, organisation_id, languages, segments, active FROM staff'),
     () => q.query<Rows['roles'][number]>('SELECT staff_id, role, organisation_id FROM staff_roles'),
-    () => q.query<Rows['teams'][number]>('SELECT id, organisation_id, segments, hours, hour_exceptions, closed_on_holidays FROM teams'),
+    () => q.query<Rows['teams'][number]>('SELECT id, organisation_id, name_fi, name_sv, supervisor_id, segments, hours, hour_exceptions, closed_on_holidays FROM teams'),
     () => q.query<Rows['members'][number]>('SELECT team_id, staff_id FROM team_members'),
     () => q.query<Rows['contacts'][number]>('SELECT municipality_code, staff_id, kind FROM municipality_contacts'),
     () => q.query<Rows['absences'][number]>('SELECT staff_id, starts_at, ends_at, stand_in_id, reason FROM absences'),
@@ -242,12 +321,32 @@ export async function loadDirectory(q: Queryable): Promise<Directory> {
   return new Directory({ version, organisations, municipalities, staff, roles, teams, members, contacts, absences });
 }
 
-/** One node's copy of the directory, reloaded when directory_version moves. */
+/**
+ * One node's directory as other capabilities read it (Deps.directory): a copy
+ * in memory, reloaded when directory_version moves, and the few reads of
+ * directory rows the copy does not hold. It also carries the facts other
+ * capabilities hand over for client reads (client-facts.ts).
+ */
 export class DirectoryCache {
   private current: Directory | undefined;
   private loading: Promise<Directory> | undefined;
+  /** See DIRECTORY_VERSION_SQL. */
+  readonly versionSql = DIRECTORY_VERSION_SQL;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    readonly clientFacts: ClientFactSources = NO_CLIENT_FACTS,
+  ) {}
+
+  /** A person's sign-in facts. For auth, which cannot import the directory: the directory builds on auth. */
+  account(q: Queryable, ref: { id: string } | { username: string }): Promise<StaffAccount | undefined> {
+    return staffAccount(q, ref);
+  }
+
+  /** Active people of an organisation or its units with this email (for sign-in through an identity provider). */
+  activeStaffWithEmail(q: Queryable, email: string, organisationId: string): Promise<string[]> {
+    return activeStaffWithEmail(q, email, organisationId);
+  }
 
   /** The directory as of now, as `q` sees it: one small read, plus a reload when something changed. */
   async snapshot(q: Queryable = this.db): Promise<Directory> {

@@ -25,14 +25,13 @@ export interface ExportHeader {
 export type EntryScope = (entry: unknown) => boolean;
 
 /**
- * The entries of one root organisation's processing: an access whose actor
- * belongs to it, a disclosure whose discloser or a recipient does. Entries of
- * any other shape are outside every auditor's scope.
+ * The entries of one root organisation's processing (`organisationIds`: the
+ * root and its units): an access whose actor belongs to it, a disclosure whose
+ * discloser or a recipient does. Entries of any other shape are outside every
+ * auditor's scope.
  */
-export async function rootEntryScope(q: Queryable, rootOrganisationId: string): Promise<EntryScope> {
-  const ids = new Set(
-    (await q.query<{ id: string }>('SELECT id FROM organisations WHERE COALESCE(parent_id, id) = $1', [rootOrganisationId])).map((r) => r.id),
-  );
+export function rootEntryScope(organisationIds: string[]): EntryScope {
+  const ids = new Set(organisationIds);
   return (entry) => {
     const e = entry as { actorOrganisationId?: unknown; discloser?: { organisationId?: unknown }; recipients?: { organisationId?: unknown }[] };
     const own = (id: unknown) => typeof id === 'string' && ids.has(id);

@@ -87,7 +87,7 @@ export function disclosureMounts(deps: Deps): Mount[] {
     handler: async ({ actor, params, res }) => {
       require(canRunClientReport(actor), 'Only an auditor can export a log');
       // Other organisations' entries are sealed: their links stay, their content does not leave.
-      const scope = await rootEntryScope(deps.db, auditScope(actor).rootOrganisationId);
+      const scope = rootEntryScope((await deps.directory.snapshot()).organisationAndUnits(auditScope(actor).rootOrganisationId));
       res.type('application/x-ndjson; charset=utf-8').setHeader('content-disposition', `attachment; filename="rinki-${params.log}-log.jsonl"`);
       res.setHeader('cache-control', 'no-store');
       for await (const chunk of exportLogLines(deps.db, params.log, deps.keys.auditSigning.publicKey, scope)) res.write(chunk);
@@ -116,7 +116,8 @@ export function disclosureMounts(deps: Deps): Mount[] {
     handler: async ({ actor, params }) => {
       require(canRunClientReport(actor), 'Only an auditor can verify a log');
       // The whole chain is checked (each hash covers all before it); the count is of the auditor's own organisation's entries.
-      const r = await verifyDatabaseLog(deps.db, params.log, deps.keys.auditSigning.publicKey, [], await rootEntryScope(deps.db, auditScope(actor).rootOrganisationId));
+      const scope = rootEntryScope((await deps.directory.snapshot()).organisationAndUnits(auditScope(actor).rootOrganisationId));
+      const r = await verifyDatabaseLog(deps.db, params.log, deps.keys.auditSigning.publicKey, [], scope);
       return r.ok ? { log: params.log, ok: true, entries: r.entries, checkpoints: r.checkpoints, unsignedTail: r.unsignedTail } : { log: params.log, ok: false, firstBad: r.firstBad };
     },
   });

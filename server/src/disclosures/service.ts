@@ -6,9 +6,8 @@ import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, Di
 import type { Actor } from '../auth/actor.ts';
 import { auditScope, canManageConsent, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { EXCEPTIONAL_READ_ACTIONS, clientIdOf, lookUpClient, reasonOfPurpose } from '../directory/service.ts';
+import { EXCEPTIONAL_READ_ACTIONS, clientIdOf, lookUpClient, reasonOfPurpose, type Directory } from '../directory/index.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
-import type { Queryable } from '../store/db.ts';
 import { recordAccess } from './access.ts';
 import type { DisclosureRecordRow } from './fhir.ts';
 import { recordDisclosure, type DisclosureRecorded } from './record.ts';
@@ -56,7 +55,11 @@ export async function withdrawConsent(deps: Deps, actor: Actor, id: string): Pro
 export async function discloseExplicitly(deps: Deps, actor: Actor, body: DisclosureInputBody): Promise<DisclosureRecorded> {
   const client = await lookUpClient(deps, actor, { ...body.client, purpose: 'case_handling' });
   const ids = body.recipients.map((r) => r.staffId);
-  const found = await deps.db.query<{ id: string; organisation_id: string }>('SELECT id, organisation_id FROM staff WHERE id = ANY($1::text[]) AND active', [ids]);
+  const directory = await deps.directory.snapshot();
+  const found = [...new Set(ids)].flatMap((id) => {
+    const s = directory.staff(id);
+    return s?.active ? [{ id, organisation_id: s.organisationId }] : [];
+  });
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
   if (missing.length) throw badRequest(`body.recipients: unknown people ${missing.join(', ')}`, [{ path: 'body.recipients', message: `unknown: ${missing.join(', ')}` }]);
   return deps.db.tx((q) =>
@@ -79,8 +82,10 @@ export async function discloseExplicitly(deps: Deps, actor: Actor, body: Disclos
 
 // An auditor's reports, searches and exports cover their own root organisation
 // (auditScope): access events whose actor belongs to it, and disclosures whose
-// discloser or a recipient belongs to it. $n is the root organisation's id.
-const inRoot = (column: string, n: number) => `${column} IN (SELECT id FROM organisations WHERE COALESCE(parent_id, id) = $${n})`;
+// discloser or a recipient belongs to it. $n is the ids of the root
+// organisation and its units (ownOrganisations).
+const inRoot = (column: string, n: number) => `${column} = ANY($${n}::text[])`;
+const ownOrganisations = (directory: Directory, actor: Actor) => directory.organisationAndUnits(auditScope(actor).rootOrganisationId);
 const accessInRoot = (n: number) => inRoot('actor_organisation_id', n);
 const disclosureInRoot = (n: number) =>
   `(${inRoot('discloser_organisation_id', n)} OR EXISTS (SELECT 1 FROM jsonb_array_elements(recipients) AS r WHERE ${inRoot("r->>'organisationId'", n)}))`;
@@ -88,7 +93,8 @@ const disclosureInRoot = (n: number) =>
 /** The 11 § report: auditors only, of their own organisation's processing; running it is itself written to the access log. */
 export async function clientReport(deps: Deps, actor: Actor, input: ClientReportInput): Promise<ClientReportView> {
   require(canRunClientReport(actor), 'Only an auditor can run a client report');
-  const { rootOrganisationId } = auditScope(actor);
+  const directory = await deps.directory.snapshot();
+  const own = ownOrganisations(directory, actor);
   const { db } = deps;
   const clientId = await clientIdOf(deps, input.client);
   const now = deps.clock.now();
@@ -97,19 +103,18 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
   const view: ClientReportView = { period: { from: from.toISOString(), to: to.toISOString() }, generatedAt: now.toISOString(), accesses: [], disclosures: [] };
   if (!clientId) return view;
   return db.tx(async (q) => {
-    const people = personLookup(q);
+    const people = personLookup(directory);
     const accesses = await q.query<{ at: Date; actor_id: string; action: string; purpose: string }>(
       `SELECT at, actor_id, action, purpose FROM client_access_events WHERE client_id = $1 AND at >= $2 AND at < $3 AND ${accessInRoot(4)} ORDER BY at, id`,
-      [clientId, from, to, rootOrganisationId],
+      [clientId, from, to, own],
     );
     const disclosures = await q.query<{ at: Date; discloser_id: string; recipients: { staffId?: string; organisationId: string }[] | string; categories: string[]; basis: string; consent_id: string | null }>(
       `SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 AND ${disclosureInRoot(4)} ORDER BY at, chain_seq`,
-      [clientId, from, to, rootOrganisationId],
+      [clientId, from, to, own],
     );
-    // One after another: these run on the transaction's single connection.
-    for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose });
+    for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: people(a.actor_id), action: a.action, purpose: a.purpose });
     for (const d of disclosures) {
-      view.disclosures.push({ at: iso(d.at)!, discloser: await people(d.discloser_id), recipients: await recipientsOf(people, d.recipients), categories: d.categories, basis: d.basis, consentId: d.consent_id });
+      view.disclosures.push({ at: iso(d.at)!, discloser: people(d.discloser_id), recipients: recipientsOf(people, d.recipients), categories: d.categories, basis: d.basis, consentId: d.consent_id });
     }
     // A report with nothing in scope shows nothing of the client and is not logged: it looks the
     // same for a code that is nobody's client, so it does not tell whether one is a client elsewhere.
@@ -124,7 +129,8 @@ const SEARCH_LIMIT = 500;
 /** The auditor's log search; a search by client is itself written to the access log. */
 export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput): Promise<LogSearchRow[]> {
   require(canRunClientReport(actor), 'Only an auditor can search the logs');
-  const { rootOrganisationId } = auditScope(actor);
+  const directory = await deps.directory.snapshot();
+  const own = ownOrganisations(directory, actor);
   const { db } = deps;
   const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
   if (input.client && !clientId) return [];
@@ -132,7 +138,7 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
   const to = input.to ? new Date(input.to) : new Date(now.getTime() + 1);
   const from = input.from ? new Date(input.from) : new Date(to.getTime() - TWO_YEARS_MS);
   return db.tx(async (q) => {
-    const people = personLookup(q);
+    const people = personLookup(directory);
     const rows: LogSearchRow[] = [];
     if (input.log === 'access') {
       const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
@@ -140,9 +146,9 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
           WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) AND ($4::text IS NULL OR actor_id = $4) AND ($5::text IS NULL OR actor_organisation_id = $5)
             AND ${accessInRoot(6)}
           ORDER BY at DESC, id DESC LIMIT ${SEARCH_LIMIT}`,
-        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null, rootOrganisationId],
+        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null, own],
       );
-      for (const r of found) rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.actor_id), action: r.action, purpose: r.purpose });
+      for (const r of found) rows.push({ at: iso(r.at)!, clientId: r.client_id, person: people(r.actor_id), action: r.action, purpose: r.purpose });
     } else {
       const found = await q.query<{ at: Date; discloser_id: string; client_id: string; recipients: { staffId?: string; organisationId: string }[] | string; categories: string[]; basis: string }>(
         `SELECT at, discloser_id, client_id, recipients, categories, basis FROM disclosures
@@ -151,10 +157,10 @@ export async function searchLogs(deps: Deps, actor: Actor, input: LogSearchInput
             AND ($5::text IS NULL OR discloser_organisation_id = $5 OR recipients @> jsonb_build_array(jsonb_build_object('organisationId', $5::text)))
             AND ${disclosureInRoot(6)}
           ORDER BY at DESC, chain_seq DESC LIMIT ${SEARCH_LIMIT}`,
-        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null, rootOrganisationId],
+        [from, to, clientId ?? null, input.staffId ?? null, input.organisationId ?? null, own],
       );
       for (const r of found)
-        rows.push({ at: iso(r.at)!, clientId: r.client_id, person: await people(r.discloser_id), recipients: await recipientsOf(people, r.recipients), categories: r.categories, basis: r.basis });
+        rows.push({ at: iso(r.at)!, clientId: r.client_id, person: people(r.discloser_id), recipients: recipientsOf(people, r.recipients), categories: r.categories, basis: r.basis });
     }
     if (clientId && rows.length) await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'log.search', purpose: 'audit', at: now }, auditSigner(deps));
     return rows;
@@ -170,17 +176,18 @@ export async function listEmergencyAccess(deps: Deps, actor: Actor, query: { fro
   require(canRunClientReport(actor), 'Only an auditor lists emergency reads');
   const to = query.to ? new Date(query.to) : deps.clock.now();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - TWO_YEARS_MS);
+  const directory = await deps.directory.snapshot();
   return deps.db.tx(async (q) => {
-    const people = personLookup(q);
+    const people = personLookup(directory);
     const found = await q.query<{ at: Date; actor_id: string; client_id: string; action: string; purpose: string }>(
       `SELECT at, actor_id, client_id, action, purpose FROM client_access_events
         WHERE action = ANY($1::text[]) AND ${accessInRoot(2)} AND at >= $3 AND at <= $4
         ORDER BY at DESC, id DESC LIMIT ${SEARCH_LIMIT}`,
-      [EXCEPTIONAL_READ_ACTIONS, auditScope(actor).rootOrganisationId, from, to],
+      [EXCEPTIONAL_READ_ACTIONS, ownOrganisations(directory, actor), from, to],
     );
     const rows: EmergencyAccessRow[] = [];
     for (const r of found)
-      rows.push({ at: iso(r.at)!, clientId: r.client_id, reader: await people(r.actor_id), action: r.action, reason: reasonOfPurpose(r.purpose) });
+      rows.push({ at: iso(r.at)!, clientId: r.client_id, reader: people(r.actor_id), action: r.action, reason: reasonOfPurpose(r.purpose) });
     return rows;
   });
 }
@@ -192,29 +199,18 @@ function recipientList(raw: RecipientRef[] | string): RecipientRef[] {
   return typeof raw === 'string' ? (JSON.parse(raw) as RecipientRef[]) : raw;
 }
 
-/** Recipients as the reports show them: one after another, on the transaction's connection. */
-async function recipientsOf(people: ReturnType<typeof personLookup>, raw: RecipientRef[] | string) {
-  const out = [];
-  for (const r of recipientList(raw)) out.push(await people(r.staffId ?? '', r.organisationId));
-  return out;
+/** Recipients as the reports show them. */
+function recipientsOf(people: ReturnType<typeof personLookup>, raw: RecipientRef[] | string) {
+  return recipientList(raw).map((r) => people(r.staffId ?? '', r.organisationId));
 }
 
-function personLookup(q: Queryable) {
-  const cache = new Map<string, ClientReportView['accesses'][number]['actor']>();
-  return async (staffId: string, organisationId?: string) => {
-    const key = `${staffId}/${organisationId ?? ''}`;
-    let p = cache.get(key);
-    if (!p) {
-      const [r] = staffId
-        ? await q.query<{ display_name: string; organisation_id: string; name_fi: string }>(
-            'SELECT s.display_name, s.organisation_id, o.name_fi FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
-            [staffId],
-          )
-        : await q.query<{ display_name: string; organisation_id: string; name_fi: string }>("SELECT '' AS display_name, id AS organisation_id, name_fi FROM organisations WHERE id = $1", [organisationId]);
-      p = { staffId, displayName: r?.display_name ?? staffId, organisationId: r?.organisation_id ?? organisationId ?? '', organisationName: r?.name_fi ?? '' };
-      cache.set(key, p);
-    }
-    return p;
+/** A person as the reports show one (organisation names in Finnish); without a person, the organisation alone. */
+function personLookup(directory: Directory) {
+  return (staffId: string, organisationId?: string): ClientReportView['accesses'][number]['actor'] => {
+    const s = staffId ? directory.staff(staffId) : undefined;
+    // Someone the directory does not know shows as their id, with no organisation name.
+    const named = s ? s.organisationId : staffId ? undefined : organisationId;
+    return { staffId, displayName: s?.displayName ?? staffId, organisationId: s?.organisationId ?? organisationId ?? '', organisationName: (named && directory.organisationName(named, 'fi')) ?? '' };
   };
 }
 
@@ -264,7 +260,8 @@ export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): 
 /** The disclosure log for a period (and one client, when given): auditors only, their own organisation's; a client export is logged as an access. */
 export async function exportDisclosures(deps: Deps, actor: Actor, input: DisclosureExportInput): Promise<DisclosureRecordRow[]> {
   require(canRunClientReport(actor), 'Only an auditor can export the disclosure log');
-  const { rootOrganisationId } = auditScope(actor);
+  const directory = await deps.directory.snapshot();
+  const own = ownOrganisations(directory, actor);
   const { db } = deps;
   const clientId = input.client ? await clientIdOf(deps, input.client) : undefined;
   if (input.client && !clientId) return [];
@@ -272,7 +269,7 @@ export async function exportDisclosures(deps: Deps, actor: Actor, input: Disclos
     const rows = await q.query<DisclosureRecordRow>(
       `SELECT id, at, discloser_id, discloser_organisation_id, recipients, client_id, categories, basis, consent_id, chain_seq::int AS chain_seq
          FROM disclosures WHERE at >= $1 AND at < $2 AND ($3::text IS NULL OR client_id = $3) AND ${disclosureInRoot(4)} ORDER BY chain_seq`,
-      [new Date(input.from), new Date(input.to), clientId ?? null, rootOrganisationId],
+      [new Date(input.from), new Date(input.to), clientId ?? null, own],
     );
     if (clientId && rows.length)
       await recordAccess(q, { actorId: actor.staffId, actorOrganisationId: actor.organisationId, clientId, action: 'client.export', purpose: 'audit', at: deps.clock.now() }, auditSigner(deps));

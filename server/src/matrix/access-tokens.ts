@@ -7,7 +7,7 @@
 // lives at most TOKEN_CACHE_MS. An entry never outlives its token's expiry; an
 // expired token is told apart from an unknown one (soft logout: renew it).
 import type { Deps } from '../deps.ts';
-import { ACCESS_REVOKED_CHANNEL, announceAccessRevoked } from '../auth/tokens.ts';
+import { ACCESS_REVOKED_CHANNEL, announceAccessRevoked, forgetReplacedToken, matrixTokenOwners, revokeReplacedRefreshToken, type MatrixTokenOwner } from '../auth/tokens.ts';
 import { batchedLookup } from '../store/batched.ts';
 import type { Caller } from './context.ts';
 import type { MatrixIds } from './ids.ts';
@@ -19,44 +19,24 @@ export const TOKEN_CACHE_MS = 5_000;
 /** Well inside the half of TOKEN_CACHE_MS left when a renewal starts. */
 const RENEWAL_GATHER_MS = 250;
 
-interface Row {
-  hash: string;
-  staff_id: string;
-  device_id: string | null;
-  root_organisation_id: string;
-  expires_at: Date | null;
-  /** Set on a refreshed pair until its first use: the refresh token it replaces (hex). */
-  replaces: string | null;
-}
-
 export class TokenOwners {
   /** By token hash: the caller the token stands for (one object, shared by the token's requests), or null for a token without a device. */
   private known = new Map<string, { staffId: string; caller: Caller | null; until: number; renewing?: boolean }>();
   /** Moves on every revocation: a look-up that began before one does not fill the cache. */
   private generation = 0;
-  private readonly load: (hash: string) => Promise<{ row?: Row; generation: number }>;
+  private readonly load: (hash: string) => Promise<{ row?: MatrixTokenOwner; generation: number }>;
   /** Renewals of entries still valid: nobody waits for them, so they gather for a while and share a query. */
-  private readonly renew: (hash: string) => Promise<{ row?: Row; generation: number }>;
+  private readonly renew: (hash: string) => Promise<{ row?: MatrixTokenOwner; generation: number }>;
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly deps: Deps,
     private readonly ids: MatrixIds,
   ) {
-    // Driven by the hashes asked for: as a filter on the join, a planner short of
-    // statistics joined every token to its owner first (bench:messaging saw 16 ms a look-up).
     const lookUp = async (hashes: readonly string[]) => {
       const generation = this.generation;
       // Expired tokens are read too: their callers are told to renew them.
-      const rows = await deps.db.query<Row>(
-        `SELECT encode(t.token_hash, 'hex') AS hash, t.staff_id, t.device_id, COALESCE(o.parent_id, o.id) AS root_organisation_id, t.expires_at,
-                encode(t.replaces, 'hex') AS replaces
-           FROM unnest($1::text[]) AS h(hex)
-           JOIN access_tokens t ON t.token_hash = decode(h.hex, 'hex')
-           JOIN staff s ON s.id = t.staff_id JOIN organisations o ON o.id = s.organisation_id
-          WHERE t.kind = 'matrix' AND s.active`,
-        [hashes],
-      );
+      const rows = await matrixTokenOwners(deps.directory, deps.db, hashes);
       const byHash = new Map(rows.map((r) => [r.hash, r]));
       return hashes.map((h) => ({ row: byHash.get(h), generation }));
     };
@@ -86,18 +66,16 @@ export class TokenOwners {
 
   private async fetch(hash: string, now: number, load = this.load): Promise<TokenState> {
     const { row, generation } = await load(hash);
-    const expires = row?.expires_at ? new Date(row.expires_at).getTime() : Infinity;
+    const expires = row?.expiresAt ? row.expiresAt.getTime() : Infinity;
     if (!row || expires <= this.deps.clock.now().getTime()) {
       this.known.delete(hash);
       return row ? 'expired' : undefined;
     }
     if (row.replaces) await this.firstUse(row.replaces);
-    const caller = row.device_id
-      ? { staffId: row.staff_id, userId: this.ids.userId(row.staff_id), deviceId: row.device_id, rootOrganisationId: row.root_organisation_id }
-      : null;
+    const caller = row.deviceId ? { staffId: row.staffId, userId: this.ids.userId(row.staffId), deviceId: row.deviceId, rootOrganisationId: row.rootOrganisationId } : null;
     if (generation === this.generation) {
       if (this.known.size >= 50_000) for (const [h, e] of this.known) if (e.until <= now) this.known.delete(h);
-      this.known.set(hash, { staffId: row.staff_id, caller, until: Math.min(now + TOKEN_CACHE_MS, expires) });
+      this.known.set(hash, { staffId: row.staffId, caller, until: Math.min(now + TOKEN_CACHE_MS, expires) });
     }
     return caller ?? undefined;
   }
@@ -106,8 +84,8 @@ export class TokenOwners {
   private async firstUse(replacedHex: string): Promise<void> {
     const replaced = Buffer.from(replacedHex, 'hex');
     await this.deps.db.tx(async (q) => {
-      await q.query(`DELETE FROM access_tokens WHERE token_hash = $1 AND kind = 'matrix_refresh'`, [replaced]);
-      await q.query('UPDATE access_tokens SET replaces = NULL WHERE replaces = $1', [replaced]);
+      await revokeReplacedRefreshToken(q, replaced);
+      await forgetReplacedToken(q, replaced);
     });
   }
 

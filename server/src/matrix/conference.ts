@@ -7,12 +7,9 @@ import { createRoom, grantConferenceAccess, invite } from './rooms.ts';
 
 /** Who the server acts as: the person, on no device (state events carry no device). */
 async function serverSideCaller(ctx: MatrixContext, staffId: string): Promise<Caller> {
-  const [row] = await ctx.deps.db.query<{ root: string }>(
-    'SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
-    [staffId],
-  );
-  if (!row) throw new Error(`no staff member ${staffId}`);
-  return { staffId, userId: ctx.ids.userId(staffId), deviceId: '', rootOrganisationId: row.root };
+  const root = (await ctx.deps.directory.snapshot()).rootOf(staffId);
+  if (!root) throw new Error(`no staff member ${staffId}`);
+  return { staffId, userId: ctx.ids.userId(staffId), deviceId: '', rootOrganisationId: root };
 }
 
 export interface OpenConference {

@@ -1,6 +1,7 @@
 // Devices and end-to-end keys: device keys, one-time and fallback keys, key
 // claims, to-device messages. The server holds public keys and ciphertext only.
 // People see the keys of those they share a room with (and their own).
+import { revokeDeviceTokens } from '../auth/tokens.ts';
 import type { Queryable } from '../store/db.ts';
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import { type Caller, type MatrixContext, write } from './context.ts';
@@ -38,7 +39,7 @@ export async function ensureDevice(q: Queryable, staffId: string, deviceId: stri
 export async function deleteDevice(ctx: MatrixContext, staffId: string, deviceId: string): Promise<boolean> {
   const deleted = await write(ctx, async (q, wake) => {
     await lockStream(q);
-    await q.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND kind IN ('matrix', 'matrix_refresh') AND device_id = $2`, [staffId, deviceId]);
+    await revokeDeviceTokens(q, staffId, deviceId);
     await q.query('DELETE FROM matrix_to_device WHERE staff_id = $1 AND device_id = $2', [staffId, deviceId]);
     await q.query('DELETE FROM matrix_txns WHERE staff_id = $1 AND device_id = $2', [staffId, deviceId]);
     await q.query('DELETE FROM matrix_key_signatures WHERE target_staff_id = $1 AND target_key_id = $2', [staffId, deviceId]);

@@ -15,7 +15,7 @@
 // type passwords more often.
 import { hashToken } from '../crypto/sodium.ts';
 import { verifyAgainstNothing, verifyPassword } from '../auth/passwords.ts';
-import { issueToken } from '../auth/tokens.ts';
+import { issueToken, lockRefreshToken, revokeDeviceTokens, revokePairsReplacing, revokeReplacedRefreshToken, spendLoginToken } from '../auth/tokens.ts';
 import { signInLimits } from '../auth/rate-limit.ts';
 import type { Queryable } from '../store/db.ts';
 import { type MatrixContext } from './context.ts';
@@ -57,18 +57,14 @@ const BAD_CREDENTIALS = 'Invalid username or password';
 export async function checkPassword(ctx: MatrixContext, user: string, password: string, from: { ip?: string } = {}): Promise<string> {
   // A full user id names the staff member; anything else is a username.
   const byId = user.startsWith('@') ? ctx.ids.staffId(user) : undefined;
-  const rows = await ctx.deps.db.query<{ id: string; username: string | null; password_hash: string | null; active: boolean }>(
-    user.startsWith('@') ? 'SELECT id, username, password_hash, active FROM staff WHERE id = $1' : 'SELECT id, username, password_hash, active FROM staff WHERE username = $1',
-    [user.startsWith('@') ? (byId ?? '') : user.trim().toLowerCase()],
-  );
-  const row = rows[0];
+  const account = await ctx.deps.directory.account(ctx.deps.db, user.startsWith('@') ? { id: byId ?? '' } : { username: user.trim().toLowerCase() });
   // The account as REST sign-in names it (its username), whichever way it was named here.
-  const attempt = await signInLimits(ctx.deps).attempt({ account: row?.username ?? user, ip: from.ip });
+  const attempt = await signInLimits(ctx.deps).attempt({ account: account?.username ?? user, ip: from.ip });
   if (attempt.limited) throw mxLimitExceeded(attempt.limited.retryAfterMs);
   let staffId: string | undefined;
   try {
-    if (!row?.password_hash) await verifyAgainstNothing(password);
-    else if ((await verifyPassword(row.password_hash, password)) && row.active) staffId = row.id;
+    if (!account?.passwordHash) await verifyAgainstNothing(password);
+    else if ((await verifyPassword(account.passwordHash, password)) && account.active) staffId = account.id;
   } catch (err) {
     await attempt.uncount();
     throw err;
@@ -79,21 +75,14 @@ export async function checkPassword(ctx: MatrixContext, user: string, password: 
 }
 
 export async function consumeLoginToken(ctx: MatrixContext, token: string): Promise<SignIn> {
-  const rows = await ctx.deps.db.query<{ staff_id: string; expires_at: Date | null; active: boolean; minted_by: Uint8Array | null; session_ends_at: Date | null }>(
-    `DELETE FROM access_tokens t USING staff s
-      WHERE t.token_hash = $1 AND t.kind = 'login' AND s.id = t.staff_id
-      RETURNING t.staff_id, t.expires_at, s.active, t.minted_by,
-                (SELECT m.expires_at FROM access_tokens m WHERE m.token_hash = t.minted_by) AS session_ends_at`,
-    [await hashToken(token)],
-  );
-  const r = rows[0];
+  const r = await spendLoginToken(ctx.deps.directory, ctx.deps.db, await hashToken(token));
   const now = ctx.deps.clock.now();
-  if (!r || !r.active || (r.expires_at && new Date(r.expires_at) <= now)) throw mxForbidden('Invalid or expired login token');
-  if (!r.minted_by) return passwordSignIn(ctx, r.staff_id);
+  if (!r || !r.active || (r.expiresAt && r.expiresAt <= now)) throw mxForbidden('Invalid or expired login token');
+  if (!r.mintedBy) return passwordSignIn(ctx, r.staffId);
   // A web session lasts SESSION_TTL_HOURS; an API token may carry no end, and then its session gets that long.
   const sessionEnd = new Date(now.getTime() + ctx.deps.config.sessionTtlMs);
-  const endsAt = r.session_ends_at && new Date(r.session_ends_at) < sessionEnd ? new Date(r.session_ends_at) : sessionEnd;
-  return { staffId: r.staff_id, mintedBy: Buffer.from(r.minted_by), sessionEndsAt: endsAt };
+  const endsAt = r.mintedByEndsAt && r.mintedByEndsAt < sessionEnd ? r.mintedByEndsAt : sessionEnd;
+  return { staffId: r.staffId, mintedBy: r.mintedBy, sessionEndsAt: endsAt };
 }
 
 export interface LoginResult {
@@ -105,9 +94,6 @@ export interface LoginResult {
   refresh_token?: string;
   expires_in_ms: number;
 }
-
-/** A device's Matrix tokens: access and refresh. */
-export const DEVICE_TOKEN_KINDS = `kind IN ('matrix', 'matrix_refresh')`;
 
 interface TokenPair {
   access_token: string;
@@ -144,7 +130,7 @@ export async function openSession(
   const device = opts.deviceId ?? newDeviceId();
   if (!/^[A-Za-z0-9._=-]{1,64}$/.test(device)) throw new MatrixError(400, 'M_INVALID_PARAM', 'device_id: letters, digits and . _ = - (at most 64)');
   const tokens = await ctx.deps.db.tx(async (q) => {
-    await q.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND ${DEVICE_TOKEN_KINDS} AND device_id = $2`, [staffId, device]);
+    await revokeDeviceTokens(q, staffId, device);
     await ensureDevice(q, staffId, device, opts.displayName);
     await q.query('UPDATE matrix_devices SET last_seen_at = $3 WHERE staff_id = $1 AND device_id = $2', [staffId, device, ctx.deps.clock.now()]);
     return issuePair(ctx, q, { staffId, deviceId: device, mintedBy: signIn.mintedBy, sessionEndsAt: signIn.sessionEndsAt, refresh: opts.refresh });
@@ -170,23 +156,16 @@ export async function openSession(
 export async function refreshSession(ctx: MatrixContext, refreshToken: string): Promise<TokenPair> {
   const hash = await hashToken(refreshToken);
   return ctx.deps.db.tx(async (q) => {
-    const rows = await q.query<{ staff_id: string; device_id: string; expires_at: Date; minted_by: Uint8Array | null; replaces: Uint8Array | null }>(
-      `SELECT t.staff_id, t.device_id, t.expires_at, t.minted_by, t.replaces
-         FROM access_tokens t JOIN staff s ON s.id = t.staff_id
-        WHERE t.token_hash = $1 AND t.kind = 'matrix_refresh' AND s.active AND t.expires_at > $2
-          FOR UPDATE OF t`,
-      [hash, ctx.deps.clock.now()],
-    );
-    const r = rows[0];
+    const r = await lockRefreshToken(ctx.deps.directory, q, hash, ctx.deps.clock.now());
     if (!r) throw mxUnknownToken(false);
-    await q.query('DELETE FROM access_tokens WHERE replaces = $1', [hash]);
+    await revokePairsReplacing(q, hash);
     // This refresh token is in use: the one it replaced is done.
-    if (r.replaces) await q.query(`DELETE FROM access_tokens WHERE token_hash = $1 AND kind = 'matrix_refresh'`, [Buffer.from(r.replaces)]);
+    if (r.replaces) await revokeReplacedRefreshToken(q, r.replaces);
     return issuePair(ctx, q, {
-      staffId: r.staff_id,
-      deviceId: r.device_id,
-      mintedBy: r.minted_by ? Buffer.from(r.minted_by) : null,
-      sessionEndsAt: new Date(r.expires_at),
+      staffId: r.staffId,
+      deviceId: r.deviceId,
+      mintedBy: r.mintedBy,
+      sessionEndsAt: r.expiresAt,
       refresh: true,
       replaces: hash,
     });

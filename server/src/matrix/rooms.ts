@@ -216,18 +216,14 @@ function checkStateAllowed(type: string, stateKey: string, content: Record<strin
   checkStateContent(type, content);
 }
 
-async function inviteeAllowed(q: Queryable, inviter: Caller, inviteeStaffId: string, roomId: string | undefined): Promise<{ displayName: string }> {
-  const rows = await q.query<{ active: boolean; root_organisation_id: string; display_name: string; granted: boolean }>(
-    `SELECT s.active, COALESCE(o.parent_id, o.id) AS root_organisation_id, s.display_name,
-            EXISTS (SELECT 1 FROM conference_grants g WHERE g.room_id = $2 AND g.staff_id = s.id) AS granted
-       FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1`,
-    [inviteeStaffId, roomId ?? ''],
-  );
-  const r = rows[0];
+async function inviteeAllowed(ctx: MatrixContext, q: Queryable, inviter: Caller, inviteeStaffId: string, roomId: string | undefined): Promise<{ displayName: string }> {
+  const directory = await ctx.deps.directory.snapshot(q);
+  const invitee = directory.staff(inviteeStaffId);
+  const granted = !!invitee && !!roomId && (await q.query('SELECT 1 FROM conference_grants WHERE room_id = $1 AND staff_id = $2', [roomId, inviteeStaffId])).length > 0;
   // Unknown and not-allowed people get the same answer: no probing of the directory.
-  if (!r || !canInviteToConference(inviter, { active: r.active, rootOrganisationId: r.root_organisation_id }, r.granted))
+  if (!invitee || !canInviteToConference(inviter, { active: invitee.active, rootOrganisationId: directory.rootOf(inviteeStaffId)! }, granted))
     throw mxForbidden('This person may not be invited to this conference');
-  return { displayName: r.display_name };
+  return { displayName: invitee.displayName };
 }
 
 function inviteeStaffId(ctx: MatrixContext, userId: unknown): string {
@@ -236,8 +232,8 @@ function inviteeStaffId(ctx: MatrixContext, userId: unknown): string {
   return staffId;
 }
 
-async function displayNameOf(q: Queryable, staffId: string): Promise<string | undefined> {
-  return (await q.query<{ display_name: string }>('SELECT display_name FROM staff WHERE id = $1', [staffId]))[0]?.display_name;
+async function displayNameOf(ctx: MatrixContext, q: Queryable, staffId: string): Promise<string | undefined> {
+  return (await ctx.deps.directory.snapshot(q)).staff(staffId)?.displayName;
 }
 
 // ---- operations ----
@@ -277,7 +273,7 @@ export async function createRoom(ctx: MatrixContext, caller: Caller, req: Create
 
   return write(ctx, async (q, wake) => {
     const inviteeNames = new Map<string, string>();
-    for (const s of invitees) inviteeNames.set(s, (await inviteeAllowed(q, caller, s, undefined)).displayName);
+    for (const s of invitees) inviteeNames.set(s, (await inviteeAllowed(ctx, q, caller, s, undefined)).displayName);
     const roomId = ctx.ids.newRoomId();
     await q.query('INSERT INTO matrix_rooms (room_id, creator_id, root_organisation_id) VALUES ($1, $2, $3)', [
       roomId,
@@ -287,7 +283,7 @@ export async function createRoom(ctx: MatrixContext, caller: Caller, req: Create
     const state = (type: string, content: Record<string, unknown>, stateKey = '') =>
       appendEvent(ctx, q, { roomId, senderStaffId: caller.staffId, type, stateKey, content });
     await state('m.room.create', { ...(req.creation_content ?? {}), creator: caller.userId, room_version: ROOM_VERSION });
-    const creatorName = await displayNameOf(q, caller.staffId);
+    const creatorName = await displayNameOf(ctx, q, caller.staffId);
     await state('m.room.member', { membership: 'join', ...(creatorName ? { displayname: creatorName } : {}) }, caller.userId);
     await state('m.room.power_levels', defaultPowerLevels(caller.userId));
     await state('m.room.join_rules', { join_rule: 'invite' });
@@ -445,7 +441,7 @@ export async function setState(
     if (type === 'm.room.member') {
       // Profile updates of one's own joined membership only; membership changes use /invite, /join, /leave, /kick.
       if (stateKey !== caller.userId || content.membership !== 'join') throw mxForbidden('Use the membership endpoints to change membership');
-      checkMemberContent(content, await displayNameOf(q, caller.staffId));
+      checkMemberContent(content, await displayNameOf(ctx, q, caller.staffId));
     } else {
       checkStateAllowed(type, stateKey, content, caller);
       if (type === 'm.room.power_levels') checkPowerLevelsChange(caller, (current?.content ?? {}) as PowerLevels, content as PowerLevels);
@@ -483,7 +479,7 @@ export async function invite(ctx: MatrixContext, caller: Caller, roomId: string,
     await requireJoined(q, roomId, caller);
     const pl = await powerLevels(q, roomId);
     requireLevel(pl, caller.userId, num(pl.invite, 0), 'invite');
-    const { displayName } = await inviteeAllowed(q, caller, target, roomId);
+    const { displayName } = await inviteeAllowed(ctx, q, caller, target, roomId);
     const m = await membershipOf(q, roomId, target);
     if (m?.membership === 'join') throw mxForbidden('This person is already in the room');
     if (m?.membership === 'ban') throw mxForbidden('This person is banned from the room');
@@ -507,7 +503,7 @@ export async function join(ctx: MatrixContext, caller: Caller, roomIdOrAlias: st
     const m = await membershipOf(q, roomId, caller.staffId);
     if (m?.membership === 'join') return { room_id: roomId };
     if (m?.membership !== 'invite') throw mxForbidden('You are not invited to this room');
-    const name = await displayNameOf(q, caller.staffId);
+    const name = await displayNameOf(ctx, q, caller.staffId);
     await appendEvent(ctx, q, {
       roomId,
       senderStaffId: caller.staffId,

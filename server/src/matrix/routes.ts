@@ -8,6 +8,7 @@ import { rateLimit, type AugmentedRequest } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { createHmac } from 'node:crypto';
 import { z, type ZodType } from 'zod';
+import { revokeDeviceTokens } from '../auth/tokens.ts';
 import type { Deps } from '../deps.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
@@ -16,7 +17,7 @@ import { hashTokenHex } from '../crypto/sodium.ts';
 import { type Caller, type MatrixContext } from './context.ts';
 import { MatrixError, badShape, mxForbidden, mxInvalidParam, mxLimitExceeded, mxNotFound, mxUnknown, mxUnknownToken } from './errors.ts';
 import { CORS_HEADERS, MatrixFront, type MatrixRequest, type MatrixResponse, type Method, type Step, writeHead } from './http.ts';
-import { DEVICE_TOKEN_KINDS, checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession, passwordSignIn, refreshSession, type SignIn } from './login.ts';
+import { checkPassword, consumeLoginToken, issueMatrixLoginToken, openSession, passwordSignIn, refreshSession, type SignIn } from './login.ts';
 import { claimKeys, deleteDevice, keyChanges, listDevices, queryKeys, renameDevice, sendToDevice, sharingUsers, uploadKeys } from './keys.ts';
 import { ENCRYPTED, createRoom, forget, invite, join, leave, sendMessageEvent, setState } from './rooms.ts';
 import { megolmContent } from './conference-content.ts';
@@ -318,7 +319,7 @@ export function matrixMounts(ctx: MatrixContext): Mount[] {
   m.on('post', `${base}/logout/all`, {}, async ({ caller, body }) => {
     body(obj, { allowEmpty: true });
     for (const d of await listDevices(deps.db, caller.staffId)) await deleteDevice(ctx, caller.staffId, d.device_id);
-    await deps.db.query(`DELETE FROM access_tokens WHERE staff_id = $1 AND ${DEVICE_TOKEN_KINDS}`, [caller.staffId]);
+    await revokeDeviceTokens(deps.db, caller.staffId);
     await ctx.tokens.revoked([caller.staffId]);
     return {};
   });
@@ -532,8 +533,7 @@ export function matrixMounts(ctx: MatrixContext): Mount[] {
     const staffId = ids.staffId(params.userId);
     // Profiles of people one shares no room with are not found, as if they did not exist.
     if (!staffId || !(await sharingUsers(deps.db, caller.staffId)).has(staffId)) throw mxNotFound('Profile not found');
-    const rows = await deps.db.query<{ display_name: string }>('SELECT display_name FROM staff WHERE id = $1', [staffId]);
-    return { displayname: rows[0]?.display_name };
+    return { displayname: (await deps.directory.snapshot()).staff(staffId)?.displayName };
   });
 
   // ---- end-to-end keys, to-device ----

@@ -6,7 +6,7 @@
 // the fresh sign-in on the session). A session is bound to one person and one
 // operation and is used once.
 import { createHash } from 'node:crypto';
-import { completeReauthStage, endReauth, findReauth, startReauth } from '../auth/reauth.ts';
+import { completeReauthStage, endReauth, findReauth, linkedProviders, startReauth } from '../auth/reauth.ts';
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import { type Caller, type MatrixContext } from './context.ts';
 import { MatrixError, mxForbidden } from './errors.ts';
@@ -30,16 +30,11 @@ export function uiaOperation(req: { method?: string; path: string }, body: Recor
 }
 
 async function stagesFor(ctx: MatrixContext, staffId: string): Promise<string[]> {
-  const [r] = await ctx.deps.db.query<{ has_password: boolean; providers: string[] }>(
-    `SELECT s.password_hash IS NOT NULL AS has_password,
-            COALESCE((SELECT array_agg(i.provider) FROM staff_identities i WHERE i.staff_id = s.id), '{}') AS providers
-       FROM staff s WHERE s.id = $1`,
-    [staffId],
-  );
+  const account = await ctx.deps.directory.account(ctx.deps.db, { id: staffId });
   const configured = new Set(ctx.deps.config.oidcProviders.map((p) => p.id));
   const stages: string[] = [];
-  if (r?.has_password) stages.push(PASSWORD);
-  if (r?.providers.some((p) => configured.has(p))) stages.push(SSO);
+  if (account?.passwordHash) stages.push(PASSWORD);
+  if (account && (await linkedProviders(ctx.deps.db, staffId)).some((p) => configured.has(p))) stages.push(SSO);
   return stages;
 }
 
@@ -90,11 +85,8 @@ export async function userInteractiveAuth(ctx: MatrixContext, caller: Caller, op
 export async function ssoFallbackTarget(ctx: MatrixContext, sessionId: string): Promise<string | undefined> {
   const session = await findReauth(ctx.deps.db, sessionId, ctx.deps.clock.now());
   if (!session) return undefined;
-  const configured = ctx.deps.config.oidcProviders.map((p) => p.id);
-  const [r] = await ctx.deps.db.query<{ provider: string }>(
-    'SELECT provider FROM staff_identities WHERE staff_id = $1 AND provider = ANY($2::text[]) ORDER BY provider LIMIT 1',
-    [session.staffId, configured],
-  );
-  if (!r) return undefined;
-  return `/api/auth/oidc/${encodeURIComponent(r.provider)}/login?reauthSession=${encodeURIComponent(session.id)}`;
+  const configured = new Set(ctx.deps.config.oidcProviders.map((p) => p.id));
+  const provider = (await linkedProviders(ctx.deps.db, session.staffId)).find((p) => configured.has(p));
+  if (!provider) return undefined;
+  return `/api/auth/oidc/${encodeURIComponent(provider)}/login?reauthSession=${encodeURIComponent(session.id)}`;
 }

@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
 import type { Actor } from '../auth/actor.ts';
 import { SESSION_COOKIE } from '../auth/authenticate.ts';
-import { actorForToken } from '../auth/tokens.ts';
+import { actorForToken, liveTokenHashes } from '../auth/tokens.ts';
 import { watchRedis } from '../bus/bus.ts';
 import type { Deps } from '../deps.ts';
 import { HttpError, notFound } from '../http/errors.ts';
@@ -145,11 +145,7 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
   }
 
   async function rootOrganisationOf(staffId: string): Promise<string | undefined> {
-    const [row] = await db.query<{ root: string }>(
-      `SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1`,
-      [staffId],
-    );
-    return row?.root;
+    return (await deps.directory.snapshot()).rootOf(staffId);
   }
 
   // Announcements for one person run one after another on this node, so a
@@ -188,7 +184,8 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
   }
 
   async function setManualStatus(staffId: string, status: ManualStatus, until: Date | null): Promise<PresenceChange | undefined> {
-    if (!(await writeManualStatus(db, staffId, status, until, clock.now()))) return undefined;
+    if (!(await deps.directory.snapshot()).staff(staffId)) return undefined;
+    await writeManualStatus(db, staffId, status, until, clock.now());
     if (until) await bus.publish(EXPIRY_CHANNEL, { at: until.toISOString() });
     return announce(staffId);
   }
@@ -227,16 +224,7 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
     const sockets = [...io.of('/').sockets.values()];
     const hashes = [...new Set(sockets.map((s) => s.data.actor.tokenHash.toString('hex')))];
     if (!hashes.length) return;
-    const valid = new Set(
-      (
-        await db.query<{ h: string }>(
-          `SELECT encode(t.token_hash, 'hex') AS h FROM access_tokens t JOIN staff s ON s.id = t.staff_id
-            WHERE t.token_hash = ANY (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x)
-              AND s.active AND (t.expires_at IS NULL OR t.expires_at > $2)`,
-          [hashes, clock.now()],
-        )
-      ).map((r) => r.h),
-    );
+    const valid = await liveTokenHashes(deps.directory, db, hashes, clock.now());
     for (const s of sockets) if (!valid.has(s.data.actor.tokenHash.toString('hex'))) s.disconnect(true);
   }
   const recheckTimer = setInterval(() => {
@@ -251,15 +239,14 @@ export async function attachRealtime(deps: Deps, server: http.Server, commands: 
       let actor: Actor | undefined;
       if (bearer !== undefined) {
         if (typeof bearer === 'string' && TOKEN_PATTERN.test(bearer))
-          actor = await actorForToken(db, bearer, 'bearer', clock.now(), ['api']);
+          actor = await actorForToken(deps.directory, db, bearer, 'bearer', clock.now(), ['api']);
       } else {
         const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
-        if (cookie && TOKEN_PATTERN.test(cookie)) actor = await actorForToken(db, cookie, 'cookie', clock.now(), ['web']);
+        if (cookie && TOKEN_PATTERN.test(cookie)) actor = await actorForToken(deps.directory, db, cookie, 'cookie', clock.now(), ['web']);
       }
       if (!actor) return next(new Error('unauthorized'));
-      const teams = await db.query<{ team_id: string }>('SELECT team_id FROM team_members WHERE staff_id = $1', [actor.staffId]);
       socket.data.actor = actor;
-      socket.data.teamIds = teams.map((t) => t.team_id);
+      socket.data.teamIds = [...((await deps.directory.snapshot()).staff(actor.staffId)?.teamIds ?? [])];
       next();
     } catch (err) {
       log.error({ err }, 'socket authentication failed');

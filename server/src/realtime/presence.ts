@@ -219,29 +219,20 @@ export async function readManualStatuses(q: Queryable, staffIds: string[]): Prom
   return new Map(rows.map((r) => [r.staff_id, r]));
 }
 
-/** Sets (or, with status null, clears) a manual status. Returns false when the person does not exist. */
-export async function writeManualStatus(
-  q: Queryable,
-  staffId: string,
-  status: ManualStatus | null,
-  until: Date | null,
-  now: Date,
-): Promise<boolean> {
-  const rows = await q.query(
-    `INSERT INTO presence (staff_id, manual_status, manual_until, changed_at)
-     SELECT id, $2, $3, $4 FROM staff WHERE id = $1
+/** Sets (or, with status null, clears) a manual status of a person the directory knows. */
+export async function writeManualStatus(q: Queryable, staffId: string, status: ManualStatus | null, until: Date | null, now: Date): Promise<void> {
+  await q.query(
+    `INSERT INTO presence (staff_id, manual_status, manual_until, changed_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (staff_id) DO UPDATE
-       SET manual_status = EXCLUDED.manual_status, manual_until = EXCLUDED.manual_until, changed_at = EXCLUDED.changed_at
-     RETURNING staff_id`,
+       SET manual_status = EXCLUDED.manual_status, manual_until = EXCLUDED.manual_until, changed_at = EXCLUDED.changed_at`,
     [staffId, status, until, now],
   );
-  return rows.length === 1;
 }
 
-/** Informational only (see the top of this file). */
+/** Informational only (see the top of this file); for a signed-in person. */
 export async function writeOnlineFlag(q: Queryable, staffId: string, online: boolean, now: Date): Promise<void> {
   await q.query(
-    `INSERT INTO presence (staff_id, online, changed_at) SELECT id, $2, $3 FROM staff WHERE id = $1
+    `INSERT INTO presence (staff_id, online, changed_at) VALUES ($1, $2, $3)
      ON CONFLICT (staff_id) DO UPDATE SET online = EXCLUDED.online, changed_at = EXCLUDED.changed_at`,
     [staffId, online, now],
   );

@@ -102,10 +102,10 @@ export function realtimeSocketCommands(deps: Deps, realtime: () => Realtime): So
       allowed: 'members of the team',
       payload: teamRef,
       reply: z.object({}),
-      // Membership is read fresh: it changes while a socket is open.
+      // Membership is read from the directory's current snapshot: it changes while a socket is open.
       authorise: async ({ actor }, { team }) => {
-        const member = await deps.db.query('SELECT 1 FROM team_members WHERE team_id = $1 AND staff_id = $2', [team, actor.staffId]);
-        require(canSubscribeToTeam(actor, { isMember: member.length > 0 }), 'team: not a member of that team');
+        const isMember = !!(await deps.directory.snapshot()).staff(actor.staffId)?.teamIds.includes(team);
+        require(canSubscribeToTeam(actor, { isMember }), 'team: not a member of that team');
       },
       handler: async ({ join }, { team }) => {
         await join(`team:${team}`);

@@ -12,8 +12,7 @@ import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, R
 import type { Actor } from '../auth/actor.ts';
 import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { readClientRecord } from '../directory/repository.ts';
-import { lookUpClient } from '../directory/service.ts';
+import { clientPlacement, lookUpClient, readClientRecord } from '../directory/index.ts';
 import { judgeDisclosure } from '../disclosures/legal-bases.ts';
 import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
 import { auditSigner } from '../disclosures/store.ts';
@@ -429,10 +428,10 @@ export class Ringing {
           ? await this.services.callbacks.create(q, this.callbackFor(req, target, new Date(plan.final.dueAt!), 'steps_exhausted', { kind: 'conference' }), published)
           : null;
       if (plan.final.action === 'urgent_queue') {
-        const [c] = await q.query<{ county_id: string }>('SELECT m.county_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1', [req.client_id]);
+        const { countyId } = (await clientPlacement(q, req.client_id))!;
         await this.services.urgent.enqueue(
           q,
-          { region: c.county_id, routingRequestId: req.id, requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id }, clientId: req.client_id, requestType: req.request_type, criteria: req.criteria },
+          { region: countyId, routingRequestId: req.id, requester: { staffId: req.requester_id, organisationId: req.requester_organisation_id }, clientId: req.client_id, requestType: req.request_type, criteria: req.criteria },
           published,
         );
       }
@@ -607,17 +606,14 @@ export class Ringing {
   }
 
   private async people(q: Queryable, ids: string[]): Promise<Map<string, { staffId: string; displayName: string; organisationId: string; organisationName: string }>> {
-    const rows = await q.query<{ id: string; display_name: string; organisation_id: string; name_fi: string }>(
-      'SELECT s.id, s.display_name, s.organisation_id, o.name_fi FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = ANY($1::text[])',
-      [ids],
-    );
-    return new Map(rows.map((r) => [r.id, { staffId: r.id, displayName: r.display_name, organisationId: r.organisation_id, organisationName: r.name_fi }]));
+    const found = (await this.deps.directory.snapshot(q)).people(ids);
+    return new Map([...found].map(([id, p]) => [id, { staffId: id, displayName: p.displayName, organisationId: p.organisationId, organisationName: p.organisationNameFi }]));
   }
 
   private async view(q: Queryable, req: RequestRow): Promise<RingRequestView> {
     const ringing = await q.query<{ staff_id: string; expires_at: Date }>(`SELECT staff_id, expires_at FROM ring_offers WHERE request_id = $1 AND state = 'ringing' ORDER BY offered_at`, [req.id]);
     const people = await this.people(q, [req.requester_id, ...(req.accepted_by ? [req.accepted_by] : []), ...ringing.map((r) => r.staff_id)]);
-    const [client] = await q.query<{ non_disclosure: boolean }>('SELECT non_disclosure FROM clients WHERE id = $1', [req.client_id]);
+    const client = await clientPlacement(q, req.client_id);
     const ended = req.state !== 'ringing';
     return {
       requestId: req.id,
@@ -626,7 +622,7 @@ export class Ringing {
       requestType: req.request_type,
       urgency: req.urgency,
       // The region whose rules routed a non-disclosure client (their county or district) would locate them.
-      ruleSet: { region: client?.non_disclosure ? null : req.rule_set_region, version: req.rule_set_version },
+      ruleSet: { region: client?.nonDisclosure ? null : req.rule_set_region, version: req.rule_set_version },
       ringing: ringing.map((r) => ({ staffId: r.staff_id, displayName: people.get(r.staff_id)?.displayName ?? r.staff_id, expiresAt: new Date(r.expires_at).toISOString() })),
       acceptedBy: req.accepted_by ? (people.get(req.accepted_by) ?? null) : null,
       roomId: req.room_id,
@@ -641,10 +637,7 @@ export class Ringing {
   /** What the rung person sees before accepting: no identity, and no municipality for a non-disclosure client. */
   private async offerView(q: Queryable, req: RequestRow, offerId: string, expiresAt: Date, why: RingOfferView['why']): Promise<RingOfferView> {
     const people = await this.people(q, [req.requester_id]);
-    const [c] = await q.query<{ non_disclosure: boolean; code: string; name_fi: string }>(
-      'SELECT c.non_disclosure, m.code, m.name_fi FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
-      [req.client_id],
-    );
+    const c = await clientPlacement(q, req.client_id);
     return {
       offerId,
       requestId: req.id,
@@ -653,7 +646,7 @@ export class Ringing {
       urgency: req.urgency,
       criteria: req.criteria,
       language: req.language,
-      ...(c && !c.non_disclosure ? { municipality: { code: c.code, name: c.name_fi } } : {}),
+      ...(c && !c.nonDisclosure ? { municipality: { code: c.municipality.code, name: c.municipality.nameFi } } : {}),
       expiresAt: expiresAt.toISOString(),
       why,
     };

@@ -18,8 +18,7 @@ import type {
   StepDecisionView,
   Urgency,
 } from '../../../shared/src/routing.ts';
-import { helsinkiLocal, isFinnishDayOff, isOpenAt } from '../directory/hours.ts';
-import type { Directory, StaffFacts } from '../directory/snapshot.ts';
+import { helsinkiLocal, isFinnishDayOff, isOpenAt, type Directory, type StaffFacts } from '../directory/index.ts';
 import type { Presence } from '../realtime/presence.ts';
 
 export type PresenceLookup = (staffIds: string[]) => Promise<Map<string, Presence>>;

@@ -11,6 +11,7 @@
 import type { ClientRecord } from '../../../shared/src/directory.ts';
 import type { RuleSetVersionView } from '../../../shared/src/routing.ts';
 import type { Bus } from '../bus/bus.ts';
+import { kelaDistrictsByMunicipality } from '../directory/index.ts';
 import type { Queryable } from '../store/db.ts';
 import * as store from './repository.ts';
 
@@ -70,8 +71,7 @@ export class RuleSetCache {
 
   private async districtOf(municipalityCode: string): Promise<string | undefined> {
     if (!this.districts || Date.now() - this.districts.loadedAt >= TTL_MS) {
-      const rows = await this.db.query<{ code: string; kela_district_id: string | null }>('SELECT code, kela_district_id FROM municipalities WHERE kela_district_id IS NOT NULL');
-      this.districts = { value: new Map(rows.map((r) => [r.code, r.kela_district_id!])), loadedAt: Date.now() };
+      this.districts = { value: await kelaDistrictsByMunicipality(this.db), loadedAt: Date.now() };
     }
     return this.districts.value.get(municipalityCode);
   }

@@ -5,12 +5,10 @@ import { DEFAULT_REGION, type DecisionView, type RuleIssue, type RuleSet, type R
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerRouting, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { organisationScope } from '../directory/repository.ts';
-import { loadDirectory, type Directory } from '../directory/snapshot.ts';
-import { readClientForRuleVerification } from '../directory/service.ts';
+import { loadDirectory, organisationScope, readClientForRuleVerification, type Directory, type RulesReachQuestion } from '../directory/index.ts';
 import { HttpError, badRequest, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
-import { decide, type DecideContext, type PresenceLookup, type RoutingRequest } from './decide.ts';
+import { decide, peopleRulesCouldReach, type DecideContext, type PresenceLookup, type RoutingRequest } from './decide.ts';
 import * as store from './repository.ts';
 import { RuleSetCache } from './rule-cache.ts';
 import { validateRuleSet } from './validate.ts';
@@ -136,10 +134,9 @@ function profileRecord(directory: Directory, p: SimulatedClientProfile, at: Date
   if (!municipality) throw unknown('municipalityCode', 'municipality');
   const county = directory.organisation(municipality.countyId)!;
   const person = (staffId: string, path: string): PersonRef => {
-    const s = directory.staff(staffId);
-    if (!s) throw unknown(path, 'staff');
-    const org = directory.organisation(s.organisationId);
-    return { staffId, displayName: s.displayName, organisationId: s.organisationId, organisationNameFi: org?.nameFi ?? '', organisationNameSv: org?.nameSv ?? '' };
+    const p = directory.person(staffId);
+    if (!p) throw unknown(path, 'staff');
+    return p;
   };
   return {
     id: 'simulated',
@@ -170,4 +167,13 @@ export async function decideForClient(
 ): Promise<DecisionView> {
   const ruleSet = await new RuleSetCache(q).forClient(q, client, request.requester.organisationKind, at);
   return decide({ directory: await loadDirectory(q), presence, ruleSetVersion: ruleSet.version, ...opts }, ruleSet.body, request, client, at);
+}
+
+/**
+ * Whether the published rules could ring this person for this client: need to
+ * know's routing_reach, which the directory asks through its ClientFactSources.
+ */
+export async function rulesCouldReach(q: Queryable, ask: RulesReachQuestion): Promise<boolean> {
+  const ruleSet = await new RuleSetCache(q).forClient(q, ask.client, ask.requesterKind, ask.at);
+  return peopleRulesCouldReach(ask.directory, ruleSet.body, ask.client, ask.requesterKind).has(ask.staffId);
 }

@@ -2,7 +2,7 @@
 // directory, duplicate ids, filters that can never match, steps that select
 // nobody. Each issue names its JSON path (`filters[2].steps[0].select.team`).
 import { DEFAULT_REGION, ruleSet as ruleSetSchema, type FilterMatch, type RuleIssue, type RuleSet } from '../../../shared/src/routing.ts';
-import type { Directory } from '../directory/snapshot.ts';
+import type { Directory } from '../directory/index.ts';
 
 export interface ValidationResult {
   ok: boolean;

@@ -26,6 +26,14 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/** Runs reads side by side through a Db (its pool); in a transaction, which has one connection, one after another. */
+export async function readTogether<T extends unknown[]>(q: Queryable, reads: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  if ('tx' in q) return (await Promise.all(reads.map((r) => r()))) as T;
+  const out: unknown[] = [];
+  for (const r of reads) out.push(await r());
+  return out as T;
+}
+
 // int8 and numeric come back as strings from pg by default; our ids and
 // counters fit in a double, and one representation keeps both engines alike.
 pg.types.setTypeParser(20, (v) => Number(v));

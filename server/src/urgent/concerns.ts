@@ -12,7 +12,7 @@ import { concernStatusInput, concernView, type ConcernStatus, type ConcernView }
 import type { Actor } from '../auth/actor.ts';
 import { canFollowConcern, canGiveConcernStatus } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { lookUpClient } from '../directory/service.ts';
+import { lookUpClient } from '../directory/index.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { HttpError, badRequest, conflict, notFound } from '../http/errors.ts';
@@ -81,11 +81,8 @@ export class Concerns {
       if (!canGiveConcernStatus(actor, facts(row))) throw new HttpError(403, 'forbidden', 'Only the receiving county gives the status');
       if (!NEXT[row.status].includes(status)) throw conflict(`A concern that is ${row.status} cannot become ${status}`);
       if (responsibleWorkerId) {
-        const [w] = await q.query<{ root: string }>(
-          'SELECT COALESCE(o.parent_id, o.id) AS root FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1 AND s.active',
-          [responsibleWorkerId],
-        );
-        if (!w || w.root !== row.to_organisation_id)
+        const directory = await this.deps.directory.snapshot(q);
+        if (!directory.staff(responsibleWorkerId)?.active || directory.rootOf(responsibleWorkerId) !== row.to_organisation_id)
           throw badRequest('body.responsibleWorkerId: not a worker of the receiving county', [{ path: 'body.responsibleWorkerId', message: 'not a worker of the receiving county' }]);
       }
       due = status === 'closed' ? null : await this.dueFrom(q, row.to_organisation_id, now);
@@ -152,7 +149,7 @@ export class Concerns {
 
   private async view(q: Queryable, r: Row): Promise<ConcernView> {
     const ids = [r.sender_id, r.responsible_worker_id].filter((x): x is string => !!x);
-    const names = new Map((await q.query<{ id: string; display_name: string }>('SELECT id, display_name FROM staff WHERE id = ANY($1::text[])', [ids])).map((p) => [p.id, p.display_name]));
+    const names = new Map([...(await this.deps.directory.snapshot(q)).people(ids)].map(([id, p]) => [id, p.displayName]));
     const history = await q.query<{ at: Date; status: string; actor_id: string | null }>('SELECT at, status, actor_id FROM concern_status_events WHERE concern_id = $1 ORDER BY id', [r.id]);
     const person = (id: string | null) => (id ? { staffId: id, displayName: names.get(id) ?? id } : null);
     return {

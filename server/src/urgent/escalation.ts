@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerUrgencyCriteria } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { organisationScope } from '../directory/repository.ts';
+import { organisationScope } from '../directory/index.ts';
 import { badRequest, forbidden, notFound, zodIssues } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
@@ -66,15 +66,16 @@ export class Escalations {
       throw badRequest(`Invalid body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
     }
     const policy = parsed.data;
+    const directory = await this.deps.directory.snapshot();
     for (const [l, level] of policy.levels.entries()) {
       for (const [t, tg] of level.targets.entries()) {
         const path = `body.levels.${l}.targets.${t}`;
-        const [found] =
+        const found =
           'staffId' in tg
-            ? await this.deps.db.query('SELECT 1 FROM staff WHERE id = $1 AND active', [tg.staffId])
+            ? directory.staff(tg.staffId)?.active
             : 'teamId' in tg
-              ? await this.deps.db.query('SELECT 1 FROM teams WHERE id = $1', [tg.teamId])
-              : await this.deps.db.query('SELECT 1 FROM oncall_schedules WHERE id = $1', [tg.scheduleId]);
+              ? directory.team(tg.teamId)
+              : (await this.deps.db.query('SELECT 1 FROM oncall_schedules WHERE id = $1', [tg.scheduleId]))[0];
         if (!found) throw badRequest(`${path}: unknown target`, [{ path, message: 'unknown target' }]);
       }
     }
@@ -147,7 +148,7 @@ export class Escalations {
         const level = step % levels.length;
         if (loop > x.policy.loops) {
           // Nobody acknowledged through every level and loop: the region's supervisors hear of it.
-          const supervisors = (await q.query<{ staff_id: string }>(`SELECT DISTINCT staff_id FROM staff_roles WHERE role = 'supervisor' AND organisation_id = $1`, [x.organisation_id])).map((r) => r.staff_id);
+          const supervisors = (await this.deps.directory.snapshot(q)).granted('supervisor', x.organisation_id);
           await q.query(`UPDATE escalations SET state = 'exhausted', ended_at = $2 WHERE id = $1`, [x.id, ctx.now]);
           await q.query(`INSERT INTO escalation_events (escalation_id, at, kind, recipients) VALUES ($1, $2, 'supervisor_alert', $3)`, [x.id, ctx.now, supervisors]);
           ctx.afterCommit(() => supervisors.forEach((s) => this.realtime().toUser(s, PUSHES.urgentUnacknowledged, { itemId: x.subject_id, region: x.organisation_id })));
@@ -174,7 +175,7 @@ export class Escalations {
     const ids = new Set<string>();
     for (const t of targets) {
       if ('staffId' in t) ids.add(t.staffId);
-      else if ('teamId' in t) (await q.query<{ staff_id: string }>('SELECT staff_id FROM team_members WHERE team_id = $1 ORDER BY staff_id', [t.teamId])).forEach((r) => ids.add(r.staff_id));
+      else if ('teamId' in t) [...(await this.deps.directory.snapshot(q)).teamMembers(t.teamId)].sort().forEach((id) => ids.add(id));
       else {
         const schedule = await loadSchedule(q, t.scheduleId);
         const onCall = schedule && whoIsOnCall(schedule.definition, at);

@@ -6,7 +6,7 @@
 // Shifts are counted in Helsinki calendar days, so a daily shift that spans
 // the autumn DST change lasts 25 hours and still hands off at 16:00 local.
 import { z } from 'zod';
-import { helsinkiLocal } from '../directory/hours.ts';
+import { activeStaffOf, helsinkiLocal } from '../directory/index.ts';
 import { badRequest, zodIssues, type Issue } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { daysBetween, helsinkiInstant } from './working-time.ts';
@@ -99,15 +99,7 @@ export function parseScheduleDefinition(input: unknown, prefix = 'definition'): 
 /** Every person named must be active staff of the schedule's organisation (or one of its units). */
 export async function checkScheduleStaff(q: Queryable, organisationId: string, def: ScheduleDefinition, prefix = 'definition'): Promise<void> {
   const named = new Set([...def.layers.flatMap((l) => l.participants), ...def.overrides.map((o) => o.staffId)]);
-  const known = new Set(
-    (
-      await q.query<{ id: string }>(
-        `SELECT s.id FROM staff s JOIN organisations o ON o.id = s.organisation_id
-         WHERE s.id = ANY($1::text[]) AND s.active AND (o.id = $2 OR o.parent_id = $2)`,
-        [[...named], organisationId],
-      )
-    ).map((r) => r.id),
-  );
+  const known = new Set(await activeStaffOf(q, [...named], organisationId));
   const issues: Issue[] = [];
   def.layers.forEach((l, i) =>
     l.participants.forEach((p, j) => {

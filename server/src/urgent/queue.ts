@@ -8,7 +8,7 @@ import type { UrgencyCriterionView, UrgentAssessedView, UrgentItemView } from '.
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerUrgencyCriteria, canWorkUrgentQueue, ownsUrgentItem } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { organisationScope } from '../directory/repository.ts';
+import { organisationScope, type Directory } from '../directory/index.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
@@ -168,8 +168,8 @@ export class UrgentQueue {
   async handOver(actor: Actor, id: string, toStaffId: string): Promise<UrgentItemView> {
     return this.change(actor, id, async (q, row, now) => {
       if (!ownsUrgentItem(actor, { state: row.state, ownerId: row.owner_id })) throw conflict('Only the owner hands an item over');
-      const [target] = await q.query<{ id: string }>('SELECT id FROM staff WHERE id = $1 AND active', [toStaffId]);
-      const targetActor = target ? await this.onCallFacts(q, toStaffId) : undefined;
+      const directory = await this.deps.directory.snapshot(q);
+      const targetActor = directory.staff(toStaffId)?.active ? onCallFacts(directory, toStaffId) : undefined;
       if (!targetActor || !canWorkUrgentQueue(targetActor, { countyId: row.region }))
         throw badRequest('body.toStaffId: not an on-call person of this queue', [{ path: 'body.toStaffId', message: 'not on call for this queue' }]);
       await q.query('UPDATE urgent_items SET owner_id = $2 WHERE id = $1', [id, toStaffId]);
@@ -223,27 +223,6 @@ export class UrgentQueue {
     ];
   }
 
-  /** The roles of a person, as the policy needs them (for hand-over targets). */
-  private async onCallFacts(q: Queryable, staffId: string): Promise<Actor | undefined> {
-    const rows = await q.query<{ role: Actor['roles'][number]['role']; organisation_id: string; kind: string; root: string }>(
-      `SELECT r.role, r.organisation_id, o.kind, COALESCE(o.parent_id, o.id) AS root
-         FROM staff_roles r JOIN staff s ON s.id = r.staff_id JOIN organisations o ON o.id = s.organisation_id WHERE r.staff_id = $1`,
-      [staffId],
-    );
-    if (!rows.length) return undefined;
-    return {
-      staffId,
-      displayName: '',
-      organisationId: '',
-      rootOrganisationId: rows[0].root,
-      organisationKind: rows[0].kind === 'county' ? 'county' : 'kela',
-      roles: rows.map((r) => ({ role: r.role, organisationId: r.organisation_id })),
-      via: 'bearer',
-      tokenKind: 'api',
-      tokenHash: Buffer.alloc(0),
-    };
-  }
-
   private async event(q: Queryable, id: string, kind: string, actorId: string, at: Date, details: Record<string, unknown> = {}): Promise<void> {
     await q.query('INSERT INTO urgent_item_events (item_id, at, kind, actor_id, details) VALUES ($1, $2, $3, $4, $5)', [id, at, kind, actorId, JSON.stringify(details)]);
   }
@@ -255,9 +234,7 @@ export class UrgentQueue {
   }
 
   private async view(q: Queryable, r: Row): Promise<UrgentItemView> {
-    const people = new Map(
-      (await q.query<{ id: string; display_name: string }>('SELECT id, display_name FROM staff WHERE id = ANY($1::text[])', [[r.requester_id, r.owner_id].filter(Boolean)])).map((p) => [p.id, p.display_name]),
-    );
+    const people = new Map([...(await this.deps.directory.snapshot(q)).people([r.requester_id, r.owner_id].filter((s): s is string => !!s))].map(([id, p]) => [id, p.displayName]));
     const now = this.deps.clock.now().getTime();
     const sla = (start: Date, due: Date, metAt: Date | null) => {
       const dueMs = new Date(due).getTime();
@@ -285,3 +262,20 @@ export class UrgentQueue {
   }
 }
 
+/** A person's roles, as the policy needs them (for hand-over targets); undefined for someone without any. */
+function onCallFacts(directory: Directory, staffId: string): Actor | undefined {
+  const roles = directory.rolesOf(staffId);
+  const person = directory.staff(staffId);
+  if (!roles.length || !person) return undefined;
+  return {
+    staffId,
+    displayName: '',
+    organisationId: '',
+    rootOrganisationId: directory.rootOf(staffId)!,
+    organisationKind: person.organisationKind === 'county' ? 'county' : 'kela',
+    roles,
+    via: 'bearer',
+    tokenKind: 'api',
+    tokenHash: Buffer.alloc(0),
+  };
+}

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { naturalId } from '../../../shared/src/directory.ts';
 import { canAdministerOrganisation, canReadOnCallSchedule } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { organisationScope } from '../directory/repository.ts';
+import { organisationScope } from '../directory/index.ts';
 import type { Mount } from '../http/app.ts';
 import { route } from '../http/api.ts';
 import { badRequest, forbidden, notFound } from '../http/errors.ts';
@@ -49,10 +49,9 @@ export function scheduleMounts(deps: Deps): Mount[] {
       if (!schedule || !scope || !canReadOnCallSchedule(actor, { rootId: scope.rootId })) throw notFound('No such schedule');
       const at = query.at ? new Date(query.at) : deps.clock.now();
       const onCall = whoIsOnCall(schedule.definition, at);
-      const [person] = onCall ? await db.query<{ display_name: string }>('SELECT display_name FROM staff WHERE id = $1', [onCall.staffId]) : [];
       return {
         at: at.toISOString(),
-        onCall: onCall ? { staffId: onCall.staffId, displayName: person?.display_name ?? onCall.staffId, source: onCall.source, detail: onCall.detail ?? null, until: onCall.until.toISOString() } : null,
+        onCall: onCall ? { staffId: onCall.staffId, displayName: (await deps.directory.snapshot()).displayName(onCall.staffId), source: onCall.source, detail: onCall.detail ?? null, until: onCall.until.toISOString() } : null,
       };
     },
   });
@@ -79,9 +78,8 @@ export function scheduleMounts(deps: Deps): Mount[] {
       if (!schedule || !scope || !canReadOnCallSchedule(actor, { rootId: scope.rootId })) throw notFound('No such schedule');
       const from = query.from ? new Date(query.from) : deps.clock.now();
       const segments = onCallCalendar(schedule.definition, from, new Date(from.getTime() + query.days * 86_400_000));
-      const ids = [...new Set(segments.map((s) => s.staffId).filter((s): s is string => !!s))];
-      const names = new Map((await db.query<{ id: string; display_name: string }>('SELECT id, display_name FROM staff WHERE id = ANY($1::text[])', [ids])).map((r) => [r.id, r.display_name]));
-      return segments.map((s) => ({ ...s, displayName: s.staffId ? (names.get(s.staffId) ?? s.staffId) : null, start: s.start.toISOString(), end: s.end.toISOString() }));
+      const directory = await deps.directory.snapshot();
+      return segments.map((s) => ({ ...s, displayName: s.staffId ? directory.displayName(s.staffId) : null, start: s.start.toISOString(), end: s.end.toISOString() }));
     },
   });
   return [{ path: '/', router: api }];

@@ -5,7 +5,7 @@
 // Counting in Helsinki dates keeps DST change days right: the due time is
 // the same local time, whatever the UTC offset did in between.
 import { z } from 'zod';
-import { helsinkiLocal, isFinnishDayOff } from '../directory/hours.ts';
+import { helsinkiLocal, isFinnishDayOff } from '../directory/index.ts';
 
 const DAY_MS = 86_400_000;
 
