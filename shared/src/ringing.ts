@@ -25,7 +25,8 @@ export const requestRef = z.strictObject({ requestId: z.uuid() });
 export const RING_STATES = ['ringing', 'accepted', 'callback', 'urgent_queue', 'refused', 'cancelled'] as const;
 export type RingState = (typeof RING_STATES)[number];
 
-const personView = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationName: z.string() });
+/** A person with their organisation's name in Finnish and Swedish (the reader's language picks). */
+const personView = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationNameFi: z.string(), organisationNameSv: z.string() });
 
 /** What a rung person sees: only what the basis allows before they accept. */
 export const ringOfferView = z.object({
@@ -37,7 +38,7 @@ export const ringOfferView = z.object({
   criteria: z.array(z.string()),
   language: z.string().nullable(),
   /** Absent for a non-disclosure client. */
-  municipality: z.object({ code: z.string(), name: z.string() }).optional(),
+  municipality: z.object({ code: z.string(), nameFi: z.string(), nameSv: z.string() }).optional(),
   expiresAt: z.string(),
   /** Why this person is rung (the step's explanation, stand-in for whom). */
   why: i18nText,

@@ -7,10 +7,11 @@ import { api, currentCsrfToken, errorMessage } from '../api/http.ts';
 import type { ClientReportView, EmergencyAccessRow, LogSearchRow } from '../../../shared/src/disclosures.ts';
 import { validateHetu } from '../../../shared/src/hetu.ts';
 import { formatTime, language, t } from '../i18n/index.ts';
+import { errorText } from '../i18n/errors.ts';
 import { ErrorText, TableHead } from '../components/common.tsx';
 
 interface VerifyView {
-  log: string;
+  log: 'access' | 'disclosure';
   ok: boolean;
   entries?: number;
   checkpoints?: number;
@@ -27,7 +28,7 @@ export function AuditView() {
   const [verify, setVerify] = useState<VerifyView[]>([]);
 
   useEffect(() => {
-    Promise.all((['access', 'disclosure'] as const).map((log) => api<VerifyView>('GET', `/api/disclosures/logs/${log}/verify`))).then(setVerify, (err: Error) => setError(err.message));
+    Promise.all((['access', 'disclosure'] as const).map((log) => api<VerifyView>('GET', `/api/disclosures/logs/${log}/verify`))).then(setVerify, (err: unknown) => setError(errorMessage(err)));
   }, []);
 
   const input = () => {
@@ -61,7 +62,7 @@ export function AuditView() {
       body: JSON.stringify({ ...input(), format }),
       credentials: 'same-origin',
     });
-    if (!res.ok) return setError(((await res.json().catch(() => ({}))) as { message?: string }).message ?? res.statusText);
+    if (!res.ok) return setError(errorText(((await res.json().catch(() => ({}))) as { error?: string }).error ?? '', res.status));
     const url = URL.createObjectURL(await res.blob());
     const a = document.createElement('a');
     a.href = url;
@@ -78,7 +79,7 @@ export function AuditView() {
         <ul class="list">
           {verify.map((v) => (
             <li class={v.ok ? 'ok-text' : 'field-error'}>
-              {t(`audit.log.${v.log}` as never)}: {v.ok ? t('audit.verified', { entries: v.entries ?? 0, checkpoints: v.checkpoints ?? 0 }) : t('audit.broken', { seq: v.firstBad?.seq ?? 0, reason: v.firstBad?.reason ?? '' })}
+              {t(`audit.log.${v.log}`)}: {v.ok ? t('audit.verified', { entries: v.entries ?? 0, checkpoints: v.checkpoints ?? 0 }) : t('audit.broken', { seq: v.firstBad?.seq ?? 0, reason: v.firstBad?.reason ?? '' })}
             </li>
           ))}
         </ul>

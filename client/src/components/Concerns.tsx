@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, errorMessage } from '../api/http.ts';
 import type { ConcernView } from '../api/types.ts';
 import { formatTime, t } from '../i18n/index.ts';
-import { choiceLabel } from '../conference/items.ts';
+import { choiceName } from '../conference/items.ts';
 import { concerns, session } from '../state.ts';
 import { ErrorText } from './common.tsx';
 
@@ -36,7 +36,7 @@ export function ConcernList() {
         <ul class="list">
           {open.map((c) => (
             <li key={c.id} class="concern-item">
-              {formatTime(c.createdAt)} · <strong>{t(choiceLabel('status', c.status))}</strong>
+              {formatTime(c.createdAt)} · <strong>{choiceName('status', c.status)}</strong>
               {c.responsibleWorker && <> · {c.responsibleWorker.displayName}</>}
               {c.statusDueAt && <span class="muted"> · {t('callback.due', { due: formatTime(c.statusDueAt) })}</span>}
               {receiving && (
@@ -45,7 +45,7 @@ export function ConcernList() {
                     {t('field.status')}{' '}
                     <select value={next[c.id] ?? NEXT[0]} onChange={(e) => setNext({ ...next, [c.id]: e.currentTarget.value })}>
                       {NEXT.map((s) => (
-                        <option value={s}>{t(choiceLabel('status', s))}</option>
+                        <option value={s}>{choiceName('status', s)}</option>
                       ))}
                     </select>
                   </label>

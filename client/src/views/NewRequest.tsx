@@ -8,7 +8,8 @@ import { api, errorMessage } from '../api/http.ts';
 import type { LegalBasisView, RingRequestView, UrgencyCriterionView } from '../api/types.ts';
 import { validateHetu } from '../../../shared/src/hetu.ts';
 import { REQUEST_TYPES } from '../../../shared/src/routing.ts';
-import { explain, formatTime, language, localName, t } from '../i18n/index.ts';
+import { formatTime, language, localName, organisationName, t } from '../i18n/index.ts';
+import { exclusionText, explain, explainEvent, requestTypeName, stepName } from '../i18n/words.ts';
 import { rememberRequestClient } from '../conference/identity.ts';
 import { queueCallbackNote } from '../conference/callback-notes.ts';
 import { CallbackStatus } from '../components/CallbackStatus.tsx';
@@ -211,14 +212,14 @@ function RequestProgress({ request: r }: { request: RingRequestView }) {
   return (
     <>
       <h1 tabIndex={-1}>
-        {t(`type.${r.requestType}` as never)}: {t(`state.${r.state}`)}
+        {requestTypeName(r.requestType)}: {t(`state.${r.state}`)}
       </h1>
       <ErrorText message={error} />
       <section aria-labelledby="progress-title" class="progress">
         <h2 id="progress-title">{t('request.progress')}</h2>
         <p role="status" aria-live="polite" class={`state state-${r.state}`}>
           {r.state === 'ringing' && r.ringing.length > 0 && t('request.ringingNow', { names: r.ringing.map((p) => p.displayName).join(', ') })}
-          {r.state === 'accepted' && r.acceptedBy && t('request.acceptedBy', { name: r.acceptedBy.displayName, org: r.acceptedBy.organisationName })}
+          {r.state === 'accepted' && r.acceptedBy && t('request.acceptedBy', { name: r.acceptedBy.displayName, org: organisationName(r.acceptedBy) })}
           {r.state === 'callback' && t('request.callbackCreated')}
           {r.state === 'urgent_queue' && t('request.urgentQueued')}
           {r.state === 'refused' && t('request.refused', { reason: r.final?.reason?.[language.value] ?? explain(r.final?.explanation) })}
@@ -227,18 +228,18 @@ function RequestProgress({ request: r }: { request: RingRequestView }) {
         <ol class="explanation">
           {r.explanation.map((e) => (
             <li>
-              <time dateTime={e.at}>{formatTime(e.at)}</time> {explain(e.explanation)}
+              <time dateTime={e.at}>{formatTime(e.at)}</time> {explainEvent(e)}
               {e.step && (e.step.candidates.length > 0 || e.step.excluded.length > 0) && (
                 <ul>
                   {e.step.candidates.map((c) => (
                     <li>
-                      {c.displayName}: {'relation' in e.step!.select ? t(`relation.${e.step!.select.relation}`) : 'team' in e.step!.select ? t('relation.team') : t('relation.other')}
-                      {c.standInFor && ` (${t('why.standIn', { name: c.standInFor.displayName })})`}
+                      {c.displayName}: {stepName(e.step!.select)}
+                      {c.standInFor && ` (${t('request.standIn', { name: c.standInFor.displayName })})`}
                     </li>
                   ))}
                   {e.step.excluded.map((x) => (
                     <li class="muted">
-                      {x.displayName}: {explain(x.explanation)}
+                      {x.displayName}: {exclusionText(x)}
                     </li>
                   ))}
                 </ul>

@@ -7,7 +7,7 @@ import type { ClientLookupRequest, ClientRecord, ClientRecordView } from '../../
 import type { Actor } from '../auth/actor.ts';
 import { canLookUpClients, canReadClient, canSeeClientLocation, canSimulateWithRealClient, require, type TaskRelation } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../http/errors.ts';
+import { HttpError } from '../http/errors.ts';
 import { peopleRulesCouldReach } from '../routing/decide.ts';
 import { RuleSetCache } from '../routing/rule-cache.ts';
 import { hashHetu } from './client-id.ts';
@@ -15,6 +15,9 @@ import { clientIdByApplicationId, clientIdByHetuHash, clientScope, readClientRec
 import type { Directory } from './snapshot.ts';
 import { recordAccess } from '../disclosures/access.ts';
 import { auditSigner } from '../disclosures/store.ts';
+
+/** 404 for a client that is not there and for one the reader may not read alike: nobody learns that a person is a client elsewhere. */
+const unknownClient = () => new HttpError(404, 'unknown_client', 'No such client');
 
 type LookupDeps = Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config' | 'directory'>;
 
@@ -61,7 +64,7 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   const scope = clientId ? await clientScope(db, clientId, actor.staffId, now, deps.config.accessAfterRequestMs) : undefined;
   if (!clientId || !scope) {
     deps.log.info({ staffId: actor.staffId, outcome: 'no_match', by: req.hetu ? 'hetu' : 'application' }, 'client lookup found nothing');
-    throw notFound('No such client');
+    throw unknownClient();
   }
   // Read through the Db (the node's directory copy stays warm).
   const { client: record, directory } = (await readClientRecord(db, deps.directory, clientId))!;
@@ -87,7 +90,7 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   // that a person is a client elsewhere.
   if (!allowed) {
     deps.log.info({ staffId: actor.staffId, outcome: 'no_relation', purpose: req.purpose, by: req.hetu ? 'hetu' : 'application' }, 'client lookup refused');
-    throw notFound('No such client');
+    throw unknownClient();
   }
   if (action === ACCESS_ACTIONS.emergency) deps.log.warn({ staffId: actor.staffId, clientId }, 'emergency client read');
   return { record, view: clientRecordView(record, { staffId: actor.staffId, inNonDisclosureTeam: scope.inNonDisclosureTeam }) };
@@ -119,7 +122,7 @@ export async function readClientForRuleVerification(
 ): Promise<ClientRecord> {
   const { db } = deps;
   const clientId = await clientIdOf(deps, ref);
-  if (!clientId) throw notFound('No such client');
+  if (!clientId) throw unknownClient();
   const [where] = await db.query<{ county_id: string; kela_district_id: string | null }>(
     'SELECT m.county_id, m.kela_district_id FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
     [clientId],
@@ -140,7 +143,7 @@ export async function readClientForRuleVerification(
       auditSigner(deps),
     ),
   );
-  if (!allowed) throw notFound('No such client');
+  if (!allowed) throw unknownClient();
   return client;
 }
 

@@ -569,12 +569,12 @@ export class Ringing {
     return { requesterId: req.requester_id, offeredTo: rows.map((r) => r.staff_id) };
   }
 
-  private async people(q: Queryable, ids: string[]): Promise<Map<string, { staffId: string; displayName: string; organisationId: string; organisationName: string }>> {
-    const rows = await q.query<{ id: string; display_name: string; organisation_id: string; name_fi: string }>(
-      'SELECT s.id, s.display_name, s.organisation_id, o.name_fi FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = ANY($1::text[])',
+  private async people(q: Queryable, ids: string[]): Promise<Map<string, RingRequestView['requester']>> {
+    const rows = await q.query<{ id: string; display_name: string; organisation_id: string; name_fi: string; name_sv: string }>(
+      'SELECT s.id, s.display_name, s.organisation_id, o.name_fi, o.name_sv FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = ANY($1::text[])',
       [ids],
     );
-    return new Map(rows.map((r) => [r.id, { staffId: r.id, displayName: r.display_name, organisationId: r.organisation_id, organisationName: r.name_fi }]));
+    return new Map(rows.map((r) => [r.id, { staffId: r.id, displayName: r.display_name, organisationId: r.organisation_id, organisationNameFi: r.name_fi, organisationNameSv: r.name_sv }]));
   }
 
   private async view(q: Queryable, req: RequestRow): Promise<RingRequestView> {
@@ -604,8 +604,8 @@ export class Ringing {
   /** What the rung person sees before accepting: no identity, and no municipality for a non-disclosure client. */
   private async offerView(q: Queryable, req: RequestRow, offerId: string, expiresAt: Date, why: RingOfferView['why']): Promise<RingOfferView> {
     const people = await this.people(q, [req.requester_id]);
-    const [c] = await q.query<{ non_disclosure: boolean; code: string; name_fi: string }>(
-      'SELECT c.non_disclosure, m.code, m.name_fi FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
+    const [c] = await q.query<{ non_disclosure: boolean; code: string; name_fi: string; name_sv: string }>(
+      'SELECT c.non_disclosure, m.code, m.name_fi, m.name_sv FROM clients c JOIN municipalities m ON m.code = c.municipality_code WHERE c.id = $1',
       [req.client_id],
     );
     return {
@@ -616,7 +616,7 @@ export class Ringing {
       urgency: req.urgency,
       criteria: req.criteria,
       language: req.language,
-      ...(c && !c.non_disclosure ? { municipality: { code: c.code, name: c.name_fi } } : {}),
+      ...(c && !c.non_disclosure ? { municipality: { code: c.code, nameFi: c.name_fi, nameSv: c.name_sv } } : {}),
       expiresAt: expiresAt.toISOString(),
       why,
     };
