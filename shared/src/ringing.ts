@@ -14,8 +14,32 @@ export const ringRequestInput = z.strictObject({
   basis: legalBasis,
   /** A recorded consent, when the basis is a consent. */
   consentId: naturalId.optional(),
+  /**
+   * When nobody can be rung because the counterparts' teams are closed: 'callback' (the
+   * default) leaves the callback request the rules say; 'ask' starts nothing and answers
+   * 409 team_closed with `closed` (closedTeamsView), so the requester can choose.
+   */
+  whenClosed: z.enum(['callback', 'ask']).default('callback'),
 });
 export type RingRequestInput = z.infer<typeof ringRequestInput>;
+
+/** The 409 team_closed answer's `closed`: who is closed, when they open, and whether the region takes urgent matters. */
+export const closedTeamsView = z.object({
+  teams: z.array(
+    z.object({
+      teamId: z.string(),
+      nameFi: z.string(),
+      nameSv: z.string(),
+      organisationNameFi: z.string(),
+      organisationNameSv: z.string(),
+      /** Null when the team stays closed for the next two weeks. */
+      opensAt: z.string().nullable(),
+    }),
+  ),
+  /** Whether the same request as urgent would reach the urgent queue or someone on call. */
+  urgentQueue: z.boolean(),
+});
+export type ClosedTeamsView = z.infer<typeof closedTeamsView>;
 
 export const DECLINE_REASONS = ['busy_with_client', 'not_my_client', 'wrong_team', 'leaving', 'other'] as const;
 export const declineInput = z.strictObject({ reason: z.enum(DECLINE_REASONS) });

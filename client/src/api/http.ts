@@ -19,6 +19,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The whole answer: some errors carry more than the code (409 team_closed says who is closed). */
+    readonly answer: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -39,7 +41,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!res.ok) {
     // The server answers {error: code, message, issues?}.
     const message = typeof data.message === 'string' ? data.message : res.statusText;
-    throw new ApiError(res.status, typeof data.error === 'string' ? data.error : String(res.status), message, data.issues);
+    throw new ApiError(res.status, typeof data.error === 'string' ? data.error : String(res.status), message, data.issues, data);
   }
   return data as T;
 }

@@ -122,6 +122,12 @@ export const en: Texts = {
   'request.callbackCreated': 'A callback request was left.',
   'request.urgentQueued': 'The request went to the urgent queue.',
   'request.new': 'New request',
+  'closed.title': 'The other side is closed now',
+  'closed.team': '{organisation}: {team} is closed now, opens {opens}.',
+  'closed.teamNoOpening': '{organisation}: {team} is closed until further notice.',
+  'closed.choices': 'Nobody has been rung. You can leave a callback request for the team to handle when it opens.',
+  'closed.choicesUrgent': 'Nobody has been rung. You can leave a callback request for the team to handle when it opens, or take an urgent matter to the region\'s urgent queue.',
+  'closed.toUrgentQueue': 'To the urgent queue',
 
   'type.lisaselvityspyynto': 'Request for further information',
   'type.lausuntopyynto': 'Request for a statement',

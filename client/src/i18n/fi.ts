@@ -121,6 +121,12 @@ export const fi = {
   'request.callbackCreated': 'Takaisinsoittopyyntö jätettiin.',
   'request.urgentQueued': 'Pyyntö siirtyi kiireellisten jonoon.',
   'request.new': 'Uusi pyyntö',
+  'closed.title': 'Vastapuoli on nyt suljettu',
+  'closed.team': '{organisation}: {team} on nyt suljettu, avautuu {opens}.',
+  'closed.teamNoOpening': '{organisation}: {team} on suljettu toistaiseksi.',
+  'closed.choices': 'Mitään ei soitettu. Voit jättää takaisinsoittopyynnön, jonka tiimi hoitaa avauduttuaan.',
+  'closed.choicesUrgent': 'Mitään ei soitettu. Voit jättää takaisinsoittopyynnön, jonka tiimi hoitaa avauduttuaan, tai viedä kiireellisen asian alueen kiireellisten jonoon.',
+  'closed.toUrgentQueue': 'Kiireellisten jonoon',
 
   'type.lisaselvityspyynto': 'Lisäselvityspyyntö',
   'type.lausuntopyynto': 'Lausuntopyyntö',

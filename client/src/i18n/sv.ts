@@ -122,6 +122,12 @@ export const sv: Texts = {
   'request.callbackCreated': 'En begäran om återuppringning lämnades.',
   'request.urgentQueued': 'Förfrågan flyttades till kön för brådskande ärenden.',
   'request.new': 'Ny förfrågan',
+  'closed.title': 'Motparten har stängt just nu',
+  'closed.team': '{organisation}: {team} har stängt nu, öppnar {opens}.',
+  'closed.teamNoOpening': '{organisation}: {team} har stängt tills vidare.',
+  'closed.choices': 'Ingen har ringts. Du kan lämna en begäran om återuppringning som teamet sköter när det öppnar.',
+  'closed.choicesUrgent': 'Ingen har ringts. Du kan lämna en begäran om återuppringning som teamet sköter när det öppnar, eller föra ett brådskande ärende till områdets kö för brådskande ärenden.',
+  'closed.toUrgentQueue': 'Till kön för brådskande ärenden',
 
   'type.lisaselvityspyynto': 'Begäran om tilläggsutredning',
   'type.lausuntopyynto': 'Begäran om utlåtande',

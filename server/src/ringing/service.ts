@@ -8,11 +8,13 @@
 // round). A stale evaluation is simply dropped.
 import { randomUUID } from 'node:crypto';
 import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView, StepSelect } from '../../../shared/src/routing.ts';
-import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
+import type { ClosedTeamsView, RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
+import { nextOpeningAt } from '../directory/hours.ts';
 import { readClientRecord } from '../directory/repository.ts';
+import type { Directory } from '../directory/snapshot.ts';
 import { lookUpClient } from '../directory/service.ts';
 import { judgeDisclosure } from '../disclosures/legal-bases.ts';
 import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
@@ -112,19 +114,23 @@ export class Ringing {
     const request: RoutingRequest = { ...input.request, requester };
     const ruleSet = await this.services.ruleSets.forClient(db, client, actor.organisationKind, now);
     const rotationKey = (filterId: string, stepId: string) => `${ruleSet.region}:${filterId}:${stepId}`;
-    const decision = await decide(
-      {
-        directory: await this.deps.directory.snapshot(db),
-        presence: this.presence,
-        ruleSetVersion: ruleSet.version,
-        stopAtFirstRinging: true,
-        orderCandidates: this.orderCandidates(rotationKey),
-      },
-      ruleSet.body,
-      request,
-      client,
-      now,
-    );
+    const directory = await this.deps.directory.snapshot(db);
+    const context: DecideContext = {
+      directory,
+      presence: this.presence,
+      ruleSetVersion: ruleSet.version,
+      stopAtFirstRinging: true,
+      orderCandidates: this.orderCandidates(rotationKey),
+    };
+    const decision = await decide(context, ruleSet.body, request, client, now);
+    if (input.whenClosed === 'ask' && decision.firstRingingStep === null && decision.final.action === 'callback') {
+      const closed = await closedTeams(db, directory, decision, now);
+      if (closed.length) {
+        const asUrgent = await decide(context, ruleSet.body, { ...request, urgency: 'urgent' }, client, now);
+        const view: ClosedTeamsView = { teams: closed, urgentQueue: asUrgent.outcome === 'urgent_queue' || asUrgent.outcome === 'ring' };
+        throw new HttpError(409, 'team_closed', 'The counterpart is closed now; nothing was started', undefined, undefined, { closed: view });
+      }
+    }
     const filter = decision.filter ? ruleSet.body.filters[decision.filter.index] : null;
     const id = input.requestId ?? randomUUID();
     const events: RingEventView[] = [
@@ -621,6 +627,35 @@ export class Ringing {
       why,
     };
   }
+}
+
+/**
+ * The teams that kept the first counterpart the rules chose from ringing: the
+ * closed teams of the first step whose people were left out for the hours, each
+ * with its names and when it next opens (soonest first).
+ */
+async function closedTeams(q: Queryable, directory: Directory, decision: DecisionView, now: Date): Promise<ClosedTeamsView['teams']> {
+  const ids = new Set<string>();
+  for (const step of decision.steps) {
+    for (const x of step.excluded) {
+      if (x.reason !== 'outside_hours') continue;
+      const p = x.explanation.params ?? {};
+      for (const id of [p.teamId, ...(Array.isArray(p.teamIds) ? p.teamIds : [])]) if (typeof id === 'string') ids.add(id);
+    }
+    if (ids.size) break;
+  }
+  if (!ids.size) return [];
+  const rows = await q.query<{ id: string; name_fi: string; name_sv: string; org_name_fi: string; org_name_sv: string }>(
+    'SELECT t.id, t.name_fi, t.name_sv, o.name_fi AS org_name_fi, o.name_sv AS org_name_sv FROM teams t JOIN organisations o ON o.id = t.organisation_id WHERE t.id = ANY($1::text[])',
+    [[...ids]],
+  );
+  return rows
+    .map((r) => {
+      const hours = directory.teamHours(r.id);
+      const opensAt = hours ? nextOpeningAt(hours, now) : null;
+      return { teamId: r.id, nameFi: r.name_fi, nameSv: r.name_sv, organisationNameFi: r.org_name_fi, organisationNameSv: r.org_name_sv, opensAt: opensAt?.toISOString() ?? null };
+    })
+    .sort((a, b) => (a.opensAt ?? '~').localeCompare(b.opensAt ?? '~'));
 }
 
 /** Someone the steps chose who could take a callback: rung without answer, or left out only for now (offline, away, busy, closed). */
