@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorMessage } from '../api/http.ts';
 import type { ConcernView } from '../api/types.ts';
-import { formatTime, t } from '../i18n/index.ts';
+import { formatTime, organisationName, t } from '../i18n/index.ts';
 import { choiceName } from '../conference/items.ts';
 import { concerns, session } from '../state.ts';
 import { ErrorText } from './common.tsx';
@@ -36,8 +36,9 @@ export function ConcernList() {
         <ul class="list">
           {open.map((c) => (
             <li key={c.id} class="concern-item">
-              {formatTime(c.createdAt)} · <strong>{choiceName('status', c.status)}</strong>
-              {c.responsibleWorker && <> · {c.responsibleWorker.displayName}</>}
+              {formatTime(c.createdAt)} · <strong>{choiceName('status', c.status)}</strong> · {c.clientReference ? t('concern.client', { reference: c.clientReference }) : t('concern.clientNoReference')}
+              {c.sender && <> · {t('concern.from', { name: c.sender.displayName, organisation: organisationName(c.sender) })}</>}
+              {c.responsibleWorker && <> · {t('concern.responsible', { name: c.responsibleWorker.displayName })}</>}
               {c.statusDueAt && <span class="muted"> · {t('callback.due', { due: formatTime(c.statusDueAt) })}</span>}
               {receiving && (
                 <div class="actions">

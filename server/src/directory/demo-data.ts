@@ -312,8 +312,9 @@ export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clo
     for (let i = 3; i < 60; i += 6) {
       const clientId = await clientIdByHetuHash(q, await hashHetu(deps.keys.clientIdKey, demoClientHetu(i)));
       await q.query(
-        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, sender_id, status, created_at)
-         VALUES ($1, $2, 'kela-etelainen', $3, 'kela.kasittelija', $4, $5)`,
+        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, sender_id, status, created_at, client_reference)
+         VALUES ($1, $2, 'kela-etelainen', $3, 'kela.kasittelija', $4, $5,
+                 (SELECT id FROM kela_applications WHERE client_id = $2 AND status = 'pending' ORDER BY submitted_at DESC LIMIT 1))`,
         [randomUUID(), clientId, COUNTIES[Math.floor(i / 6) % 3], i % 12 === 3 ? 'received' : 'taken_charge', new Date(now.getTime() - i * 3600_000)],
       );
     }

@@ -2,7 +2,8 @@
 // client data act (asiakastietolaki 703/2023, 11 §): who processed a client's
 // data, to whom it was disclosed and on what basis, normally for two years.
 import { randomUUID } from 'node:crypto';
-import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
+import { accessActionName, accessPurposeName, catalogueName } from '../../../shared/src/disclosures.ts';
+import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow, ReportLanguage } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
 import { auditScope, canManageConsent, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
@@ -10,6 +11,7 @@ import { EXCEPTIONAL_READ_ACTIONS, clientIdOf, lookUpClient, reasonOfPurpose } f
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { recordAccess } from './access.ts';
+import { catalogueNames } from './legal-bases.ts';
 import type { DisclosureRecordRow } from './fhir.ts';
 import { recordDisclosure, type DisclosureRecorded } from './record.ts';
 import { auditSigner } from './store.ts';
@@ -106,10 +108,22 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
       `SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 AND ${disclosureInRoot(4)} ORDER BY at, chain_seq`,
       [clientId, from, to, rootOrganisationId],
     );
+    const lang = input.language;
+    const names = await catalogueNames(q);
     // One after another: these run on the transaction's single connection.
-    for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, purpose: a.purpose });
+    for (const a of accesses)
+      view.accesses.push({ at: iso(a.at)!, actor: await people(a.actor_id), action: a.action, actionName: accessActionName(a.action, lang), purpose: a.purpose, purposeName: accessPurposeName(a.purpose, lang) });
     for (const d of disclosures) {
-      view.disclosures.push({ at: iso(d.at)!, discloser: await people(d.discloser_id), recipients: await recipientsOf(people, d.recipients), categories: d.categories, basis: d.basis, consentId: d.consent_id });
+      view.disclosures.push({
+        at: iso(d.at)!,
+        discloser: await people(d.discloser_id),
+        recipients: await recipientsOf(people, d.recipients),
+        categories: d.categories,
+        categoryNames: d.categories.map((c) => catalogueName(c, names.categories.get(c), lang)),
+        basis: d.basis,
+        basisName: catalogueName(d.basis, names.bases.get(d.basis), lang),
+        consentId: d.consent_id,
+      });
     }
     // A report with nothing in scope shows nothing of the client and is not logged: it looks the
     // same for a code that is nobody's client, so it does not tell whether one is a client elsewhere.
@@ -205,13 +219,11 @@ function personLookup(q: Queryable) {
     const key = `${staffId}/${organisationId ?? ''}`;
     let p = cache.get(key);
     if (!p) {
+      type Row = { display_name: string; organisation_id: string; name_fi: string; name_sv: string };
       const [r] = staffId
-        ? await q.query<{ display_name: string; organisation_id: string; name_fi: string }>(
-            'SELECT s.display_name, s.organisation_id, o.name_fi FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1',
-            [staffId],
-          )
-        : await q.query<{ display_name: string; organisation_id: string; name_fi: string }>("SELECT '' AS display_name, id AS organisation_id, name_fi FROM organisations WHERE id = $1", [organisationId]);
-      p = { staffId, displayName: r?.display_name ?? staffId, organisationId: r?.organisation_id ?? organisationId ?? '', organisationName: r?.name_fi ?? '' };
+        ? await q.query<Row>('SELECT s.display_name, s.organisation_id, o.name_fi, o.name_sv FROM staff s JOIN organisations o ON o.id = s.organisation_id WHERE s.id = $1', [staffId])
+        : await q.query<Row>("SELECT '' AS display_name, id AS organisation_id, name_fi, name_sv FROM organisations WHERE id = $1", [organisationId]);
+      p = { staffId, displayName: r?.display_name ?? staffId, organisationId: r?.organisation_id ?? organisationId ?? '', organisationNameFi: r?.name_fi ?? '', organisationNameSv: r?.name_sv ?? '' };
       cache.set(key, p);
     }
     return p;
@@ -219,6 +231,9 @@ function personLookup(q: Queryable) {
 }
 
 // ---- rendering ----
+
+type Person = ClientReportView['accesses'][number]['actor'];
+const orgName = (p: Person, language: ReportLanguage) => (language === 'sv' ? p.organisationNameSv : p.organisationNameFi);
 
 const LABELS = {
   fi: { title: 'Asiakastietojen käsittely ja luovutukset', period: 'Ajanjakso', accesses: 'Käsittelyt', disclosures: 'Luovutukset', at: 'Aika', who: 'Käsittelijä', organisation: 'Organisaatio', action: 'Toimenpide', purpose: 'Käyttötarkoitus', discloser: 'Luovuttaja', recipients: 'Vastaanottajat', categories: 'Tietoryhmät', basis: 'Peruste', none: 'Ei merkintöjä' },
@@ -228,13 +243,14 @@ const LABELS = {
 
 const csvCell = (v: string) => (/[",\n;]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-export function reportCsv(r: ClientReportView, language: keyof typeof LABELS): string {
+/** The report as CSV: names in the report's language (the codes stay in the JSON report). */
+export function reportCsv(r: ClientReportView, language: ReportLanguage): string {
   const l = LABELS[language];
   const lines = [[l.at, 'kind', l.who, l.organisation, l.action, l.purpose, l.recipients, l.categories, l.basis].map(csvCell).join(',')];
-  for (const a of r.accesses) lines.push([a.at, 'access', a.actor.displayName, a.actor.organisationName, a.action, a.purpose, '', '', ''].map(csvCell).join(','));
+  for (const a of r.accesses) lines.push([a.at, 'access', a.actor.displayName, orgName(a.actor, language), a.actionName, a.purposeName, '', '', ''].map(csvCell).join(','));
   for (const d of r.disclosures)
     lines.push(
-      [d.at, 'disclosure', d.discloser.displayName, d.discloser.organisationName, '', '', d.recipients.map((p) => `${p.displayName} (${p.organisationName})`).join('; '), d.categories.join('; '), d.basis]
+      [d.at, 'disclosure', d.discloser.displayName, orgName(d.discloser, language), '', '', d.recipients.map((p) => `${p.displayName} (${orgName(p, language)})`).join('; '), d.categoryNames.join('; '), d.basisName]
         .map(csvCell)
         .join(','),
     );
@@ -243,7 +259,7 @@ export function reportCsv(r: ClientReportView, language: keyof typeof LABELS): s
 
 const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): string {
+export function reportHtml(r: ClientReportView, language: ReportLanguage): string {
   const l = LABELS[language];
   const table = (head: string[], rows: string[][]) =>
     rows.length
@@ -252,10 +268,10 @@ export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): 
   return `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><title>${esc(l.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;width:100%;margin-bottom:2rem}th,td{border:1px solid #555;padding:.3rem .5rem;text-align:left;vertical-align:top}@media print{body{margin:0}}</style></head>
 <body><h1>${esc(l.title)}</h1><p>${esc(l.period)}: ${esc(r.period.from.slice(0, 10))} – ${esc(r.period.to.slice(0, 10))}</p>
-<h2>${esc(l.accesses)}</h2>${table([l.at, l.who, l.organisation, l.action, l.purpose], r.accesses.map((a) => [a.at, a.actor.displayName, a.actor.organisationName, a.action, a.purpose]))}
+<h2>${esc(l.accesses)}</h2>${table([l.at, l.who, l.organisation, l.action, l.purpose], r.accesses.map((a) => [a.at, a.actor.displayName, orgName(a.actor, language), a.actionName, a.purposeName]))}
 <h2>${esc(l.disclosures)}</h2>${table(
     [l.at, l.discloser, l.recipients, l.categories, l.basis],
-    r.disclosures.map((d) => [d.at, `${d.discloser.displayName} (${d.discloser.organisationName})`, d.recipients.map((p) => `${p.displayName} (${p.organisationName})`).join(', '), d.categories.join(', '), d.basis]),
+    r.disclosures.map((d) => [d.at, `${d.discloser.displayName} (${orgName(d.discloser, language)})`, d.recipients.map((p) => `${p.displayName} (${orgName(p, language)})`).join(', '), d.categoryNames.join(', '), d.basisName]),
   )}
 </body></html>
 `;
