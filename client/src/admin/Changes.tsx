@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api/http.ts';
 import { formatTime, t, textOr } from '../i18n/index.ts';
-import { ErrorText, TableHead } from '../components/common.tsx';
+import { ErrorText, PersonName, TableHead } from '../components/common.tsx';
 
 interface Change {
   at: string;
@@ -34,10 +34,10 @@ export function ChangeHistory({ organisationId }: { organisationId: string }) {
             {changes.map((c) => (
               <tr class="change">
                 <td>{formatTime(c.at)}</td>
-                <td>{c.actorId ?? '—'}</td>
+                <td>{c.actorId ? <PersonName staffId={c.actorId} /> : '—'}</td>
                 <td>{textOr(`changes.kind.${c.kind}`, 'changes.kind.other')}</td>
                 <td>
-                  {c.target}: {textOr(`changes.action.${c.action}`, 'changes.action.other')}
+                  <code>{c.target}</code>: {textOr(`changes.action.${c.action}`, 'changes.action.other')}
                 </td>
                 <td>
                   <code class="details">{JSON.stringify(c.details).slice(0, 160)}</code>

@@ -3,21 +3,27 @@
 // every bad row before anything is written.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, currentCsrfToken, errorMessage } from '../api/http.ts';
-import type { AbsenceView, ImportIssue, ImportReport, StaffView } from '../../../shared/src/directory.ts';
+import type { AbsenceView, ImportIssue, ImportReport, StaffView, TeamView } from '../../../shared/src/directory.ts';
 import { ABSENCE_REASONS, IMPORT_KINDS } from '../../../shared/src/directory.ts';
-import { formatTime, language, t, textOr } from '../i18n/index.ts';
+import { formatTime, language, localName, t, textOr } from '../i18n/index.ts';
 import { StaffEditor } from './StaffEditor.tsx';
 import { ErrorText, TableHead } from '../components/common.tsx';
 
 export function PeopleAdmin({ organisationId }: { organisationId: string }) {
   const [staff, setStaff] = useState<StaffView[]>([]);
+  const [teams, setTeams] = useState<TeamView[]>([]);
   const [open, setOpen] = useState<string>();
   const [editing, setEditing] = useState<string>();
   const load = () => api<StaffView[]>('GET', `/api/staff?organisationId=${encodeURIComponent(organisationId)}`).then(setStaff, () => setStaff([]));
   useEffect(() => {
     void load();
+    api<TeamView[]>('GET', `/api/teams?organisationId=${encodeURIComponent(organisationId)}`).then(setTeams, () => setTeams([]));
   }, [organisationId]);
   const sv = language.value === 'sv';
+  const teamName = (id: string) => {
+    const team = teams.find((x) => x.id === id);
+    return team ? localName(team) : id;
+  };
   return (
     <>
       <section aria-labelledby="staff-title" class="panel">
@@ -31,8 +37,8 @@ export function PeopleAdmin({ organisationId }: { organisationId: string }) {
                 <tr key={p.id}>
                   <td>{p.displayName}</td>
                   <td>{(sv ? p.titleSv : p.titleFi) ?? ''}</td>
-                  <td>{p.roles.map((r) => r.role).join(', ')}</td>
-                  <td>{p.teamIds.join(', ')}</td>
+                  <td>{[...new Set(p.roles.map((r) => t(`staff.role.${r.role}`)))].join(', ')}</td>
+                  <td>{p.teamIds.map(teamName).join(', ')}</td>
                   <td>
                     <button type="button" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? undefined : p.id)}>
                       {t('people.manageAbsences', { name: p.displayName })}

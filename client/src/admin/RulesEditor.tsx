@@ -8,9 +8,10 @@ import { DEFAULT_RULE_SET } from '../../../shared/src/default-rules.ts';
 import { RELATIONS, REQUEST_TYPES, ROUTING_MESSAGES, STRATEGIES, type Filter, type FinalAction, type RuleDiffEntry, type RuleSet, type Step } from '../../../shared/src/routing.ts';
 import { ROLES } from '../../../shared/src/directory.ts';
 import { formatTime, language, localName, t, textOr } from '../i18n/index.ts';
+import { stepName } from '../i18n/words.ts';
 import { issuesAt, rulesApi, type ChangeView, type RuleIssueView, type VersionView } from './rules-api.ts';
 import { SimulationPanel } from './Simulation.tsx';
-import { ErrorText } from '../components/common.tsx';
+import { ErrorText, PersonName } from '../components/common.tsx';
 
 interface TeamRef {
   id: string;
@@ -241,7 +242,7 @@ export function RulesEditor({ region }: { region: string }) {
             {changes.map((c) => (
               <tr>
                 <td>{formatTime(c.at)}</td>
-                <td>{c.actorId ?? '—'}</td>
+                <td>{c.actorId ? <PersonName staffId={c.actorId} /> : '—'}</td>
                 <td>
                   {textOr(`rules.action.${c.action}`, 'rules.action.other')} {c.version !== null && `v${c.version}`}
                 </td>
@@ -420,7 +421,7 @@ function StepEditor(props: { step: Step; id: string; label: string; issues: Rule
   return (
     <fieldset class={`step ${issues.some((x) => x.severity === 'error') ? 'has-error' : ''}`} aria-describedby={describedBy}>
       <legend>
-        {props.label}: {s.id}
+        {props.label}: {kind !== 'team' ? stepName(s.select) : knownTeam ? localName(props.teams.find((tm) => tm.id === value)!) : `${value} (${t('rules.unknownTeam')})`}
       </legend>
       <IssueList issues={issues} id={`${id}-issues`} />
       <div class="row">

@@ -49,6 +49,9 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
     setBusy(true);
     setError('');
     try {
+      // A file past the server's upload limit is refused here, before anything is encrypted, sent or recorded.
+      const limit = draft.files.length ? (await client.getMediaConfig(true))['m.upload.size'] : undefined;
+      if (limit !== undefined && draft.files.some((f) => f.size > limit)) return setError(t('error.too_large'));
       // Ciphertext first (harmless without its key), then the disclosure, then the message that carries the keys.
       const attachments: AttachmentRef[] = [];
       for (const file of draft.files)
