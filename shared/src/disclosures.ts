@@ -43,6 +43,82 @@ export const LEGAL_BASES = {
   guardian: { consent: true, allows: ALL },
 } as const satisfies Record<string, { consent: boolean; allows: readonly DataCategory[] }>;
 export type LegalBasis = keyof typeof LEGAL_BASES;
+
+type Names = { fi: string; sv: string; en: string };
+
+/**
+ * Names of the shipped legal bases and data categories. Finnish and Swedish are
+ * seeded into the database, where admins may change them; English is read from
+ * here (a basis or category an admin adds reads in Finnish in English).
+ */
+export const SHIPPED_NAMES: Record<LegalBasis | DataCategory, Names> = {
+  consent_present: { fi: 'Suostumus (asiakas paikalla)', sv: 'Samtycke (klienten närvarande)', en: 'Consent (client present)' },
+  consent_written: { fi: 'Kirjallinen suostumus', sv: 'Skriftligt samtycke', en: 'Written consent' },
+  consent_oral: { fi: 'Suullinen suostumus', sv: 'Muntligt samtycke', en: 'Oral consent' },
+  totul_18: { fi: 'Toimeentulotukilaki 18 §', sv: 'Lagen om utkomststöd 18 §', en: 'Social Assistance Act, section 18' },
+  totul_15_statement: { fi: 'Toimeentulotukilaki 15 §, lausunto', sv: 'Lagen om utkomststöd 15 §, utlåtande', en: 'Social Assistance Act, section 15, statement' },
+  shl_35: { fi: 'Sosiaalihuoltolaki 35 §', sv: 'Socialvårdslagen 35 §', en: 'Social Welfare Act, section 35' },
+  lsl_25: { fi: 'Lastensuojelulaki 25 §', sv: 'Barnskyddslagen 25 §', en: 'Child Welfare Act, section 25' },
+  power_of_attorney: { fi: 'Valtakirja', sv: 'Fullmakt', en: 'Power of attorney' },
+  guardian: { fi: 'Edunvalvoja tai huoltaja', sv: 'Intressebevakare eller vårdnadshavare', en: 'Guardian or custodian' },
+  identity: { fi: 'Henkilöllisyys ja asian vireilläolo', sv: 'Identitet och att ett ärende är anhängigt', en: 'Identity and that a matter is pending' },
+  application_status: { fi: 'Hakemuksen tila', sv: 'Ansökans status', en: 'Application status' },
+  decision: { fi: 'Päätös', sv: 'Beslut', en: 'Decision' },
+  income_assets: { fi: 'Tulot ja varat', sv: 'Inkomster och tillgångar', en: 'Income and assets' },
+  expenses: { fi: 'Menot', sv: 'Utgifter', en: 'Expenses' },
+  housing: { fi: 'Asuminen', sv: 'Boende', en: 'Housing' },
+  health: { fi: 'Terveys', sv: 'Hälsa', en: 'Health' },
+  substance_use: { fi: 'Päihteet', sv: 'Rusmedel', en: 'Substance use' },
+  children: { fi: 'Taloudessa asuvat lapset', sv: 'Barn i hushållet', en: 'Children in the household' },
+  statement: { fi: 'Lausunto', sv: 'Utlåtande', en: 'Statement' },
+  attachment: { fi: 'Liite', sv: 'Bilaga', en: 'Attachment' },
+};
+
+/** A legal basis's or data category's name in a language: the database's names (fi, sv), English from the shipped set. */
+export function catalogueName(code: string, stored: { nameFi: string; nameSv: string } | undefined, language: ReportLanguage): string {
+  const shipped = Object.hasOwn(SHIPPED_NAMES, code) ? SHIPPED_NAMES[code as keyof typeof SHIPPED_NAMES] : undefined;
+  if (language === 'en' && shipped) return shipped.en;
+  if (stored) return language === 'sv' ? stored.nameSv : stored.nameFi;
+  return shipped ? shipped[language] : code;
+}
+
+/** What each access-log action means, for the 11 § report. */
+const ACCESS_ACTION_NAMES: Record<string, Names> = {
+  'client.read': { fi: 'Asiakastietojen luku', sv: 'Läsning av klientuppgifter', en: 'Client record read' },
+  'client.read.refused': { fi: 'Estetty lukuyritys', sv: 'Förhindrat läsförsök', en: 'Refused attempt to read' },
+  'client.read.emergency': { fi: 'Hätäkäyttö', sv: 'Nödåtkomst', en: 'Emergency access' },
+  'client.read.rule_verification': { fi: 'Ohjaussääntöjen tarkistus', sv: 'Kontroll av styrningsregler', en: 'Routing rule verification' },
+  'client.report': { fi: 'Asiakasraportin laadinta', sv: 'Klientrapport', en: 'Client report' },
+  'client.export': { fi: 'Luovutuslokin vienti', sv: 'Export av utlämnandeloggen', en: 'Disclosure log export' },
+  'client.import': { fi: 'Asiakastietojen tuonti', sv: 'Import av klientuppgifter', en: 'Client data import' },
+  'client.import.refused': { fi: 'Estetty tuonti', sv: 'Förhindrad import', en: 'Refused import' },
+  'log.search': { fi: 'Lokihaku', sv: 'Loggsökning', en: 'Log search' },
+};
+const OTHER_ACTION: Names = { fi: 'Muu käsittely', sv: 'Annan behandling', en: 'Other processing' };
+
+/** What each access purpose means; an exceptional read's purpose is "code: the reader's reason". */
+const ACCESS_PURPOSE_NAMES: Record<string, Names> = {
+  routing: { fi: 'Yhteydenotto oikeaan työntekijään', sv: 'Kontakt med rätt arbetstagare', en: 'Reaching the right worker' },
+  case_handling: { fi: 'Asian käsittely', sv: 'Handläggning av ärendet', en: 'Handling the matter' },
+  callback: { fi: 'Takaisinsoitto', sv: 'Återuppringning', en: 'Callback' },
+  audit: { fi: 'Valvonta', sv: 'Tillsyn', en: 'Audit' },
+  emergency: { fi: 'Hätäkäyttö', sv: 'Nödåtkomst', en: 'Emergency' },
+  rule_verification: { fi: 'Ohjaussääntöjen tarkistus', sv: 'Kontroll av styrningsregler', en: 'Routing rule verification' },
+  directory_import: { fi: 'Hakemiston ylläpito', sv: 'Underhåll av katalogen', en: 'Directory upkeep' },
+};
+const OTHER_PURPOSE: Names = { fi: 'Muu tarkoitus', sv: 'Annat ändamål', en: 'Other purpose' };
+
+export function accessActionName(action: string, language: ReportLanguage): string {
+  return (Object.hasOwn(ACCESS_ACTION_NAMES, action) ? ACCESS_ACTION_NAMES[action] : OTHER_ACTION)[language];
+}
+
+/** The purpose's name, with the reader's reason after it for an exceptional read. */
+export function accessPurposeName(purpose: string, language: ReportLanguage): string {
+  const split = purpose.indexOf(': ');
+  const code = split < 0 ? purpose : purpose.slice(0, split);
+  const name = (Object.hasOwn(ACCESS_PURPOSE_NAMES, code) ? ACCESS_PURPOSE_NAMES[code] : OTHER_PURPOSE)[language];
+  return split < 0 ? name : `${name}: ${purpose.slice(split + 2)}`;
+}
 /** Codes are checked against the legal bases and categories in force (admin-editable), not a fixed list. */
 export const legalBasis = z.string().regex(/^[a-z0-9_]{1,60}$/, 'a legal basis code');
 export const dataCategory = z.string().regex(/^[a-z0-9_]{1,60}$/, 'a data category code');
@@ -100,6 +176,7 @@ export const disclosureInput = z.strictObject({
 export type DisclosureInputBody = z.infer<typeof disclosureInput>;
 
 export const REPORT_LANGUAGES = ['fi', 'sv', 'en'] as const;
+export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
 export const clientReportInput = z
   .strictObject({
     client: clientRef,
@@ -113,13 +190,23 @@ export const clientReportInput = z
   .refine((r) => !r.from || !r.to || Date.parse(r.from) < Date.parse(r.to), { path: ['from'], message: 'must be before to' });
 export type ClientReportInput = z.infer<typeof clientReportInput>;
 
-const reportPerson = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationName: z.string() });
+const reportPerson = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationNameFi: z.string(), organisationNameSv: z.string() });
 export const clientReportView = z.object({
   period: z.object({ from: z.string(), to: z.string() }),
   generatedAt: z.string(),
-  accesses: z.array(z.object({ at: z.string(), actor: reportPerson, action: z.string(), purpose: z.string() })),
+  /** Each code with its name in the report's language (the request's `language`). */
+  accesses: z.array(z.object({ at: z.string(), actor: reportPerson, action: z.string(), actionName: z.string(), purpose: z.string(), purposeName: z.string() })),
   disclosures: z.array(
-    z.object({ at: z.string(), discloser: reportPerson, recipients: z.array(reportPerson), categories: z.array(z.string()), basis: z.string(), consentId: z.string().nullable() }),
+    z.object({
+      at: z.string(),
+      discloser: reportPerson,
+      recipients: z.array(reportPerson),
+      categories: z.array(z.string()),
+      categoryNames: z.array(z.string()),
+      basis: z.string(),
+      basisName: z.string(),
+      consentId: z.string().nullable(),
+    }),
   ),
 });
 export type ClientReportView = z.infer<typeof clientReportView>;

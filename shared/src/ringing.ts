@@ -14,8 +14,32 @@ export const ringRequestInput = z.strictObject({
   basis: legalBasis,
   /** A recorded consent, when the basis is a consent. */
   consentId: naturalId.optional(),
+  /**
+   * When nobody can be rung because the counterparts' teams are closed: 'callback' (the
+   * default) leaves the callback request the rules say; 'ask' starts nothing and answers
+   * 409 team_closed with `closed` (closedTeamsView), so the requester can choose.
+   */
+  whenClosed: z.enum(['callback', 'ask']).default('callback'),
 });
 export type RingRequestInput = z.infer<typeof ringRequestInput>;
+
+/** The 409 team_closed answer's `closed`: who is closed, when they open, and whether the region takes urgent matters. */
+export const closedTeamsView = z.object({
+  teams: z.array(
+    z.object({
+      teamId: z.string(),
+      nameFi: z.string(),
+      nameSv: z.string(),
+      organisationNameFi: z.string(),
+      organisationNameSv: z.string(),
+      /** Null when the team stays closed for the next two weeks. */
+      opensAt: z.string().nullable(),
+    }),
+  ),
+  /** Whether the same request as urgent would reach the urgent queue or someone on call. */
+  urgentQueue: z.boolean(),
+});
+export type ClosedTeamsView = z.infer<typeof closedTeamsView>;
 
 export const DECLINE_REASONS = ['busy_with_client', 'not_my_client', 'wrong_team', 'leaving', 'other'] as const;
 export const declineInput = z.strictObject({ reason: z.enum(DECLINE_REASONS) });
@@ -25,7 +49,8 @@ export const requestRef = z.strictObject({ requestId: z.uuid() });
 export const RING_STATES = ['ringing', 'accepted', 'callback', 'urgent_queue', 'refused', 'cancelled'] as const;
 export type RingState = (typeof RING_STATES)[number];
 
-const personView = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationName: z.string() });
+/** A person with their organisation's name in Finnish and Swedish (the reader's language picks). */
+const personView = z.object({ staffId: z.string(), displayName: z.string(), organisationId: z.string(), organisationNameFi: z.string(), organisationNameSv: z.string() });
 
 /** What a rung person sees: only what the basis allows before they accept. */
 export const ringOfferView = z.object({
@@ -37,7 +62,7 @@ export const ringOfferView = z.object({
   criteria: z.array(z.string()),
   language: z.string().nullable(),
   /** Absent for a non-disclosure client. */
-  municipality: z.object({ code: z.string(), name: z.string() }).optional(),
+  municipality: z.object({ code: z.string(), nameFi: z.string(), nameSv: z.string() }).optional(),
   expiresAt: z.string(),
   /** Why this person is rung (the step's explanation, stand-in for whom). */
   why: i18nText,

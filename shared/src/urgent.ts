@@ -74,8 +74,11 @@ export const concernView = z.object({
   status: z.enum(CONCERN_STATUSES),
   fromOrganisationId: z.string(),
   toOrganisationId: z.string(),
-  sender: z.object({ staffId: z.string(), displayName: z.string() }).nullable(),
-  responsibleWorker: z.object({ staffId: z.string(), displayName: z.string() }).nullable(),
+  /** Who sent it, with their organisation's name in Finnish and Swedish. */
+  sender: z.object({ staffId: z.string(), displayName: z.string(), organisationNameFi: z.string(), organisationNameSv: z.string() }).nullable(),
+  /** The Kela application the concern is about (never the identity code); null when the client has none. */
+  clientReference: z.string().nullable(),
+  responsibleWorker: z.object({ staffId: z.string(), displayName: z.string(), organisationNameFi: z.string(), organisationNameSv: z.string() }).nullable(),
   statusDueAt: z.string().nullable(),
   createdAt: z.string(),
   history: z.array(z.object({ at: z.string(), status: z.string(), actorId: z.string().nullable() })),

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import type { TestRinki } from '../helpers/env.ts';
-import { expectAccessible, launchChromium, openApp, signIn, tablesContaining, startDemoRinki, type AppPage } from '../helpers/browser.ts';
+import { expectReadable, launchChromium, openApp, signIn, tablesContaining, startDemoRinki, type AppPage } from '../helpers/browser.ts';
 
 const CLIENT = '010150-900C'; // Eksote, named worker eksote.sosiaalityontekija
 
@@ -27,10 +27,10 @@ describe('browser app: a request rings the named worker and the two talk end-to-
   });
 
   it('signs both in (the sign-in view passes axe-core)', async () => {
-    await expectAccessible(handler.page, 'sign-in');
+    await expectReadable(handler.page, 'sign-in');
     await signIn(handler, 'kela.kasittelija');
     await signIn(worker, 'eksote.sosiaalityontekija');
-    await expectAccessible(handler.page, 'home');
+    await expectReadable(handler.page, 'home');
   });
 
   it('the handler asks; the named worker is rung, sees why, and accepts', async () => {
@@ -40,17 +40,17 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await h.getByText('Tarkistusmerkki ei täsmää.').waitFor();
     await h.locator('#hetu').fill(CLIENT);
     await h.getByText('Henkilötunnus on oikeanmuotoinen.').waitFor();
-    await expectAccessible(h, 'new request');
+    await expectReadable(h, 'new request');
     await h.locator('#type').selectOption('konsultaatio');
     await h.getByRole('button', { name: 'Etsi oikea henkilö ja soita' }).click();
     await h.getByText(/Soi nyt: /).waitFor();
-    await expectAccessible(h, 'request progress');
+    await expectReadable(h, 'request progress');
 
     const w = worker.page;
     const ring = w.locator('li.ring');
     await ring.waitFor({ timeout: 30_000 });
     expect(await ring.innerText()).to.contain('asiakkaan nimetty työntekijä');
-    await expectAccessible(w, 'incoming ring');
+    await expectReadable(w, 'incoming ring');
     await ring.getByRole('button', { name: 'Vastaa' }).click();
     await w.getByRole('heading', { name: 'Konsultaatio' }).waitFor();
 
@@ -71,7 +71,7 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await h.locator('#message').fill(fromHandler);
     await h.locator('#message').press('Enter');
     await w.locator('ol.messages').getByText(fromHandler).waitFor({ timeout: 30_000 });
-    await expectAccessible(w, 'conference');
+    await expectReadable(w, 'conference');
 
     const [{ n }] = await rinki.deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM matrix_events WHERE type = 'm.room.encrypted'`);
     expect(n).to.be.at.least(2);
@@ -93,7 +93,7 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await w.getByRole('button', { name: 'Aloita varmennus' }).click({ timeout: 30_000 });
     await h.locator('ol.emoji').waitFor({ timeout: 30_000 });
     await w.locator('ol.emoji').waitFor({ timeout: 30_000 });
-    await expectAccessible(w, 'emoji verification');
+    await expectReadable(w, 'emoji verification');
     const [hs, ws] = [await h.locator('ol.emoji').innerText(), await w.locator('ol.emoji').innerText()];
     expect(hs).to.equal(ws);
     expect(hs.split('\n').filter(Boolean).length).to.be.at.least(7);
@@ -130,7 +130,7 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await w.locator('#item-files').setInputFiles({ name: 'lausunto.pdf', mimeType: 'application/pdf', buffer: pdf });
     await w.getByRole('button', { name: 'Jatka lähettämään' }).click();
     await w.locator('#disclose-basis').waitFor();
-    await expectAccessible(w, 'disclosure prompt');
+    await expectReadable(w, 'disclosure prompt');
     await w.locator('#disclose-basis').selectOption('totul_18');
     await w.getByRole('button', { name: 'Kirjaa luovutus ja lähetä' }).click();
 
@@ -187,7 +187,7 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await h.locator('#type').selectOption('lisaselvityspyynto');
     await h.getByRole('button', { name: 'Etsi oikea henkilö ja soita' }).click();
     await h.getByText('Takaisinsoittopyyntö jätettiin.').waitFor();
-    await expectAccessible(h, 'callback left');
+    await expectReadable(h, 'callback left');
     await h.locator('#cb-note').fill(note);
     await h.locator('form.callback').getByRole('button', { name: 'Lähetä' }).click();
     await h.locator('.callback-status').getByText('Avoin').waitFor();
@@ -201,7 +201,7 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await w.getByRole('button', { name: 'Etusivu', exact: true }).click();
     const item = w.locator('li.callback-item').filter({ hasText: 'Lisäselvityspyyntö' });
     await item.waitFor({ timeout: 30_000 });
-    await expectAccessible(w, 'home with a callback');
+    await expectReadable(w, 'home with a callback');
     await item.getByRole('button', { name: 'Ota hoitoon' }).click();
     await h.locator('.callback-status').getByText('Otettu hoitoon').waitFor();
     await item.getByRole('button', { name: 'Avaa viesti' }).click();
@@ -225,7 +225,7 @@ describe('browser app: a request rings the named worker and the two talk end-to-
     await first.getByRole('combobox').selectOption('client_reached');
     await first.getByRole('button', { name: 'Tallenna tila' }).click();
     await h.waitForFunction((n) => document.querySelectorAll('li.concern-item').length > 0 && Array.from(document.querySelectorAll("li.concern-item")).filter((li) => li.textContent?.includes("Asiakas tavoitettu")).length > n, before, { timeout: 30_000 });
-    await expectAccessible(h, 'home with concerns');
+    await expectReadable(h, 'home with concerns');
   });
 
   it('keeps the identity code and the messages out of the URL, localStorage and the console', async () => {

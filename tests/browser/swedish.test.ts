@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import type { TestRinki } from '../helpers/env.ts';
-import { expectAccessible, launchChromium, openApp, signIn, tablesContaining, startDemoRinki, type AppPage } from '../helpers/browser.ts';
+import { expectReadable, launchChromium, openApp, signIn, tablesContaining, startDemoRinki, type AppPage } from '../helpers/browser.ts';
 
 const CLIENT = '080250-902S'; // Pohjanmaa, Swedish; named worker pohjanmaa.socialarbetare
 
@@ -30,11 +30,11 @@ describe('browser app in Swedish', function () {
       await app.page.getByRole('heading', { name: 'Logga in i Rinki' }).waitFor();
       expect(await app.page.evaluate(() => document.documentElement.lang)).to.equal('sv');
     }
-    await expectAccessible(handler.page, 'sign-in (sv)');
+    await expectReadable(handler.page, 'sign-in (sv)');
     await signIn(handler, 'kela.ruotsi');
     await signIn(worker, 'pohjanmaa.socialarbetare');
     await handler.page.getByRole('heading', { name: 'Startsida' }).waitFor();
-    await expectAccessible(handler.page, 'home (sv)');
+    await expectReadable(handler.page, 'home (sv)');
   });
 
   it('a request rings the named worker, who accepts; they exchange encrypted messages and a statement', async () => {
@@ -44,17 +44,17 @@ describe('browser app in Swedish', function () {
     await h.getByText('Personbeteckningen har rätt form.').waitFor();
     await h.locator('#type').selectOption('lausuntopyynto');
     await h.locator('#language').selectOption('sv');
-    await expectAccessible(h, 'new request (sv)');
+    await expectReadable(h, 'new request (sv)');
     await h.getByRole('button', { name: 'Hitta rätt person och ring' }).click();
     await h.getByText(/Ringer nu: /).waitFor();
-    await expectAccessible(h, 'progress (sv)');
+    await expectReadable(h, 'progress (sv)');
 
     const w = worker.page;
     const ring = w.locator('li.ring');
     await ring.waitFor({ timeout: 30_000 });
     expect(await ring.innerText()).to.contain('Begäran om utlåtande');
     expect(await ring.innerText()).to.contain('klientens namngivna arbetstagare');
-    await expectAccessible(w, 'incoming ring (sv)');
+    await expectReadable(w, 'incoming ring (sv)');
     await ring.getByRole('button', { name: 'Svara' }).click();
     await w.getByRole('heading', { name: 'Begäran om utlåtande' }).waitFor();
     await h.getByRole('button', { name: 'Öppna samrådet' }).click();
@@ -64,16 +64,16 @@ describe('browser app in Swedish', function () {
     await h.locator('#message').fill(message);
     await h.getByRole('button', { name: 'Skicka', exact: true }).click();
     await w.locator('ol.messages').getByText(message).waitFor({ timeout: 30_000 });
-    await expectAccessible(w, 'conference (sv)');
+    await expectReadable(w, 'conference (sv)');
 
     await w.locator('#item-kind').selectOption('lausunto');
     await w.locator('#item-purpose').fill('Boendekostnader');
     await w.locator('#item-reasons').fill('Klienten bor ensam');
     await w.locator('#item-conclusion').fill('Kostnaderna är skäliga');
-    await expectAccessible(w, 'statement form (sv)');
+    await expectReadable(w, 'statement form (sv)');
     await w.getByRole('button', { name: 'Fortsätt till sändning' }).click();
     await w.locator('#disclose-basis').waitFor();
-    await expectAccessible(w, 'disclosure prompt (sv)');
+    await expectReadable(w, 'disclosure prompt (sv)');
     await w.getByRole('button', { name: 'Registrera utlämnandet och skicka' }).click();
     await h.locator('ol.messages li').filter({ hasText: 'Kostnaderna är skäliga' }).getByText('Utlåtande').waitFor({ timeout: 30_000 });
     expect(await tablesContaining(rinki.deps.db, [message, 'Kostnaderna är skäliga'])).to.deep.equal([]);

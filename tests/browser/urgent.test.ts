@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { ManualClock } from '../helpers/api.ts';
 import type { TestRinki } from '../helpers/env.ts';
-import { DEMO_OPEN_AT, expectAccessible, launchChromium, openApp, signIn, startDemoRinki, type AppPage } from '../helpers/browser.ts';
+import { DEMO_OPEN_AT, expectReadable, launchChromium, openApp, signIn, startDemoRinki, type AppPage } from '../helpers/browser.ts';
 
 const CLIENT = '010150-900C'; // Eksote
 
@@ -40,7 +40,7 @@ describe('browser app: the urgent queue', function () {
     await h.locator('#type').selectOption('lisaselvityspyynto');
     await h.getByLabel('Kiireellinen', { exact: true }).check();
     await h.getByLabel('Ei ruokaa tai välttämättömiä lääkkeitä tänään').check();
-    await expectAccessible(h, 'urgent request form');
+    await expectReadable(h, 'urgent request form');
     await h.getByRole('button', { name: 'Etsi oikea henkilö ja soita' }).click();
     await h.getByText('Pyyntö siirtyi kiireellisten jonoon.').waitFor();
 
@@ -48,7 +48,7 @@ describe('browser app: the urgent queue', function () {
     const o = onCall.page;
     const alert = o.locator('section.alerts li').filter({ hasText: 'eskaloitu tasolle 1' });
     await alert.waitFor({ timeout: 30_000 });
-    await expectAccessible(o, 'escalation alert on the home view');
+    await expectReadable(o, 'escalation alert on the home view');
     await alert.getByRole('button', { name: 'Näytä jonossa' }).click();
     const item = o.locator('ul.urgent-items li').filter({ hasText: 'Lisäselvityspyyntö' });
     await item.waitFor({ timeout: 30_000 });
@@ -57,7 +57,7 @@ describe('browser app: the urgent queue', function () {
     expect(await item.innerText()).to.contain('Ei ruokaa tai välttämättömiä lääkkeitä tänään');
     await item.getByText(/Eskalaatiotaso 1/).waitFor();
     await o.getByText(/Päivystää nyt: .*Päivi Päivystäjä/).waitFor();
-    await expectAccessible(o, 'urgent queue');
+    await expectReadable(o, 'urgent queue');
 
     // Nobody claims it for ten minutes: the next level (the supervisor) is alerted, and the queue shows the new level live.
     clock.advance(11 * 60_000);
@@ -67,12 +67,12 @@ describe('browser app: the urgent queue', function () {
     await item.getByRole('button', { name: 'Ota hoitoon' }).click();
     await item.getByRole('button', { name: 'Arvioi ei-kiireelliseksi' }).waitFor();
     await alert.waitFor({ state: 'detached' }); // taken: the alert has done its work
-    await expectAccessible(o, 'urgent item claimed');
+    await expectReadable(o, 'urgent item claimed');
     await item.getByRole('button', { name: 'Arvioi ei-kiireelliseksi' }).click();
 
     await h.locator('section.notices').getByText('Kiireellisyysarvio: Lisäselvityspyyntö arvioitiin ei-kiireelliseksi.').waitFor({ timeout: 30_000 });
     await colleague.page.locator('section.notices').getByText(/arvioitiin ei-kiireelliseksi/).waitFor({ timeout: 30_000 });
-    await expectAccessible(h, 'notice');
+    await expectReadable(h, 'notice');
 
     const [row] = await rinki.deps.db.query<{ state: string; assessment: string }>(`SELECT state, assessment FROM urgent_items`);
     expect(row).to.deep.include({ state: 'claimed', assessment: 'not_urgent' });

@@ -12,6 +12,7 @@ import type { Queryable } from '../../server/src/store/db.ts';
 import { CLIENT_DIST } from '../../server/src/http/web-app.ts';
 import { REPO_ROOT, startTestRinki, type TestRinki } from './env.ts';
 import { ManualClock } from './api.ts';
+import { DEFAULT_RULE_SET } from '../../shared/src/default-rules.ts';
 
 /** Wednesday 25 November 2026, 10:00 in Helsinki: the demo teams are open. */
 export const DEMO_OPEN_AT = Date.parse('2026-11-25T08:00:00Z');
@@ -115,4 +116,47 @@ export async function tablesContaining(db: Queryable, needles: string[]): Promis
     }
   }
   return found;
+}
+
+/** The step ids of the shipped rules: ids rule authors give, never words a caseworker reads. */
+const STEP_IDS = [...new Set(DEFAULT_RULE_SET.filters.flatMap((f) => f.steps.map((s) => s.id)))];
+
+/**
+ * What on the page looks like a code rather than words: a dotted text key
+ * (routing.excluded.outside_hours), a snake_case code (outside_hours,
+ * case_handling), an unfilled {param}, or a rule's step id (named-worker).
+ * Read from every text node a person or a screen reader meets, leaving out
+ * what is a code by design (code and pre blocks, form controls' values).
+ */
+export async function rawWordsShown(page: Page): Promise<string[]> {
+  const text = await page.evaluate(() => {
+    const skip = new Set(['CODE', 'PRE', 'SCRIPT', 'STYLE', 'TEXTAREA', 'SELECT', 'OPTION', 'NOSCRIPT']);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const parts: string[] = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      let el = n.parentElement;
+      while (el && !skip.has(el.tagName)) el = el.parentElement;
+      if (!el) parts.push(n.nodeValue ?? '');
+    }
+    return parts.join('\n');
+  });
+  const found = [
+    // Two letters at least on each side of a dot: a key, not an abbreviation (t.ex.).
+    ...(text.match(/\b[a-z][a-zA-Z]+(?:\.[a-z][a-zA-Z_]+)+\b/g) ?? []).filter((w) => !/\.(pdf|csv|html|txt|png|jpe?g)$/.test(w)),
+    ...(text.match(/\b[a-z][a-z0-9]*_[a-z0-9_]+\b/g) ?? []),
+    ...(text.match(/\{[a-zA-Z]+\}/g) ?? []),
+    ...STEP_IDS.filter((id) => new RegExp(`(^|[^\\w-])${id}([^\\w-]|$)`).test(text)),
+  ];
+  return [...new Set(found)];
+}
+
+/** Fails when the page shows a raw key, a code or a step id (rawWordsShown). */
+export async function expectWords(page: Page, what: string): Promise<void> {
+  expect(await rawWordsShown(page), `${what}: raw keys or codes on the page`).to.deep.equal([]);
+}
+
+/** A view a caseworker reads: axe-core finds nothing serious, and no raw key, code or step id shows. */
+export async function expectReadable(page: Page, what: string): Promise<void> {
+  await expectAccessible(page, what);
+  await expectWords(page, what);
 }

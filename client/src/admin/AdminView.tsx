@@ -86,7 +86,8 @@ export function AdminView() {
         )}
         {current && tab === 'urgency' && (
           <>
-            <UrgencyAdmin region={current} />
+            {/* Urgency criteria and escalation are a county's: its urgent queue. */}
+            {orgs.find((o) => o.id === current)?.kind === 'county' && <UrgencyAdmin region={current} />}
             {peopleOrg && <SchedulesAdmin organisationId={peopleOrg} />}
           </>
         )}

@@ -1,9 +1,9 @@
 // Everything changed in this organisation through the console, and its
 // routing rule history: who, when, what.
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api/http.ts';
-import { formatTime, t } from '../i18n/index.ts';
-import { ErrorText, TableHead } from '../components/common.tsx';
+import { api, errorMessage } from '../api/http.ts';
+import { formatTime, t, textOr } from '../i18n/index.ts';
+import { ErrorText, PersonName, TableHead } from '../components/common.tsx';
 
 interface Change {
   at: string;
@@ -18,7 +18,7 @@ export function ChangeHistory({ organisationId }: { organisationId: string }) {
   const [changes, setChanges] = useState<Change[]>([]);
   const [error, setError] = useState('');
   useEffect(() => {
-    api<Change[]>('GET', `/api/admin/changes?organisationId=${encodeURIComponent(organisationId)}`).then(setChanges, (err: Error) => setError(err.message));
+    api<Change[]>('GET', `/api/admin/changes?organisationId=${encodeURIComponent(organisationId)}`).then(setChanges, (err: unknown) => setError(errorMessage(err)));
   }, [organisationId]);
   return (
     <section aria-labelledby="changes-title" class="panel">
@@ -34,10 +34,10 @@ export function ChangeHistory({ organisationId }: { organisationId: string }) {
             {changes.map((c) => (
               <tr class="change">
                 <td>{formatTime(c.at)}</td>
-                <td>{c.actorId ?? '—'}</td>
-                <td>{t(`changes.kind.${c.kind}` as never)}</td>
+                <td>{c.actorId ? <PersonName staffId={c.actorId} /> : '—'}</td>
+                <td>{textOr(`changes.kind.${c.kind}`, 'changes.kind.other')}</td>
                 <td>
-                  {c.target}: {t(`changes.action.${c.action}` as never)}
+                  <code>{c.target}</code>: {textOr(`changes.action.${c.action}`, 'changes.action.other')}
                 </td>
                 <td>
                   <code class="details">{JSON.stringify(c.details).slice(0, 160)}</code>

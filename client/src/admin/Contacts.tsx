@@ -16,7 +16,7 @@ export function ContactsAdmin({ organisationId, countyId }: { organisationId: st
     setMunicipalities(await Promise.all(list.slice(0, 60).map((m) => api<MunicipalityView>('GET', `/api/municipalities/${m.code}`))));
   };
   useEffect(() => {
-    void load().catch((err: Error) => setError(err.message));
+    void load().catch((err: unknown) => setError(errorMessage(err)));
     api<StaffView[]>('GET', `/api/staff?organisationId=${encodeURIComponent(organisationId)}`).then((l) => setPeople(l.filter((p) => p.active)), () => undefined);
   }, [organisationId, countyId]);
   const kind = countyId ? 'contact' : 'liaison';

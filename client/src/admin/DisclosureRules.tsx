@@ -18,7 +18,7 @@ export function DisclosureRules() {
   const [editing, setEditing] = useState<{ code: string; allows: string[]; effectiveFrom: string }>();
   const [error, setError] = useState('');
   const [message, setMessage] = useState('');
-  const load = () => api<Catalogue>('GET', '/api/legal-bases').then(setCat, (err: Error) => setError(err.message));
+  const load = () => api<Catalogue>('GET', '/api/legal-bases').then(setCat, (err: unknown) => setError(errorMessage(err)));
   useEffect(() => void load(), []);
   const me = session.value!.user;
   const canEdit = me.organisationKind === 'kela' && me.roles.some((r) => r.role === 'admin');

@@ -2,22 +2,28 @@
 // teams, their absences with stand-ins, and a CSV import whose preview lists
 // every bad row before anything is written.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, currentCsrfToken } from '../api/http.ts';
-import type { AbsenceView, ImportIssue, ImportReport, StaffView } from '../../../shared/src/directory.ts';
+import { api, ApiError, currentCsrfToken, errorMessage } from '../api/http.ts';
+import type { AbsenceView, ImportIssue, ImportReport, StaffView, TeamView } from '../../../shared/src/directory.ts';
 import { ABSENCE_REASONS, IMPORT_KINDS } from '../../../shared/src/directory.ts';
-import { formatTime, language, t } from '../i18n/index.ts';
+import { formatTime, language, localName, t, textOr } from '../i18n/index.ts';
 import { StaffEditor } from './StaffEditor.tsx';
 import { ErrorText, TableHead } from '../components/common.tsx';
 
 export function PeopleAdmin({ organisationId }: { organisationId: string }) {
   const [staff, setStaff] = useState<StaffView[]>([]);
+  const [teams, setTeams] = useState<TeamView[]>([]);
   const [open, setOpen] = useState<string>();
   const [editing, setEditing] = useState<string>();
   const load = () => api<StaffView[]>('GET', `/api/staff?organisationId=${encodeURIComponent(organisationId)}`).then(setStaff, () => setStaff([]));
   useEffect(() => {
     void load();
+    api<TeamView[]>('GET', `/api/teams?organisationId=${encodeURIComponent(organisationId)}`).then(setTeams, () => setTeams([]));
   }, [organisationId]);
   const sv = language.value === 'sv';
+  const teamName = (id: string) => {
+    const team = teams.find((x) => x.id === id);
+    return team ? localName(team) : id;
+  };
   return (
     <>
       <section aria-labelledby="staff-title" class="panel">
@@ -31,8 +37,8 @@ export function PeopleAdmin({ organisationId }: { organisationId: string }) {
                 <tr key={p.id}>
                   <td>{p.displayName}</td>
                   <td>{(sv ? p.titleSv : p.titleFi) ?? ''}</td>
-                  <td>{p.roles.map((r) => r.role).join(', ')}</td>
-                  <td>{p.teamIds.join(', ')}</td>
+                  <td>{[...new Set(p.roles.map((r) => t(`staff.role.${r.role}`)))].join(', ')}</td>
+                  <td>{p.teamIds.map(teamName).join(', ')}</td>
                   <td>
                     <button type="button" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? undefined : p.id)}>
                       {t('people.manageAbsences', { name: p.displayName })}
@@ -94,11 +100,11 @@ function Absences({ person, colleagues }: { person: StaffView; colleagues: Staff
       setStandInId('');
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : t('people.absenceInvalid'));
+      setError(err instanceof ApiError ? errorMessage(err) : t('people.absenceInvalid'));
     }
   };
   const remove = async (id: string) => {
-    await api('DELETE', `/api/absences/${id}`).catch((err: Error) => setError(err.message));
+    await api('DELETE', `/api/absences/${id}`).catch((err: unknown) => setError(errorMessage(err)));
     await load();
   };
   const id = `abs-${person.id}`;
@@ -111,7 +117,7 @@ function Absences({ person, colleagues }: { person: StaffView; colleagues: Staff
         <ul>
           {list.map((a) => (
             <li>
-              {formatTime(a.startsAt)} – {formatTime(a.endsAt)} · {t(`people.reason.${a.reason ?? 'other'}` as never)} · {t('people.standIn')}: {nameOf(a.standInId)}{' '}
+              {formatTime(a.startsAt)} – {formatTime(a.endsAt)} · {t(`people.reason.${ABSENCE_REASONS.find((r) => r === a.reason) ?? 'other'}`)} · {t('people.standIn')}: {nameOf(a.standInId)}{' '}
               <button type="button" onClick={() => remove(a.id)}>
                 {t('people.removeAbsence')}
               </button>
@@ -237,6 +243,6 @@ function CsvImport({ onImported }: { onImported(): void }) {
 function countsText(counts: ImportReport['counts']): string {
   return Object.entries(counts)
     // A dry run of client rows says only how many were checked, not which codes are clients already.
-    .map(([k, c]) => `${t(`import.kind.${k}` as never)}: ${'checked' in c! ? c.checked : `+${c!.created} / ~${c!.updated}`}`)
+    .map(([k, c]) => `${textOr(`import.kind.${k}`, 'import.kind.other')}: ${'checked' in c! ? c.checked : `+${c!.created} / ~${c!.updated}`}`)
     .join(', ');
 }

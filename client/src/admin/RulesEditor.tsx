@@ -5,16 +5,18 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api, errorMessage } from '../api/http.ts';
 import { DEFAULT_RULE_SET } from '../../../shared/src/default-rules.ts';
-import { RELATIONS, REQUEST_TYPES, STRATEGIES, type Filter, type FinalAction, type RuleDiffEntry, type RuleSet, type Step } from '../../../shared/src/routing.ts';
+import { RELATIONS, REQUEST_TYPES, ROUTING_MESSAGES, STRATEGIES, type Filter, type FinalAction, type RuleDiffEntry, type RuleSet, type Step } from '../../../shared/src/routing.ts';
 import { ROLES } from '../../../shared/src/directory.ts';
-import { formatTime, t } from '../i18n/index.ts';
+import { formatTime, language, localName, t, textOr } from '../i18n/index.ts';
+import { stepName } from '../i18n/words.ts';
 import { issuesAt, rulesApi, type ChangeView, type RuleIssueView, type VersionView } from './rules-api.ts';
 import { SimulationPanel } from './Simulation.tsx';
-import { ErrorText } from '../components/common.tsx';
+import { ErrorText, PersonName } from '../components/common.tsx';
 
 interface TeamRef {
   id: string;
   nameFi: string;
+  nameSv: string;
   organisationId: string;
 }
 
@@ -49,7 +51,7 @@ export function RulesEditor({ region }: { region: string }) {
     setDiff(undefined);
     setMessage('');
     setError('');
-    void load().catch((err: Error) => setError(err.message));
+    void load().catch((err: unknown) => setError(errorMessage(err)));
     api<TeamRef[]>('GET', '/api/teams').then(setTeams, () => undefined);
   }, [region]);
 
@@ -94,7 +96,10 @@ export function RulesEditor({ region }: { region: string }) {
   };
 
   const errors = issues.filter((i) => i.severity === 'error');
-  const teamName = (id: string) => teams.find((x) => x.id === id)?.nameFi ?? id;
+  const teamName = (id: string) => {
+    const team = teams.find((x) => x.id === id);
+    return team ? localName(team) : id;
+  };
 
   if (!working) return <p role="status">{t('app.loading')}</p>;
   return (
@@ -113,9 +118,7 @@ export function RulesEditor({ region }: { region: string }) {
         {errors.length ? t('rules.problems', { n: errors.length }) : t('rules.valid')}
       </p>
       {issuesAt(issues, []).filter((i) => !/^filters\[\d+\]/.test(i.path)).map((i) => (
-        <p class="field-error">
-          {i.path}: {i.message}
-        </p>
+        <p class="field-error">{ruleIssueText(i)}</p>
       ))}
       <SimulationPanel region={region} prepare={save} teamName={teamName} />
       <div class="rules-grid">
@@ -239,9 +242,9 @@ export function RulesEditor({ region }: { region: string }) {
             {changes.map((c) => (
               <tr>
                 <td>{formatTime(c.at)}</td>
-                <td>{c.actorId ?? '—'}</td>
+                <td>{c.actorId ? <PersonName staffId={c.actorId} /> : '—'}</td>
                 <td>
-                  {t(`rules.action.${c.action}` as never)} {c.version !== null && `v${c.version}`}
+                  {textOr(`rules.action.${c.action}`, 'rules.action.other')} {c.version !== null && `v${c.version}`}
                 </td>
                 <td>{c.comment ?? ''}</td>
                 <td>
@@ -258,6 +261,11 @@ export function RulesEditor({ region }: { region: string }) {
       </section>
     </div>
   );
+}
+
+/** A rule problem in the reader's language, by its code (the server's message is for developers). */
+function ruleIssueText(issue: RuleIssueView): string {
+  return Object.hasOwn(ROUTING_MESSAGES, issue.code) ? ROUTING_MESSAGES[issue.code][language.value] : t('rules.issueOther');
 }
 
 /** Problems the server answered with a 4xx ({path, message}) as rule issues. */
@@ -283,7 +291,7 @@ function IssueList({ issues, id }: { issues: RuleIssueView[]; id: string }) {
   return (
     <ul id={id} class="issues">
       {issues.map((i) => (
-        <li class={i.severity === 'error' ? 'field-error' : 'warning'}>{i.message}</li>
+        <li class={i.severity === 'error' ? 'field-error' : 'warning'}>{ruleIssueText(i)}</li>
       ))}
     </ul>
   );
@@ -409,11 +417,11 @@ function StepEditor(props: { step: Step; id: string; label: string; issues: Rule
   const selectIssues = issues.filter((x) => /\.select/.test(x.path));
   const describedBy = issues.length ? `${id}-issues` : undefined;
   const knownTeam = kind !== 'team' || props.teams.some((tm) => tm.id === value);
-  const teamsByOrg = useMemo(() => [...props.teams].sort((a, b) => a.organisationId.localeCompare(b.organisationId) || a.nameFi.localeCompare(b.nameFi)), [props.teams]);
+  const teamsByOrg = useMemo(() => [...props.teams].sort((a, b) => a.organisationId.localeCompare(b.organisationId) || localName(a).localeCompare(localName(b))), [props.teams, language.value]);
   return (
     <fieldset class={`step ${issues.some((x) => x.severity === 'error') ? 'has-error' : ''}`} aria-describedby={describedBy}>
       <legend>
-        {props.label}: {s.id}
+        {props.label}: {kind !== 'team' ? stepName(s.select) : knownTeam ? localName(props.teams.find((tm) => tm.id === value)!) : `${value} (${t('rules.unknownTeam')})`}
       </legend>
       <IssueList issues={issues} id={`${id}-issues`} />
       <div class="row">
@@ -445,7 +453,7 @@ function StepEditor(props: { step: Step; id: string; label: string; issues: Rule
             {!knownTeam && <option value={value}>{value} ({t('rules.unknownTeam')})</option>}
             {teamsByOrg.map((tm) => (
               <option value={tm.id}>
-                {tm.nameFi} ({tm.organisationId})
+                {localName(tm)} ({tm.organisationId})
               </option>
             ))}
           </select>
@@ -524,7 +532,7 @@ function FinalEditor(props: { id: string; final: FinalAction | undefined; teams:
             <option value="">{t('rules.lastTeam')}</option>
             {props.teams.map((tm) => (
               <option value={tm.id}>
-                {tm.nameFi} ({tm.organisationId})
+                {localName(tm)} ({tm.organisationId})
               </option>
             ))}
           </select>

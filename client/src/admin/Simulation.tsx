@@ -11,7 +11,8 @@ import { session } from '../state.ts';
 import { api, errorMessage } from '../api/http.ts';
 import { validateHetu } from '../../../shared/src/hetu.ts';
 import { REQUEST_TYPES, type DecisionView } from '../../../shared/src/routing.ts';
-import { explain, language, localName, t } from '../i18n/index.ts';
+import { language, localName, t } from '../i18n/index.ts';
+import { exclusionText, explain } from '../i18n/words.ts';
 import { rulesApi } from './rules-api.ts';
 import { ErrorText } from '../components/common.tsx';
 
@@ -168,13 +169,13 @@ export function SimulationPanel(props: { region: string; prepare(): Promise<numb
           <ol>
             {decision.steps.map((s) => (
               <li class={`sim-step ${s.skipped ? 'skipped' : ''}`}>
-                <strong>{s.stepId}</strong>: {explain(s.explanation)}
+                {explain(s.explanation, s.select)}
                 {s.candidates.length > 0 && (
                   <ul>
                     {s.candidates.map((c) => (
                       <li class="rings">
                         {t('sim.rings', { name: c.displayName })}
-                        {c.standInFor && <> — {t('why.standIn', { name: c.standInFor.displayName })}</>}
+                        {c.standInFor && <> — {t('request.standIn', { name: c.standInFor.displayName })}</>}
                       </li>
                     ))}
                   </ul>
@@ -183,7 +184,7 @@ export function SimulationPanel(props: { region: string; prepare(): Promise<numb
                   <ul>
                     {s.excluded.map((x) => (
                       <li class="excluded">
-                        {t('sim.excluded', { name: x.displayName })}: {t(`excluded.${x.reason}` as never)}
+                        {t('sim.excluded', { name: x.displayName })}: {exclusionText(x)}
                       </li>
                     ))}
                   </ul>

@@ -20,7 +20,7 @@ export function StaffEditor({ staffId, organisationId, onSaved }: { staffId: str
       setP(x);
       setLanguages(x.languages.join(', '));
       setSegments(x.segments.join(', '));
-    }, (err: Error) => setError(err.message));
+    }, (err: unknown) => setError(errorMessage(err)));
     api<TeamView[]>('GET', `/api/teams?organisationId=${encodeURIComponent(organisationId)}`).then(setTeams, () => undefined);
   }, [staffId]);
   if (!p) return error ? <p class="error">{error}</p> : <p role="status">{t('app.loading')}</p>;

@@ -1,6 +1,7 @@
 // The control plane's REST API from the browser: the session cookie signs
 // requests in, writes carry the CSRF token /api/auth/me handed out, errors
-// become ApiError with the server's status and message.
+// become ApiError with the server's status and code (shown by its code, in the user's words).
+import { failureText } from '../i18n/errors.ts';
 let csrfToken: string | undefined;
 
 export function setCsrfToken(token: string | undefined): void {
@@ -18,6 +19,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The whole answer: some errors carry more than the code (409 team_closed says who is closed). */
+    readonly answer: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -38,12 +41,12 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!res.ok) {
     // The server answers {error: code, message, issues?}.
     const message = typeof data.message === 'string' ? data.message : res.statusText;
-    throw new ApiError(res.status, typeof data.error === 'string' ? data.error : String(res.status), message, data.issues);
+    throw new ApiError(res.status, typeof data.error === 'string' ? data.error : String(res.status), message, data.issues, data);
   }
   return data as T;
 }
 
-/** What to tell the user about a failure: the server's message, or the error itself. */
+/** What to tell the user about a failure, in their language: never the server's developer message. */
 export function errorMessage(err: unknown): string {
-  return err instanceof ApiError ? err.message : String(err);
+  return failureText(err, err instanceof ApiError ? err : undefined);
 }

@@ -4,13 +4,15 @@
 // task relation (emergency reads) by the own organisation's staff. Running a report is logged.
 import { useEffect, useState } from 'preact/hooks';
 import { api, currentCsrfToken, errorMessage } from '../api/http.ts';
-import type { ClientReportView, EmergencyAccessRow, LogSearchRow } from '../../../shared/src/disclosures.ts';
+import { accessActionName, accessPurposeName, catalogueName, type ClientReportView, type EmergencyAccessRow, type LogSearchRow } from '../../../shared/src/disclosures.ts';
+import { disclosureCatalogue, type DisclosureCatalogue } from '../conference/disclose.ts';
 import { validateHetu } from '../../../shared/src/hetu.ts';
-import { formatTime, language, t } from '../i18n/index.ts';
+import { formatTime, language, organisationName, t } from '../i18n/index.ts';
+import { errorText } from '../i18n/errors.ts';
 import { ErrorText, TableHead } from '../components/common.tsx';
 
 interface VerifyView {
-  log: string;
+  log: 'access' | 'disclosure';
   ok: boolean;
   entries?: number;
   checkpoints?: number;
@@ -27,7 +29,7 @@ export function AuditView() {
   const [verify, setVerify] = useState<VerifyView[]>([]);
 
   useEffect(() => {
-    Promise.all((['access', 'disclosure'] as const).map((log) => api<VerifyView>('GET', `/api/disclosures/logs/${log}/verify`))).then(setVerify, (err: Error) => setError(err.message));
+    Promise.all((['access', 'disclosure'] as const).map((log) => api<VerifyView>('GET', `/api/disclosures/logs/${log}/verify`))).then(setVerify, (err: unknown) => setError(errorMessage(err)));
   }, []);
 
   const input = () => {
@@ -40,8 +42,8 @@ export function AuditView() {
       language: language.value,
     };
   };
-  const run = async (e: Event) => {
-    e.preventDefault();
+  const run = async (e?: Event) => {
+    e?.preventDefault();
     setBusy(true);
     setError('');
     try {
@@ -53,6 +55,10 @@ export function AuditView() {
       setBusy(false);
     }
   };
+  // The report's names are in the language it was run in: run it again when the reader changes language.
+  useEffect(() => {
+    if (report) void run();
+  }, [language.value]);
   const download = async (format: 'csv' | 'html') => {
     setError('');
     const res = await fetch('/api/disclosures/client-report', {
@@ -61,7 +67,7 @@ export function AuditView() {
       body: JSON.stringify({ ...input(), format }),
       credentials: 'same-origin',
     });
-    if (!res.ok) return setError(((await res.json().catch(() => ({}))) as { message?: string }).message ?? res.statusText);
+    if (!res.ok) return setError(errorText(((await res.json().catch(() => ({}))) as { error?: string }).error ?? '', res.status));
     const url = URL.createObjectURL(await res.blob());
     const a = document.createElement('a');
     a.href = url;
@@ -78,7 +84,7 @@ export function AuditView() {
         <ul class="list">
           {verify.map((v) => (
             <li class={v.ok ? 'ok-text' : 'field-error'}>
-              {t(`audit.log.${v.log}` as never)}: {v.ok ? t('audit.verified', { entries: v.entries ?? 0, checkpoints: v.checkpoints ?? 0 }) : t('audit.broken', { seq: v.firstBad?.seq ?? 0, reason: v.firstBad?.reason ?? '' })}
+              {t(`audit.log.${v.log}`)}: {v.ok ? t('audit.verified', { entries: v.entries ?? 0, checkpoints: v.checkpoints ?? 0 }) : t('audit.broken', { seq: v.firstBad?.seq ?? 0, reason: v.firstBad?.reason ?? '' })}
             </li>
           ))}
         </ul>
@@ -118,10 +124,10 @@ export function AuditView() {
                   <tr>
                     <td>{formatTime(a.at)}</td>
                     <td>
-                      {a.actor.displayName}, {a.actor.organisationName}
+                      {a.actor.displayName}, {organisationName(a.actor)}
                     </td>
-                    <td>{a.action}</td>
-                    <td>{a.purpose}</td>
+                    <td>{a.actionName}</td>
+                    <td>{a.purposeName}</td>
                   </tr>
                 ))}
               </tbody>
@@ -135,11 +141,11 @@ export function AuditView() {
                   <tr>
                     <td>{formatTime(d.at)}</td>
                     <td>
-                      {d.discloser.displayName}, {d.discloser.organisationName}
+                      {d.discloser.displayName}, {organisationName(d.discloser)}
                     </td>
-                    <td>{d.recipients.map((r) => `${r.displayName}, ${r.organisationName}`).join('; ')}</td>
-                    <td>{d.categories.join(', ')}</td>
-                    <td>{d.basis}</td>
+                    <td>{d.recipients.map((r) => `${r.displayName}, ${organisationName(r)}`).join('; ')}</td>
+                    <td>{d.categoryNames.join(', ')}</td>
+                    <td>{d.basisName}</td>
                   </tr>
                 ))}
               </tbody>
@@ -175,7 +181,7 @@ export function EmergencyAccess() {
               <tr>
                 <td>{formatTime(r.at)}</td>
                 <td>
-                  {r.reader.displayName}, {r.reader.organisationName}
+                  {r.reader.displayName}, {organisationName(r.reader)}
                 </td>
                 <td>
                   <code>{r.clientId}</code>
@@ -201,6 +207,11 @@ export function LogSearch() {
   const [to, setTo] = useState('');
   const [rows, setRows] = useState<LogSearchRow[]>();
   const [error, setError] = useState('');
+  const [catalogue, setCatalogue] = useState<DisclosureCatalogue>();
+  useEffect(() => {
+    disclosureCatalogue().then(setCatalogue, () => undefined);
+  }, []);
+  const nameOf = (code: string, list: DisclosureCatalogue['categories'] | undefined) => catalogueName(code, list?.find((x) => x.code === code), language.value);
   const search = async (e: Event) => {
     e.preventDefault();
     setError('');
@@ -255,15 +266,15 @@ export function LogSearch() {
               <tr class="search-row">
                 <td>{formatTime(r.at)}</td>
                 <td>
-                  {r.person.displayName}, {r.person.organisationName}
+                  {r.person.displayName}, {organisationName(r.person)}
                 </td>
                 <td>
                   <code>{r.clientId}</code>
                 </td>
                 <td>
                   {r.action
-                    ? `${r.action} (${r.purpose})`
-                    : `${(r.categories ?? []).join(', ')} · ${r.basis} → ${(r.recipients ?? []).map((x) => x.displayName || x.organisationName).join('; ')}`}
+                    ? `${accessActionName(r.action, language.value)} (${accessPurposeName(r.purpose ?? '', language.value)})`
+                    : `${(r.categories ?? []).map((c) => nameOf(c, catalogue?.categories)).join(', ')} · ${nameOf(r.basis ?? '', catalogue?.bases)} → ${(r.recipients ?? []).map((x) => x.displayName || organisationName(x)).join('; ')}`}
                 </td>
               </tr>
             ))}

@@ -3,8 +3,8 @@
 import { useState } from 'preact/hooks';
 import { api, errorMessage } from '../api/http.ts';
 import type { ConcernView } from '../api/types.ts';
-import { formatTime, t } from '../i18n/index.ts';
-import { choiceLabel } from '../conference/items.ts';
+import { formatTime, organisationName, t } from '../i18n/index.ts';
+import { choiceName } from '../conference/items.ts';
 import { concerns, session } from '../state.ts';
 import { ErrorText } from './common.tsx';
 
@@ -36,8 +36,9 @@ export function ConcernList() {
         <ul class="list">
           {open.map((c) => (
             <li key={c.id} class="concern-item">
-              {formatTime(c.createdAt)} · <strong>{t(choiceLabel('status', c.status))}</strong>
-              {c.responsibleWorker && <> · {c.responsibleWorker.displayName}</>}
+              {formatTime(c.createdAt)} · <strong>{choiceName('status', c.status)}</strong> · {c.clientReference ? t('concern.client', { reference: c.clientReference }) : t('concern.clientNoReference')}
+              {c.sender && <> · {t('concern.from', { name: c.sender.displayName, organisation: organisationName(c.sender) })}</>}
+              {c.responsibleWorker && <> · {t('concern.responsible', { name: c.responsibleWorker.displayName })}</>}
               {c.statusDueAt && <span class="muted"> · {t('callback.due', { due: formatTime(c.statusDueAt) })}</span>}
               {receiving && (
                 <div class="actions">
@@ -45,7 +46,7 @@ export function ConcernList() {
                     {t('field.status')}{' '}
                     <select value={next[c.id] ?? NEXT[0]} onChange={(e) => setNext({ ...next, [c.id]: e.currentTarget.value })}>
                       {NEXT.map((s) => (
-                        <option value={s}>{t(choiceLabel('status', s))}</option>
+                        <option value={s}>{choiceName('status', s)}</option>
                       ))}
                     </select>
                   </label>

@@ -62,9 +62,10 @@ export function PresencePicker() {
 
 export function Header() {
   const me = session.value!.user;
-  // Admin-only and auditor-only accounts start no requests: the server refuses them (docs/access-model.md).
+  // Only what the roles can use is on the menu: admin-only and auditor-only accounts start no
+  // requests, and only on-call staff work an urgent queue (the server refuses the others; docs/access-model.md).
   const worksWithClients = me.roles.some((r) => (CLIENT_WORK_ROLES as readonly string[]).includes(r.role));
-  const onCall = me.roles.some((r) => r.role === 'on_call' || r.role === 'supervisor');
+  const onCall = me.roles.some((r) => r.role === 'on_call');
   const admin = me.roles.some((r) => r.role === 'admin');
   const auditor = me.roles.some((r) => r.role === 'auditor');
   const current = view.value.name;
@@ -87,7 +88,8 @@ export function Header() {
           {auditor && link('audit', t('nav.audit'))}
         </ul>
       </nav>
-      <PresencePicker />
+      {/* Only people who can be rung have a presence to set. */}
+      {worksWithClients && <PresencePicker />}
       <LanguagePicker />
       <span class="who">{me.displayName}</span>
       <button type="button" onClick={() => void signOut()}>

@@ -1,10 +1,11 @@
 // Incoming rings, above every view: what the basis allows before accepting,
 // why I am rung, how long it still rings; accept, or decline with a reason.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../api/http.ts';
+import { api, ApiError, errorMessage } from '../api/http.ts';
 import type { RingOfferView, RingRequestView } from '../api/types.ts';
 import { DECLINE_REASONS } from '../../../shared/src/ringing.ts';
-import { explain, t } from '../i18n/index.ts';
+import { localName, organisationName, t } from '../i18n/index.ts';
+import { requestTypeName, whyYou } from '../i18n/words.ts';
 import { navigate, offers } from '../state.ts';
 import { ErrorText } from './common.tsx';
 
@@ -43,7 +44,7 @@ function OfferCard({ offer, now }: { offer: RingOfferView; now: number }) {
       drop();
       if (r.roomId) navigate({ name: 'conference', roomId: r.roomId });
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 409 ? t('offer.taken') : (err as Error).message);
+      setError(err instanceof ApiError && err.status === 409 ? t('offer.taken') : errorMessage(err));
       setTimeout(drop, 4_000);
     } finally {
       setBusy(false);
@@ -55,7 +56,7 @@ function OfferCard({ offer, now }: { offer: RingOfferView; now: number }) {
       await api('POST', `/api/ringing/offers/${offer.offerId}/decline`, { reason });
       drop();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
@@ -67,10 +68,10 @@ function OfferCard({ offer, now }: { offer: RingOfferView; now: number }) {
       <div role="alert" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>
         {offer.urgency === 'urgent' && <span class="tag urgent">{t('offer.urgent')}</span>}{' '}
-        {t('offer.title', { type: t(`type.${offer.requestType}` as never), name: offer.requester.displayName, org: offer.requester.organisationName })}
+        {t('offer.title', { type: requestTypeName(offer.requestType), name: offer.requester.displayName, org: organisationName(offer.requester) })}
       </h3>
-      {offer.municipality && <p>{t('offer.municipality', { name: offer.municipality.name })}</p>}
-      <p>{t('offer.why', { why: explainWhy(offer) })}</p>
+      {offer.municipality && <p>{t('offer.municipality', { name: localName(offer.municipality) })}</p>}
+      <p>{t('offer.why', { why: whyYou(offer.why) })}</p>
       <p class="muted">{t('offer.expires', { seconds })}</p>
       <ErrorText message={error} />
       <div class="actions">
@@ -92,12 +93,4 @@ function OfferCard({ offer, now }: { offer: RingOfferView; now: number }) {
       </div>
     </li>
   );
-}
-
-function explainWhy(offer: RingOfferView): string {
-  const p = offer.why.params ?? {};
-  if (typeof p.standInForName === 'string') return t('why.standIn', { name: p.standInForName });
-  if (typeof p.relation === 'string' && ['application_handler', 'named_worker', 'municipality_liaison', 'county_contacts'].includes(p.relation))
-    return t(`relation.${p.relation}` as never);
-  return explain(offer.why);
 }

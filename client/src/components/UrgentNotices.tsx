@@ -3,6 +3,7 @@
 // worker's assessment told to the requester and their organisation
 // ('urgent:assessed', until dismissed).
 import { t } from '../i18n/index.ts';
+import { requestTypeName } from '../i18n/words.ts';
 import { escalationAlerts, myRequests, navigate, notices } from '../state.ts';
 
 export function UrgentNotices() {
@@ -50,7 +51,7 @@ function AssessmentNotices() {
           const request = myRequests.value.find((r) => r.requestId === n.routingRequestId);
           return (
             <li key={n.itemId}>
-              <span role="status">{t('urgent.notice', { type: request ? t(`type.${request.requestType}` as never) : t('type.kiireellinen'), assessment: t(`urgent.assessment.${n.assessment}`) })}</span>{' '}
+              <span role="status">{t('urgent.notice', { type: request ? requestTypeName(request.requestType) : t('type.kiireellinen'), assessment: t(`urgent.assessment.${n.assessment}`) })}</span>{' '}
               <button type="button" onClick={() => (notices.value = notices.value.filter((x) => x.itemId !== n.itemId))}>
                 {t('app.dismiss')}
               </button>

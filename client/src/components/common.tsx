@@ -1,5 +1,6 @@
 // Small pieces every view uses the same way.
 import type { ComponentChildren } from 'preact';
+import { directoryTick, personLine } from '../api/directory.ts';
 
 /** A failure said in plain words, announced to screen readers at once. */
 export function ErrorText({ message }: { message: string }) {
@@ -9,6 +10,13 @@ export function ErrorText({ message }: { message: string }) {
       {message}
     </p>
   );
+}
+
+/** A person by name, read from the directory (their id only until the name arrives, as code). */
+export function PersonName({ staffId }: { staffId: string }) {
+  void directoryTick.value;
+  const name = personLine(staffId)?.name;
+  return name ? <>{name}</> : <code>{staffId}</code>;
 }
 
 /** A table's column headings. */

@@ -8,8 +8,9 @@ import { encryptAndUpload, type AttachmentRef } from './attachments.ts';
 import { DisclosurePrompt, type DisclosureChoice } from './DisclosurePrompt.tsx';
 import { DisclosureRefused, recordDisclosure } from './disclose.ts';
 import { clientOfRoom, staffIdOf } from './identity.ts';
-import { choiceLabel, fieldLabel, ITEM_KINDS, ITEM_MSGTYPE, ITEM_SPECS, itemLabel, type ItemContent, type ItemKind } from './items.ts';
+import { CHOICES, choiceName, fieldName, ITEM_KINDS, ITEM_MSGTYPE, ITEM_SPECS, itemName, type ItemContent, type ItemKind } from './items.ts';
 import { ErrorText } from '../components/common.tsx';
+import { errorMessage } from '../api/http.ts';
 
 type Draft = { kind: ItemKind; fields: Record<string, string>; files: File[] } | { kind: 'file'; fields: Record<string, string>; files: File[] };
 
@@ -36,7 +37,7 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
     if (!draft) return;
     if (draft.kind !== 'file') {
       const missing = ITEM_SPECS[draft.kind].fields.find((f) => f.required && !draft.fields[f.name]?.trim());
-      if (missing) return setError(t('item.required', { field: t(fieldLabel(missing.name)) }));
+      if (missing) return setError(t('item.required', { field: fieldName(missing.name) }));
     }
     setError('');
     setStage('disclose');
@@ -48,6 +49,9 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
     setBusy(true);
     setError('');
     try {
+      // A file past the server's upload limit is refused here, before anything is encrypted, sent or recorded.
+      const limit = draft.files.length ? (await client.getMediaConfig(true))['m.upload.size'] : undefined;
+      if (limit !== undefined && draft.files.some((f) => f.size > limit)) return setError(t('error.too_large'));
       // Ciphertext first (harmless without its key), then the disclosure, then the message that carries the keys.
       const attachments: AttachmentRef[] = [];
       for (const file of draft.files)
@@ -58,12 +62,12 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
         await client.sendEvent(room.roomId, EventType.RoomMessage, { msgtype: MsgType.File, body: a.name, file: a.file, info: { mimetype: a.mimetype, size: a.size }, 'fi.rinki.disclosure_id': disclosureId } as never);
       } else {
         const item: ItemContent = { kind: draft.kind, fields: draft.fields, attachments, disclosureId };
-        const body = `${t(itemLabel(draft.kind))}: ${Object.values(draft.fields).filter(Boolean).join(' / ')}`;
+        const body = `${itemName(draft.kind)}: ${Object.values(draft.fields).filter(Boolean).join(' / ')}`;
         await client.sendEvent(room.roomId, EventType.RoomMessage, { msgtype: ITEM_MSGTYPE as MsgType, body, [ITEM_MSGTYPE]: item } as never);
       }
       reset();
     } catch (err) {
-      setError(err instanceof DisclosureRefused ? err.message : (err as Error).message);
+      setError(err instanceof DisclosureRefused ? err.message : errorMessage(err));
     } finally {
       setBusy(false);
       setProgress('');
@@ -107,13 +111,13 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
             id="item-kind"
             value=""
             onChange={(e) => {
-              const kind = e.currentTarget.value as ItemKind;
+              const kind = ITEM_KINDS.find((k) => k === e.currentTarget.value);
               if (kind) setDraft({ kind, fields: {}, files: [] });
             }}
           >
             <option value="">—</option>
             {ITEM_KINDS.map((k) => (
-              <option value={k}>{t(itemLabel(k))}</option>
+              <option value={k}>{itemName(k)}</option>
             ))}
           </select>
           <label class="button" for="file-send">
@@ -133,7 +137,7 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
       )}
       {draft && stage === 'form' && draft.kind !== 'file' && (
         <form class="item-form" onSubmit={toDisclose}>
-          <h3>{t(itemLabel(draft.kind))}</h3>
+          <h3>{itemName(draft.kind)}</h3>
           {ITEM_SPECS[draft.kind].fields.map((f) => {
             const id = `item-${f.name}`;
             const value = draft.fields[f.name] ?? '';
@@ -141,7 +145,7 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
             return (
               <>
                 <label for={id}>
-                  {t(fieldLabel(f.name))}
+                  {fieldName(f.name)}
                   {f.required && <span aria-hidden="true"> *</span>}
                 </label>
                 {f.kind === 'textarea' && <textarea id={id} rows={3} required={f.required} value={value} onInput={(e) => set(e.currentTarget.value)} />}
@@ -150,8 +154,8 @@ export function ItemComposer({ client, room }: { client: MatrixClient; room: Roo
                 {f.kind === 'choice' && (
                   <select id={id} required={f.required} value={value} onChange={(e) => set(e.currentTarget.value)}>
                     <option value="">—</option>
-                    {f.choices!.map((c) => (
-                      <option value={c}>{t(choiceLabel(f.name, c))}</option>
+                    {CHOICES[f.name].map((c) => (
+                      <option value={c}>{choiceName(f.name, c)}</option>
                     ))}
                   </select>
                 )}

@@ -5,7 +5,7 @@ import type { MatrixClient } from 'matrix-js-sdk';
 import { t } from '../i18n/index.ts';
 import { downloadAndDecrypt, type AttachmentRef } from './attachments.ts';
 import { clientLabel } from './identity.ts';
-import { choiceLabel, fieldLabel, ITEM_MSGTYPE, ITEM_SPECS, itemLabel, type ItemContent } from './items.ts';
+import { choiceName, fieldName, ITEM_MSGTYPE, ITEM_SPECS, itemName, type ItemContent } from './items.ts';
 
 export function MessageBody({ client, content }: { client: MatrixClient; content: Record<string, unknown> }) {
   if (content.msgtype === ITEM_MSGTYPE && content[ITEM_MSGTYPE]) return <ItemBody client={client} item={content[ITEM_MSGTYPE] as ItemContent} />;
@@ -29,14 +29,14 @@ function ItemBody({ client, item }: { client: MatrixClient; item: ItemContent })
   if (!spec) return <p class="body">{t('item.client')}</p>;
   return (
     <div class="body item">
-      <h3>{t(itemLabel(item.kind))}</h3>
+      <h3>{itemName(item.kind)}</h3>
       <dl>
         {spec.fields
           .filter((f) => item.fields[f.name])
           .map((f) => (
             <>
-              <dt>{t(fieldLabel(f.name))}</dt>
-              <dd>{f.kind === 'choice' ? t(choiceLabel(f.name, item.fields[f.name])) : item.fields[f.name]}</dd>
+              <dt>{fieldName(f.name)}</dt>
+              <dd>{f.kind === 'choice' ? choiceName(f.name, item.fields[f.name]) : item.fields[f.name]}</dd>
             </>
           ))}
       </dl>

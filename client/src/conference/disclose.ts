@@ -2,8 +2,7 @@
 // basis against the categories and refuses (422) what it does not allow.
 import { api, ApiError } from '../api/http.ts';
 import type { LegalBasisView } from '../api/types.ts';
-import { t } from '../i18n/index.ts';
-import type { TextKey } from '../i18n/fi.ts';
+import { t, textOr } from '../i18n/index.ts';
 import type { ClientRef } from './identity.ts';
 
 export interface DisclosureCatalogue {
@@ -41,8 +40,7 @@ export async function recordDisclosure(
       const reason = (err.details as { message?: string }[] | undefined)?.[0]?.message ?? 'category_not_allowed';
       const codes = /\(([^)]*)\)/.exec(err.message)?.[1] ?? '';
       const categories = codes.split(', ').filter(Boolean).map(nameOf).join(', ');
-      const key = `disclose.refused.${reason}` as TextKey;
-      throw new DisclosureRefused(t('disclose.refused', { reason: t(key, { categories }) }));
+      throw new DisclosureRefused(t('disclose.refused', { reason: textOr(`disclose.refused.${reason}`, 'disclose.refused.other', { categories }) }));
     }
     throw err;
   }

@@ -1,18 +1,17 @@
 // Structured conference items: forms, not free text. Each travels as an
 // end-to-end encrypted m.room.message with msgtype fi.rinki.item (a plain
 // body for other Matrix clients) and names the disclosure record it was sent under.
-import type { TextKey } from '../i18n/fi.ts';
+import { t } from '../i18n/index.ts';
+import { CONCERN_STATUSES } from '../../../shared/src/urgent.ts';
 import type { AttachmentRef } from './attachments.ts';
 
 export const ITEM_MSGTYPE = 'fi.rinki.item';
 
-export type FieldKind = 'text' | 'textarea' | 'date' | 'choice';
-export interface FieldSpec {
-  name: string;
-  kind: FieldKind;
-  required?: boolean;
-  choices?: readonly string[];
-}
+/** The choices of each choice field: values travel in the message, labels are texts. */
+export const CHOICES = { outcome: ['positive', 'negative', 'partial'], status: CONCERN_STATUSES } as const;
+export type ChoiceField = keyof typeof CHOICES;
+export type FieldName = 'asked' | 'expectedAttachments' | 'dueDate' | 'purpose' | 'reasons' | 'conclusion' | 'question' | 'decisionDate' | 'summary' | 'note' | ChoiceField;
+export type FieldSpec = { name: Exclude<FieldName, ChoiceField>; kind: 'text' | 'textarea' | 'date'; required?: boolean } | { name: ChoiceField; kind: 'choice'; required?: boolean };
 export interface ItemSpec {
   kind: ItemKind;
   fields: FieldSpec[];
@@ -54,7 +53,7 @@ export const ITEM_SPECS: Record<ItemKind, ItemSpec> = {
   paatostieto: {
     kind: 'paatostieto',
     fields: [
-      { name: 'outcome', kind: 'choice', required: true, choices: ['positive', 'negative', 'partial'] },
+      { name: 'outcome', kind: 'choice', required: true },
       { name: 'decisionDate', kind: 'date', required: true },
       { name: 'summary', kind: 'textarea' },
     ],
@@ -64,7 +63,7 @@ export const ITEM_SPECS: Record<ItemKind, ItemSpec> = {
   huoli_ilmoituksen_palaute: {
     kind: 'huoli_ilmoituksen_palaute',
     fields: [
-      { name: 'status', kind: 'choice', required: true, choices: ['received', 'client_reached', 'client_not_reached', 'taken_charge', 'closed'] },
+      { name: 'status', kind: 'choice', required: true },
       { name: 'note', kind: 'textarea' },
     ],
     categories: ['identity'],
@@ -82,6 +81,15 @@ export interface ItemContent {
   client?: { hetu: string } | { applicationId: string };
 }
 
-export const itemLabel = (kind: ItemKind) => `item.${kind}` as TextKey;
-export const fieldLabel = (name: string) => `field.${name}` as TextKey;
-export const choiceLabel = (name: string, value: string) => `choice.${name}.${value}` as TextKey;
+export const itemName = (kind: ItemKind) => t(`item.${kind}`);
+export const fieldName = (name: FieldName) => t(`field.${name}`);
+
+/** A choice's label; a value this app does not know (another client sent it) reads as unknown, never as a code. */
+export function choiceName(field: ChoiceField, value: string): string {
+  if (field === 'outcome') {
+    const known = CHOICES.outcome.find((c) => c === value);
+    return known ? t(`choice.outcome.${known}`) : t('choice.unknown');
+  }
+  const known = CHOICES.status.find((c) => c === value);
+  return known ? t(`choice.status.${known}`) : t('choice.unknown');
+}

@@ -1,17 +1,22 @@
 // The app's texts: a language signal and t(key, params). The language choice is
 // kept in localStorage (it is not client data); Finnish is the default.
+// Every key is typed: t() takes only keys of fi.ts, and sv.ts and en.ts must
+// have each of them, so a missing or misspelt text fails the typecheck. Codes
+// that arrive from elsewhere (the server, another browser) go through hasText
+// and fall back to a readable text of their own kind (see words.ts).
 import { signal } from '@preact/signals';
 import { en } from './en.ts';
 import { fi, type TextKey } from './fi.ts';
 import { sv } from './sv.ts';
 
+export type { TextKey };
 export const LANGUAGES = ['fi', 'sv', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 const TEXTS = { fi, sv, en };
 const STORAGE_KEY = 'rinki.language';
 
 const stored = localStorage.getItem(STORAGE_KEY);
-export const language = signal<Language>(LANGUAGES.includes(stored as Language) ? (stored as Language) : 'fi');
+export const language = signal<Language>(LANGUAGES.find((l) => l === stored) ?? 'fi');
 
 export function setLanguage(lang: Language): void {
   language.value = lang;
@@ -21,24 +26,17 @@ export function setLanguage(lang: Language): void {
 document.documentElement.lang = language.value;
 
 export function t(key: TextKey, params: Record<string, unknown> = {}): string {
-  const text: string = TEXTS[language.value][key] ?? fi[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => (params[name] === undefined ? `{${name}}` : String(params[name])));
+  return TEXTS[language.value][key].replace(/\{(\w+)\}/g, (_, name: string) => (params[name] === undefined ? `{${name}}` : String(params[name])));
 }
 
-/** A server explanation ({key, params}) in the reader's language; unknown keys still say something. */
-export function explain(text: { key: string; params?: Record<string, unknown> } | null | undefined): string {
-  if (!text) return '';
-  const key = `explain.${text.key}` as TextKey;
-  if (!(key in fi)) return t('explain.unknown', { key: text.key });
-  // Times and codes in the parameters read in the reader's language too.
-  const params = Object.fromEntries(
-    Object.entries(text.params ?? {}).map(([name, value]) => {
-      if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return [name, formatTime(value)];
-      if (name === 'strategy' && typeof value === 'string' && `rules.strategy.${value}` in fi) return [name, t(`rules.strategy.${value}` as TextKey).toLowerCase()];
-      return [name, value];
-    }),
-  );
-  return t(key, params);
+/** Whether a key built from a code someone else sent names a text. */
+export function hasText(key: string): key is TextKey {
+  return Object.hasOwn(fi, key);
+}
+
+/** The text of a key built from a code someone else sent, or the readable fallback when this app has none. */
+export function textOr(key: string, fallback: TextKey, params: Record<string, unknown> = {}): string {
+  return t(hasText(key) ? key : fallback, params);
 }
 
 /** A name the server gives in Finnish and Swedish. */
@@ -46,6 +44,20 @@ export function localName(o: { nameFi: string; nameSv: string }): string {
   return language.value === 'sv' ? o.nameSv : o.nameFi;
 }
 
+/** A person's organisation, named in the reader's language. */
+export function organisationName(p: { organisationNameFi: string; organisationNameSv: string }): string {
+  return language.value === 'sv' ? p.organisationNameSv : p.organisationNameFi;
+}
+
+const locale = () => (language.value === 'en' ? 'en-GB' : `${language.value}-FI`);
+
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString(language.value === 'en' ? 'en-GB' : `${language.value}-FI`, { dateStyle: 'short', timeStyle: 'short' });
+  return new Date(iso).toLocaleString(locale(), { dateStyle: 'short', timeStyle: 'short' });
+}
+
+/** When a team opens, as its hours are kept (Helsinki time): "ma 8.00", or with the date when it is a week or more away. */
+export function formatOpening(iso: string, now = Date.now()): string {
+  const at = new Date(iso);
+  const far = at.getTime() - now >= 6 * 86_400_000;
+  return at.toLocaleString(locale(), { timeZone: 'Europe/Helsinki', weekday: 'short', ...(far ? { day: 'numeric', month: 'numeric' } : {}), hour: 'numeric', minute: '2-digit' });
 }

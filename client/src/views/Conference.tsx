@@ -3,6 +3,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { EventType, MsgType, type Room } from 'matrix-js-sdk';
 import { t } from '../i18n/index.ts';
+import { requestTypeName } from '../i18n/words.ts';
+import { REQUEST_TYPES } from '../../../shared/src/routing.ts';
 import { matrix, matrixState, matrixTick } from '../matrix/session.ts';
 import { timeline } from '../matrix/rooms.ts';
 import { navigate } from '../state.ts';
@@ -12,12 +14,11 @@ import { clientLabel, clientOfRoom, staffIdOf } from '../conference/identity.ts'
 import { directoryTick, personLine } from '../api/directory.ts';
 import { verifyDevices } from '../conference/Verification.tsx';
 import { ErrorText } from '../components/common.tsx';
-
-const TYPE_KEYS = new Set(['lisaselvityspyynto', 'lausuntopyynto', 'konsultaatio', 'huoli_ilmoituksen_palaute', 'paatostieto', 'kiireellinen', 'vapaa_neuvottelu']);
+import { errorMessage } from '../api/http.ts';
 
 /** Conference rooms are named by request type code (never client data): show it in the reader's language. */
 export function conferenceName(room: Room): string {
-  return TYPE_KEYS.has(room.name) ? t(`type.${room.name}` as never) : room.name || t('conference.title');
+  return REQUEST_TYPES.some((rt) => rt === room.name) ? requestTypeName(room.name) : room.name || t('conference.title');
 }
 
 export function ConferenceView({ roomId }: { roomId: string }) {
@@ -72,7 +73,7 @@ export function ConferenceView({ roomId }: { roomId: string }) {
       setText('');
       void c.sendTyping(roomId, false, 0).catch(() => undefined);
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorMessage(err));
     } finally {
       setSending(false);
     }
@@ -101,7 +102,7 @@ export function ConferenceView({ roomId }: { roomId: string }) {
               {m.userId !== me && (
                 <>
                   {' '}
-                  <button type="button" class="small" onClick={() => void verifyDevices(m.userId, m.name).catch((err: Error) => setError(err.message))}>
+                  <button type="button" class="small" onClick={() => void verifyDevices(m.userId, m.name).catch((err: unknown) => setError(errorMessage(err)))}>
                     {t('verify.start')}
                   </button>
                 </>

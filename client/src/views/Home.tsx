@@ -1,6 +1,7 @@
 // Home: my conferences with unread counts, my callbacks (due soon first), my
 // requests with their live status. Incoming rings sit above every view.
-import { explain, formatTime, t } from '../i18n/index.ts';
+import { formatTime, t } from '../i18n/index.ts';
+import { explainEvent, requestTypeName } from '../i18n/words.ts';
 import { matrixTick } from '../matrix/session.ts';
 import { myConferences } from '../matrix/rooms.ts';
 import { useState } from 'preact/hooks';
@@ -62,7 +63,7 @@ export function HomeView() {
             <ul class="list">
               {due.map((c) => (
                 <li key={c.id} class="callback-item">
-                  <strong>{t(`type.${c.requestType}` as never)}</strong> · {t('callback.requested', { name: c.requester.displayName })} · {t(`callback.state.${c.state}`)} ·{' '}
+                  <strong>{requestTypeName(c.requestType)}</strong> · {t('callback.requested', { name: c.requester.displayName })} · {t(`callback.state.${c.state}`)} ·{' '}
                   {c.overdue ? <span class="tag urgent">{t('callback.overdue')}</span> : t('callback.due', { due: formatTime(c.dueAt) })}
                   {c.windows.length > 0 && <div class="muted">{t('callback.windows', { windows: c.windows.map((w) => `${formatTime(w.from)}–${formatTime(w.to)}`).join(', ') })}</div>}
                   <div class="actions">
@@ -96,10 +97,10 @@ export function HomeView() {
               {myRequests.value.map((r) => (
                 <li key={r.requestId}>
                   <button type="button" class="link" onClick={() => navigate({ name: 'request', requestId: r.requestId })}>
-                    {t(`type.${r.requestType}` as never)}
+                    {requestTypeName(r.requestType)}
                   </button>{' '}
                   · <span class={`state state-${r.state}`}>{t(`state.${r.state}`)}</span>
-                  {r.explanation.length > 0 && <span class="muted"> · {explain(r.explanation[r.explanation.length - 1].explanation)}</span>}
+                  {r.explanation.length > 0 && <span class="muted"> · {explainEvent(r.explanation[r.explanation.length - 1])}</span>}
                 </li>
               ))}
             </ul>

@@ -4,12 +4,14 @@
 // Then the routing progress live, with why each person rings; cancel, or leave
 // a callback request whose note travels encrypted into its conference.
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorMessage } from '../api/http.ts';
+import { api, ApiError, errorMessage } from '../api/http.ts';
 import type { LegalBasisView, RingRequestView, UrgencyCriterionView } from '../api/types.ts';
+import { closedTeamsView, type ClosedTeamsView } from '../../../shared/src/ringing.ts';
 import { validateHetu } from '../../../shared/src/hetu.ts';
 import { REQUEST_TYPES } from '../../../shared/src/routing.ts';
-import { explain, formatTime, language, localName, t } from '../i18n/index.ts';
-import { rememberRequestClient } from '../conference/identity.ts';
+import { formatOpening, formatTime, language, localName, organisationName, t } from '../i18n/index.ts';
+import { exclusionText, explain, explainEvent, requestTypeName, stepName } from '../i18n/words.ts';
+import { forgetRequestClient, rememberRequestClient } from '../conference/identity.ts';
 import { queueCallbackNote } from '../conference/callback-notes.ts';
 import { CallbackStatus } from '../components/CallbackStatus.tsx';
 import { myRequests, navigate, upsertRequest } from '../state.ts';
@@ -33,6 +35,8 @@ function RequestForm() {
   const [allCriteria, setAllCriteria] = useState<UrgencyCriterionView[]>([]);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  /** The counterpart is closed: shown before anything rings, with the requester's choices. */
+  const [closed, setClosed] = useState<ClosedTeamsView | null>(null);
 
   useEffect(() => {
     api<{ bases: LegalBasisView[] }>('GET', '/api/legal-bases').then((r) => setBases(r.bases.filter((b) => b.allows.includes('identity'))), () => undefined);
@@ -49,9 +53,13 @@ function RequestForm() {
   const check = hetu ? validateHetu(hetu) : undefined;
   const hetuError = check && !check.valid && hetu.replace(/\s/g, '').length >= 11 ? t(`request.hetu.${check.reason}`) : '';
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
+    return send('ask');
+  };
+  const send = async (whenClosed: 'ask' | 'callback') => {
     setError('');
+    setClosed(null);
     if (kind === 'hetu' && !check?.valid) return setError(t('request.invalid'));
     setBusy(true);
     const requestId = crypto.randomUUID();
@@ -64,6 +72,7 @@ function RequestForm() {
         client,
         request: { type, urgency, ...(urgency === 'urgent' ? { criteria } : {}), ...(lang ? { language: lang } : {}) },
         basis,
+        whenClosed,
       });
       // The identifier is not kept once the request is on its way.
       setHetu('');
@@ -71,16 +80,50 @@ function RequestForm() {
       upsertRequest(r);
       navigate({ name: 'request', requestId: r.requestId });
     } catch (err) {
-      setError(errorMessage(err));
+      await forgetRequestClient(requestId);
+      const answer = err instanceof ApiError && err.code === 'team_closed' ? closedTeamsView.safeParse(err.answer.closed) : undefined;
+      if (answer?.success) setClosed(answer.data);
+      else setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
+  };
+  const toUrgentQueue = () => {
+    setClosed(null);
+    setUrgency('urgent');
+    queueMicrotask(() => document.getElementById('criteria-legend')?.focus());
   };
 
   return (
     <>
       <h1 tabIndex={-1}>{t('request.title')}</h1>
       <ErrorText message={error} />
+      {closed && (
+        <section class="closed-notice" aria-labelledby="closed-title">
+          <h2 id="closed-title">{t('closed.title')}</h2>
+          <div role="alert">
+            <ul>
+              {closed.teams.map((team) => (
+                <li>{team.opensAt ? t('closed.team', { organisation: organisationName(team), team: localName(team), opens: formatOpening(team.opensAt) }) : t('closed.teamNoOpening', { organisation: organisationName(team), team: localName(team) })}</li>
+              ))}
+            </ul>
+          </div>
+          <p>{closed.urgentQueue ? t('closed.choicesUrgent') : t('closed.choices')}</p>
+          <div class="actions">
+            <button type="button" class="primary" disabled={busy} onClick={() => void send('callback')}>
+              {t('request.leaveCallback')}
+            </button>
+            {closed.urgentQueue && (
+              <button type="button" disabled={busy} onClick={toUrgentQueue}>
+                {t('closed.toUrgentQueue')}
+              </button>
+            )}
+            <button type="button" onClick={() => setClosed(null)}>
+              {t('item.cancel')}
+            </button>
+          </div>
+        </section>
+      )}
       <form class="request" onSubmit={submit} autocomplete="off">
         <fieldset>
           <legend>{t('request.clientKind')}</legend>
@@ -133,7 +176,9 @@ function RequestForm() {
         </fieldset>
         {urgency === 'urgent' && (
           <fieldset>
-            <legend>{t('request.criteria')}</legend>
+            <legend id="criteria-legend" tabIndex={-1}>
+              {t('request.criteria')}
+            </legend>
             {allCriteria.map((c) => (
               <label class="block">
                 <input
@@ -211,14 +256,14 @@ function RequestProgress({ request: r }: { request: RingRequestView }) {
   return (
     <>
       <h1 tabIndex={-1}>
-        {t(`type.${r.requestType}` as never)}: {t(`state.${r.state}`)}
+        {requestTypeName(r.requestType)}: {t(`state.${r.state}`)}
       </h1>
       <ErrorText message={error} />
       <section aria-labelledby="progress-title" class="progress">
         <h2 id="progress-title">{t('request.progress')}</h2>
         <p role="status" aria-live="polite" class={`state state-${r.state}`}>
           {r.state === 'ringing' && r.ringing.length > 0 && t('request.ringingNow', { names: r.ringing.map((p) => p.displayName).join(', ') })}
-          {r.state === 'accepted' && r.acceptedBy && t('request.acceptedBy', { name: r.acceptedBy.displayName, org: r.acceptedBy.organisationName })}
+          {r.state === 'accepted' && r.acceptedBy && t('request.acceptedBy', { name: r.acceptedBy.displayName, org: organisationName(r.acceptedBy) })}
           {r.state === 'callback' && t('request.callbackCreated')}
           {r.state === 'urgent_queue' && t('request.urgentQueued')}
           {r.state === 'refused' && t('request.refused', { reason: r.final?.reason?.[language.value] ?? explain(r.final?.explanation) })}
@@ -227,18 +272,18 @@ function RequestProgress({ request: r }: { request: RingRequestView }) {
         <ol class="explanation">
           {r.explanation.map((e) => (
             <li>
-              <time dateTime={e.at}>{formatTime(e.at)}</time> {explain(e.explanation)}
+              <time dateTime={e.at}>{formatTime(e.at)}</time> {explainEvent(e)}
               {e.step && (e.step.candidates.length > 0 || e.step.excluded.length > 0) && (
                 <ul>
                   {e.step.candidates.map((c) => (
                     <li>
-                      {c.displayName}: {'relation' in e.step!.select ? t(`relation.${e.step!.select.relation}`) : 'team' in e.step!.select ? t('relation.team') : t('relation.other')}
-                      {c.standInFor && ` (${t('why.standIn', { name: c.standInFor.displayName })})`}
+                      {c.displayName}: {stepName(e.step!.select)}
+                      {c.standInFor && ` (${t('request.standIn', { name: c.standInFor.displayName })})`}
                     </li>
                   ))}
                   {e.step.excluded.map((x) => (
                     <li class="muted">
-                      {x.displayName}: {explain(x.explanation)}
+                      {x.displayName}: {exclusionText(x)}
                     </li>
                   ))}
                 </ul>

@@ -6,6 +6,8 @@ import { realtimeSocket } from '../api/realtime.ts';
 import type { UrgencyCriterionView, UrgentItemView } from '../api/types.ts';
 import type { StaffView } from '../../../shared/src/directory.ts';
 import { formatTime, localName, t } from '../i18n/index.ts';
+import { requestTypeName } from '../i18n/words.ts';
+import { ackErrorText } from '../i18n/errors.ts';
 import { escalationAlerts, session } from '../state.ts';
 import { ErrorText } from '../components/common.tsx';
 
@@ -22,9 +24,9 @@ export function UrgentQueueView({ region: wanted }: { region?: string }) {
 
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1_000);
-    api<{ id: string; kind: string; nameFi: string }[]>('GET', '/api/organisations').then((orgs) => {
+    api<{ id: string; kind: string; nameFi: string; nameSv: string }[]>('GET', '/api/organisations').then((orgs) => {
       // County staff work their own county's queue; Kela's on-call staff choose a county.
-      const counties = orgs.filter((o) => o.kind === 'county').map((o) => ({ id: o.id, name: o.nameFi }));
+      const counties = orgs.filter((o) => o.kind === 'county').map((o) => ({ id: o.id, name: localName(o) }));
       const own = counties.filter((c) => c.id === me.rootOrganisationId);
       const list = own.length ? own : counties;
       setRegions(list);
@@ -39,9 +41,9 @@ export function UrgentQueueView({ region: wanted }: { region?: string }) {
     if (!region) return;
     const socket = realtimeSocket();
     const subscribe = () =>
-      socket?.emit('urgent:subscribe', { region }, (ack: { ok: boolean; items?: UrgentItemView[]; error?: string }) => {
+      socket?.emit('urgent:subscribe', { region }, (ack: { ok: boolean; items?: UrgentItemView[]; status?: number; code?: string }) => {
         if (ack.ok) setItems(ack.items ?? []);
-        else setError(ack.error ?? '');
+        else setError(ackErrorText(ack));
       });
     const changed = (item: UrgentItemView) => {
       if (item.region !== region) return;
@@ -105,7 +107,7 @@ export function UrgentQueueView({ region: wanted }: { region?: string }) {
             const slaLeft = Math.round((Date.parse(i.sla.acknowledge.dueAt) - now) / 1000);
             return (
               <li key={i.id} class={`sla-${i.sla.acknowledge.state}`}>
-                <strong>{t(`type.${i.requestType}` as never)}</strong> · {i.requester.displayName} · {t('urgent.age', { minutes: ageMin })}
+                <strong>{requestTypeName(i.requestType)}</strong> · {i.requester.displayName} · {t('urgent.age', { minutes: ageMin })}
                 {i.escalationLevel !== null && <> · {t('urgent.level', { level: i.escalationLevel })}</>}
                 <div class="muted">
                   {i.criteria.map((code) => {

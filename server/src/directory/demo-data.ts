@@ -77,12 +77,15 @@ const EVES = { '2026-12-31': [['08:00', '12:00']] };
 
 const TEAMS = [
   { id: 'kela-etelainen-turvatiimi-1', organisationId: 'kela-etelainen', nameFi: 'Eteläinen turvatiimi 1', nameSv: 'Södra trygghetsteamet 1', segments: ['toimeentulotuki'], languages: ['fi'], hours: OFFICE, hourExceptions: EVES, supervisorId: 'kela.esihenkilo' },
+  // One team per side open around the clock, so that someone trying Rinki can ring the demo accounts at any hour (README).
+  { id: 'kela-etelainen-aina-auki', organisationId: 'kela-etelainen', nameFi: 'Kokeilutiimi, avoinna aina', nameSv: 'Provteamet, alltid öppet', segments: [], languages: ['fi', 'sv'], hours: ALWAYS, closedOnHolidays: false },
   { id: 'kela-itainen-tiimi-1', organisationId: 'kela-itainen', nameFi: 'Itäinen toimeentulotukitiimi', nameSv: 'Östra utkomststödsteamet', segments: ['toimeentulotuki'], languages: ['fi'], hours: OFFICE, hourExceptions: EVES },
   { id: 'kela-lantinen-svenska', organisationId: 'kela-lantinen', nameFi: 'Ruotsinkielinen palvelu', nameSv: 'Svenskspråkiga tjänsten', segments: ['toimeentulotuki'], languages: ['sv', 'fi'], hours: OFFICE, hourExceptions: EVES },
   { id: 'kela-lantinen-turvakielto', organisationId: 'kela-lantinen', nameFi: 'Turvakieltoasiakkaiden keskitetty tiimi', nameSv: 'Centraliserade teamet för spärrmarkering', segments: ['turvakielto'], languages: ['fi', 'sv'], hours: OFFICE, hourExceptions: EVES },
   { id: 'kela-keskinen-laakeasiantuntijat', organisationId: 'kela-keskinen', nameFi: 'Lääke- ja asiantuntijatiimi', nameSv: 'Läkemedels- och expertteamet', segments: ['laakkeet', 'asiantuntijalaakari'], languages: ['fi', 'sv'], hours: OFFICE, hourExceptions: EVES },
   { id: 'kela-pohjoinen-kansainvalinen', organisationId: 'kela-pohjoinen', nameFi: 'Kansainvälinen tiimi', nameSv: 'Internationella teamet', segments: ['kansainvalinen'], languages: ['en', 'fi', 'sv', 'se'], hours: OFFICE, hourExceptions: EVES },
   { id: 'eksote-aikuissosiaalityo', organisationId: 'eksote', nameFi: 'Aikuissosiaalityö', nameSv: 'Vuxensocialarbete', segments: ['aikuissosiaalityo'], languages: ['fi'], hours: OFFICE, hourExceptions: EVES, supervisorId: 'eksote.esihenkilo' },
+  { id: 'eksote-aina-auki', organisationId: 'eksote', nameFi: 'Kokeilutiimi, avoinna aina', nameSv: 'Provteamet, alltid öppet', segments: [], languages: ['fi'], hours: ALWAYS, closedOnHolidays: false },
   { id: 'eksote-sosiaalipaivystys', organisationId: 'eksote', nameFi: 'Sosiaalipäivystys', nameSv: 'Socialjour', segments: ['kiireellinen'], languages: ['fi'], hours: ALWAYS, closedOnHolidays: false },
   { id: 'keusote-aikuissosiaalityo', organisationId: 'keusote', nameFi: 'Aikuissosiaalityö', nameSv: 'Vuxensocialarbete', segments: ['aikuissosiaalityo'], languages: ['fi'], hours: OFFICE, hourExceptions: EVES },
   { id: 'keusote-sosiaalipaivystys', organisationId: 'keusote', nameFi: 'Sosiaalipäivystys', nameSv: 'Socialjour', segments: ['kiireellinen'], languages: ['fi'], hours: ALWAYS, closedOnHolidays: false },
@@ -132,8 +135,8 @@ function buildStaff(): Person[] {
   const socialWorker = { titleFi: 'Sosiaalityöntekijä', titleSv: 'Socialarbetare' };
 
   // Kela
-  add({ ...account('kela.kasittelija'), displayName: 'Kaisa Käsittelijä', organisationId: 'kela-etelainen', roleNames: ['caseworker'], teamIds: ['kela-etelainen-turvatiimi-1'], segments: ['toimeentulotuki'], ...handler });
-  add({ ...account('kela.yhteyshenkilo'), displayName: 'Jussi Yhteyshenkilö', organisationId: 'kela-etelainen', roleNames: ['liaison', 'caseworker'], teamIds: ['kela-etelainen-turvatiimi-1'], titleFi: 'Kuntayhteyshenkilö', titleSv: 'Kommunkontaktperson' });
+  add({ ...account('kela.kasittelija'), displayName: 'Kaisa Käsittelijä', organisationId: 'kela-etelainen', roleNames: ['caseworker'], teamIds: ['kela-etelainen-turvatiimi-1', 'kela-etelainen-aina-auki'], segments: ['toimeentulotuki'], ...handler });
+  add({ ...account('kela.yhteyshenkilo'), displayName: 'Jussi Yhteyshenkilö', organisationId: 'kela-etelainen', roleNames: ['liaison', 'caseworker'], teamIds: ['kela-etelainen-turvatiimi-1', 'kela-etelainen-aina-auki'], titleFi: 'Kuntayhteyshenkilö', titleSv: 'Kommunkontaktperson' });
   add({ id: 'kela.esihenkilo', organisationId: 'kela-etelainen', roleNames: ['supervisor'], teamIds: ['kela-etelainen-turvatiimi-1'], titleFi: 'Ryhmäpäällikkö', titleSv: 'Gruppchef' });
   for (let i = 1; i <= 5; i++) add({ id: `kela-etelainen-${i}`, organisationId: 'kela-etelainen', roleNames: ['caseworker'], teamIds: ['kela-etelainen-turvatiimi-1'], segments: ['toimeentulotuki'], ...handler });
   add({ id: 'kela-etelainen-paivystaja', organisationId: 'kela-etelainen', roleNames: ['caseworker', 'on_call'], teamIds: ['kela-etelainen-turvatiimi-1'], ...handler });
@@ -150,7 +153,7 @@ function buildStaff(): Person[] {
   add({ ...account('auditor'), displayName: 'Aila Auditoija', organisationId: 'kela', roleNames: ['auditor'], titleFi: 'Tietosuojavastaava', titleSv: 'Dataskyddsansvarig' });
 
   // Counties
-  add({ ...account('eksote.sosiaalityontekija'), displayName: 'Elina Sosiaalityöntekijä', organisationId: 'eksote', roleNames: ['caseworker'], teamIds: ['eksote-aikuissosiaalityo'], ...socialWorker });
+  add({ ...account('eksote.sosiaalityontekija'), displayName: 'Elina Sosiaalityöntekijä', organisationId: 'eksote', roleNames: ['caseworker'], teamIds: ['eksote-aikuissosiaalityo', 'eksote-aina-auki'], ...socialWorker });
   add({ ...account('eksote.admin'), displayName: 'Eetu Ylläpitäjä', organisationId: 'eksote', roleNames: ['admin'], titleFi: 'Pääkäyttäjä', titleSv: 'Huvudanvändare' });
   add({ id: 'eksote.esihenkilo', organisationId: 'eksote', roleNames: ['supervisor'], teamIds: ['eksote-aikuissosiaalityo'], titleFi: 'Sosiaalityön esihenkilö', titleSv: 'Förman för socialt arbete' });
   for (let i = 1; i <= 5; i++) add({ id: `eksote-${i}`, organisationId: 'eksote', roleNames: i <= 2 ? ['caseworker', 'liaison'] : ['caseworker'], teamIds: ['eksote-aikuissosiaalityo'], ...socialWorker });
@@ -272,7 +275,10 @@ export function demoBatch(now: Date): RawBatch {
 }
 
 /** Demo rows of a capability above the directory, written in the demo directory's transaction. */
-export type DemoSeed = (q: Queryable, demo: { now: Date; clientId(i: number): Promise<string> }) => Promise<void>;
+export type DemoSeed = (
+  q: Queryable,
+  demo: { now: Date; clientId(i: number): Promise<string>; /** The demo client's newest pending Kela application, if any. */ newestApplicationOf(i: number): Promise<string | null> },
+) => Promise<void>;
 
 /** Loads the demo directory, and what `seeds` add, unless the directory already has organisations. */
 export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clock'>, seeds: DemoSeed[] = []): Promise<{ loaded: boolean }> {
@@ -301,7 +307,9 @@ export async function loadDemoData(deps: Pick<Deps, 'db' | 'keys' | 'log' | 'clo
       reason: 'leave',
     });
     const clientId = async (i: number) => (await clientIdByHetuHash(q, await hashHetu(deps.keys.clientIdKey, demoClientHetu(i))))!;
-    for (const seed of seeds) await seed(q, { now, clientId });
+    const newestApplicationOf = async (i: number) =>
+      (await q.query<{ id: string }>(`SELECT id FROM kela_applications WHERE client_id = $1 AND status = 'pending' ORDER BY submitted_at DESC LIMIT 1`, [await clientId(i)]))[0]?.id ?? null;
+    for (const seed of seeds) await seed(q, { now, clientId, newestApplicationOf });
   });
   log.info({ counts: report.counts }, 'demo data loaded');
   return { loaded: true };

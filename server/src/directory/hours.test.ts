@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { helsinkiLocal, isFinnishDayOff, isFinnishPublicHoliday, isOpenAt, type TeamHours } from './hours.ts';
+import { helsinkiLocal, isFinnishDayOff, isFinnishPublicHoliday, isOpenAt, nextOpeningAt, type TeamHours } from './hours.ts';
 
 const weekdays = { mon: [['08:00', '16:00']], tue: [['08:00', '16:00']], wed: [['08:00', '16:00']], thu: [['08:00', '16:00']], fri: [['08:00', '16:00']] } as TeamHours['hours'];
 const office: TeamHours = { hours: weekdays, hourExceptions: {}, closedOnHolidays: true };
@@ -93,5 +93,22 @@ describe('office hours in Europe/Helsinki', () => {
   it('supports an interval ending at 24:00', () => {
     const t: TeamHours = { hours: { wed: [['00:00', '24:00']] }, hourExceptions: {}, closedOnHolidays: false };
     expect(isOpenAt(t, at('2026-01-14T21:59:00Z'))).to.equal(true); // 23:59
+  });
+});
+
+describe('when a closed team opens next', () => {
+  it('is the next weekday morning in Helsinki time, across weekends, holidays and the DST change', () => {
+    // Friday 27 March 2026 17:00 (EET) → Monday 30 March 08:00 (EEST, after the change) = 05:00Z
+    expect(nextOpeningAt(office, at('2026-03-27T15:00:00Z'))?.toISOString()).to.equal('2026-03-30T05:00:00.000Z');
+    // Wednesday 07:00 → the same morning at 08:00
+    expect(nextOpeningAt(office, at('2026-01-14T05:00:00Z'))?.toISOString()).to.equal('2026-01-14T06:00:00.000Z');
+    // Christmas Eve 2026 is a Thursday; 24–26 December closed, then the weekend: Monday 28 December 08:00
+    expect(nextOpeningAt(office, at('2026-12-23T15:00:00Z'))?.toISOString()).to.equal('2026-12-28T06:00:00.000Z');
+  });
+
+  it('follows a date exception, and says null for a team closed beyond two weeks', () => {
+    const late: TeamHours = { ...office, hourExceptions: { '2026-01-15': [['12:00', '14:00']] } };
+    expect(nextOpeningAt(late, at('2026-01-14T15:00:00Z'))?.toISOString()).to.equal('2026-01-15T10:00:00.000Z');
+    expect(nextOpeningAt({ hours: {}, hourExceptions: {}, closedOnHolidays: true }, at('2026-01-14T15:00:00Z'))).to.equal(null);
   });
 });

@@ -95,4 +95,37 @@ export function isOpenAt(team: TeamHours, at: Date): boolean {
   return intervalsOn(team, local.date, local.weekday).some(([start, end]) => local.time >= start && local.time < end);
 }
 
+/** The instant a Helsinki wall-clock time happens on a date (the earlier one in the autumn's repeated hour). */
+function helsinkiInstant(date: string, time: string): Date {
+  const [y, mo, d] = date.split('-').map(Number);
+  const [h, mi] = time.split(':').map(Number);
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  for (const offsetHours of [3, 2]) {
+    const at = new Date(asUtc - offsetHours * 3_600_000);
+    const local = helsinkiLocal(at);
+    if (local.date === date && local.time === time) return at;
+  }
+  // A time the spring change skips: the hour after it.
+  return new Date(asUtc - 2 * 3_600_000);
+}
+
+/** How far ahead nextOpeningAt looks: a team closed longer than this is "closed until further notice". */
+const OPENING_HORIZON_DAYS = 14;
+
+/** When a team next opens after `at`, or null when it stays closed for the next two weeks. */
+export function nextOpeningAt(team: TeamHours, at: Date): Date | null {
+  const today = helsinkiLocal(at);
+  const [y, m, d] = today.date.split('-').map(Number);
+  for (let i = 0; i <= OPENING_HORIZON_DAYS; i++) {
+    const day = new Date(Date.UTC(y, m - 1, d + i));
+    const date = day.toISOString().slice(0, 10);
+    const starts = intervalsOn(team, date, WEEKDAYS[day.getUTCDay()])
+      .map(([start]) => start)
+      .filter((start) => i > 0 || start > today.time)
+      .sort();
+    if (starts.length) return helsinkiInstant(date, starts[0]);
+  }
+  return null;
+}
+
 export { WEEKDAYS };

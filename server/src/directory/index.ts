@@ -12,7 +12,7 @@
 export type { ClientFactSources, RulesReachQuestion, StoredRelation, TaskRelationQuestion, TaskRelationSource } from './client-facts.ts';
 export { NO_CLIENT_FACTS } from './client-facts.ts';
 export { DEMO_COUNTIES, loadDemoData, type DemoSeed } from './demo-data.ts';
-export { helsinkiLocal, isFinnishDayOff, isOpenAt } from './hours.ts';
+export { helsinkiLocal, isFinnishDayOff, isOpenAt, nextOpeningAt } from './hours.ts';
 export {
   DIRECTORY_VERSION_SQL,
   activeStaffOf,

@@ -60,6 +60,7 @@ describe('need to know: client reads on the demo data', function () {
       const missing = await lookup('kela.kasittelija', { hetu: fictionalHetu('1970-07-07', 50), purpose: 'case_handling' });
       expect(missing.status).to.equal(404);
       expect(res.body).to.deep.equal(missing.body);
+      expect(missing.body).to.include({ error: 'unknown_client' });
       expect(await accessCount()).to.equal(before + 1);
       expect(await lastAccess()).to.include({ actor_id: 'kela.kasittelija', client_id: await idOf(keusote.hetu), action: 'client.read.refused', purpose: 'case_handling' });
     });

@@ -7,12 +7,15 @@ import type { ClientLookupRequest, ClientRecord, ClientRecordView } from '../../
 import type { Actor } from '../auth/actor.ts';
 import { canLookUpClients, canReadClient, canSeeClientLocation, canSimulateWithRealClient, require, type TaskRelation } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../http/errors.ts';
+import { HttpError } from '../http/errors.ts';
 import { hashHetu } from './client-id.ts';
 import { clientIdByApplicationId, clientIdByHetuHash, clientPlacement, clientScope, readClientRecord } from './repository.ts';
 import type { Directory } from './snapshot.ts';
 import { recordAccess } from '../disclosures/access.ts';
 import { auditSigner } from '../disclosures/store.ts';
+
+/** 404 for a client that is not there and for one the reader may not read alike: nobody learns that a person is a client elsewhere. */
+const unknownClient = () => new HttpError(404, 'unknown_client', 'No such client');
 
 type LookupDeps = Pick<Deps, 'db' | 'keys' | 'log' | 'clock' | 'config' | 'directory'>;
 
@@ -59,7 +62,7 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   const scope = clientId ? await clientScope(db, clientId, actor.staffId, now, deps.config.accessAfterRequestMs, deps.directory.clientFacts.taskRelations) : undefined;
   if (!clientId || !scope) {
     deps.log.info({ staffId: actor.staffId, outcome: 'no_match', by: req.hetu ? 'hetu' : 'application' }, 'client lookup found nothing');
-    throw notFound('No such client');
+    throw unknownClient();
   }
   // Read through the Db (the node's directory copy stays warm).
   const { client, directory } = (await readClientRecord(db, deps.directory, clientId))!;
@@ -86,7 +89,7 @@ export async function readClient(deps: LookupDeps, actor: Actor, req: ClientLook
   // that a person is a client elsewhere.
   if (!allowed) {
     deps.log.info({ staffId: actor.staffId, outcome: 'no_relation', purpose: req.purpose, by: req.hetu ? 'hetu' : 'application' }, 'client lookup refused');
-    throw notFound('No such client');
+    throw unknownClient();
   }
   if (action === ACCESS_ACTIONS.emergency) deps.log.warn({ staffId: actor.staffId, clientId }, 'emergency client read');
   return { record, view: clientRecordView(record, { staffId: actor.staffId, inNonDisclosureTeam: scope.inNonDisclosureTeam }) };
@@ -118,7 +121,7 @@ export async function readClientForRuleVerification(
 ): Promise<ClientRecord> {
   const { db } = deps;
   const clientId = await clientIdOf(deps, ref);
-  if (!clientId) throw notFound('No such client');
+  if (!clientId) throw unknownClient();
   const where = (await clientPlacement(db, clientId))!;
   const allowed = canSimulateWithRealClient(actor, region, where);
   const { client } = (await readClientRecord(db, deps.directory, clientId))!;
@@ -136,7 +139,7 @@ export async function readClientForRuleVerification(
       auditSigner(deps),
     ),
   );
-  if (!allowed) throw notFound('No such client');
+  if (!allowed) throw unknownClient();
   return client;
 }
 

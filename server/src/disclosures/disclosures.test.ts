@@ -191,14 +191,26 @@ for (const store of STORE_KINDS) {
 
       const again = await call<ClientReportView>(COUNTY_B_AUDITOR, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to: new Date(clock.t + 1000).toISOString() });
       expect(again.body.accesses.map((a) => a.action)).to.include('client.report');
+      // Every code with its readable name in the report's language (Finnish by default).
+      expect(again.body.accesses.map((a) => [a.actionName, a.purposeName])).to.deep.include.members([
+        ['Asiakastietojen luku', 'Asian käsittely'],
+        ['Asiakasraportin laadinta', 'Valvonta'],
+      ]);
+      expect(report.body.disclosures.map((d) => [d.basisName, d.categoryNames])).to.deep.equal([
+        ['Toimeentulotukilaki 18 §', ['Henkilöllisyys ja asian vireilläolo']],
+        ['Toimeentulotukilaki 15 §, lausunto', ['Lausunto']],
+      ]);
 
       const csv = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to, format: 'csv', language: 'sv' });
       expect(csv.type).to.contain('text/csv');
       expect(csv.body.split('\n')[0]).to.contain('Mottagare');
-      expect(csv.body).to.contain('totul_15_statement');
+      // Names, in Swedish, organisations too; not the codes.
+      expect(csv.body).to.contain('Lagen om utkomststöd 15 §, utlåtande').and.to.contain('Utlåtande').and.to.contain('Test väst');
+      expect(csv.body).not.to.contain('totul_15_statement');
       const html = await call<string>(f.staff.auditor, 'POST', '/api/disclosures/client-report', { client: { hetu: f.clients!.b.hetu }, from, to, format: 'html', language: 'en' });
       expect(html.type).to.contain('text/html');
       expect(html.body).to.contain('<h2>Disclosures</h2>');
+      expect(html.body).to.contain('Social Assistance Act, section 15, statement').and.to.contain('Identity and that a matter is pending');
       expect(html.body).not.to.contain(f.clients!.b.hetu);
     });
 

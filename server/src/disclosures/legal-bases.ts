@@ -2,7 +2,7 @@
 // categories of client data, from which date. Admins change them by adding a
 // version with its effective date; a disclosure is judged by the version in
 // force when it is made. Rinki ships the set in shared/src/disclosures.ts.
-import { DATA_CATEGORIES, LEGAL_BASES, type DisclosureRefusal } from '../../../shared/src/disclosures.ts';
+import { DATA_CATEGORIES, LEGAL_BASES, SHIPPED_NAMES, type DisclosureRefusal, type LegalBasis } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canAdministerLegalBases, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
@@ -10,41 +10,19 @@ import { badRequest } from '../http/errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { recordChange } from '../admin/changes.ts';
 
-/** Names of the shipped set (fi, sv). */
-const SHIPPED_NAMES: Record<string, [string, string]> = {
-  consent_present: ['Suostumus (asiakas paikalla)', 'Samtycke (klienten närvarande)'],
-  consent_written: ['Kirjallinen suostumus', 'Skriftligt samtycke'],
-  consent_oral: ['Suullinen suostumus', 'Muntligt samtycke'],
-  totul_18: ['Toimeentulotukilaki 18 §', 'Lagen om utkomststöd 18 §'],
-  totul_15_statement: ['Toimeentulotukilaki 15 §, lausunto', 'Lagen om utkomststöd 15 §, utlåtande'],
-  shl_35: ['Sosiaalihuoltolaki 35 §', 'Socialvårdslagen 35 §'],
-  lsl_25: ['Lastensuojelulaki 25 §', 'Barnskyddslagen 25 §'],
-  power_of_attorney: ['Valtakirja', 'Fullmakt'],
-  guardian: ['Edunvalvoja tai huoltaja', 'Intressebevakare eller vårdnadshavare'],
-  identity: ['Henkilöllisyys ja asian vireilläolo', 'Identitet och att ett ärende är anhängigt'],
-  application_status: ['Hakemuksen tila', 'Ansökans status'],
-  decision: ['Päätös', 'Beslut'],
-  income_assets: ['Tulot ja varat', 'Inkomster och tillgångar'],
-  expenses: ['Menot', 'Utgifter'],
-  housing: ['Asuminen', 'Boende'],
-  health: ['Terveys', 'Hälsa'],
-  substance_use: ['Päihteet', 'Rusmedel'],
-  children: ['Taloudessa asuvat lapset', 'Barn i hushållet'],
-  statement: ['Lausunto', 'Utlåtande'],
-  attachment: ['Liite', 'Bilaga'],
-};
 const SHIPPED_FROM = new Date('2024-01-01T00:00:00Z');
 
 /** Installs the shipped set once; later edits are never overwritten. */
 export async function seedLegalBases(db: Db): Promise<void> {
   await db.tx(async (q) => {
     for (const code of DATA_CATEGORIES) {
-      const [fi, sv] = SHIPPED_NAMES[code];
+      const { fi, sv } = SHIPPED_NAMES[code];
       await q.query('INSERT INTO data_categories (code, name_fi, name_sv) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING', [code, fi, sv]);
     }
     if ((await q.query('SELECT 1 FROM legal_bases LIMIT 1')).length) return;
-    for (const [code, rule] of Object.entries(LEGAL_BASES)) {
-      const [fi, sv] = SHIPPED_NAMES[code];
+    for (const code of Object.keys(LEGAL_BASES) as LegalBasis[]) {
+      const rule = LEGAL_BASES[code];
+      const { fi, sv } = SHIPPED_NAMES[code];
       await q.query('INSERT INTO legal_bases (code, effective_from, requires_consent, allows, name_fi, name_sv) VALUES ($1, $2, $3, $4, $5, $6)', [
         code, SHIPPED_FROM, rule.consent, [...rule.allows], fi, sv,
       ]);
@@ -70,6 +48,14 @@ export async function basesInForce(q: Queryable, at: Date): Promise<BasisInForce
     [at],
   );
   return rows.map((r) => ({ code: r.code, requiresConsent: r.requires_consent, allows: r.allows, nameFi: r.name_fi, nameSv: r.name_sv, effectiveFrom: new Date(r.effective_from).toISOString() }));
+}
+
+/** The stored names of every legal basis (its latest version) and data category, by code. */
+export async function catalogueNames(q: Queryable): Promise<{ bases: Map<string, { nameFi: string; nameSv: string }>; categories: Map<string, { nameFi: string; nameSv: string }> }> {
+  const bases = await q.query<{ code: string; name_fi: string; name_sv: string }>('SELECT DISTINCT ON (code) code, name_fi, name_sv FROM legal_bases ORDER BY code, effective_from DESC');
+  const categories = await q.query<{ code: string; name_fi: string; name_sv: string }>('SELECT code, name_fi, name_sv FROM data_categories');
+  const byCode = (rows: { code: string; name_fi: string; name_sv: string }[]) => new Map(rows.map((r) => [r.code, { nameFi: r.name_fi, nameSv: r.name_sv }]));
+  return { bases: byCode(bases), categories: byCode(categories) };
 }
 
 /**

@@ -2,13 +2,15 @@
 // client data act (asiakastietolaki 703/2023, 11 §): who processed a client's
 // data, to whom it was disclosed and on what basis, normally for two years.
 import { randomUUID } from 'node:crypto';
-import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow } from '../../../shared/src/disclosures.ts';
+import { accessActionName, accessPurposeName, catalogueName } from '../../../shared/src/disclosures.ts';
+import type { ClientReportInput, ClientReportView, ConsentInput, ConsentView, DisclosureExportInput, DisclosureInputBody, EmergencyAccessRow, LogSearchInput, LogSearchRow, ReportLanguage } from '../../../shared/src/disclosures.ts';
 import type { Actor } from '../auth/actor.ts';
 import { auditScope, canManageConsent, canRunClientReport, canWorkOnClientMatters, require } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { EXCEPTIONAL_READ_ACTIONS, clientIdOf, lookUpClient, reasonOfPurpose, type Directory } from '../directory/index.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import { recordAccess } from './access.ts';
+import { catalogueNames } from './legal-bases.ts';
 import type { DisclosureRecordRow } from './fhir.ts';
 import { recordDisclosure, type DisclosureRecorded } from './record.ts';
 import { auditSigner } from './store.ts';
@@ -112,9 +114,21 @@ export async function clientReport(deps: Deps, actor: Actor, input: ClientReport
       `SELECT at, discloser_id, recipients, categories, basis, consent_id FROM disclosures WHERE client_id = $1 AND at >= $2 AND at < $3 AND ${disclosureInRoot(4)} ORDER BY at, chain_seq`,
       [clientId, from, to, own],
     );
-    for (const a of accesses) view.accesses.push({ at: iso(a.at)!, actor: people(a.actor_id), action: a.action, purpose: a.purpose });
+    const lang = input.language;
+    const names = await catalogueNames(q);
+    for (const a of accesses)
+      view.accesses.push({ at: iso(a.at)!, actor: people(a.actor_id), action: a.action, actionName: accessActionName(a.action, lang), purpose: a.purpose, purposeName: accessPurposeName(a.purpose, lang) });
     for (const d of disclosures) {
-      view.disclosures.push({ at: iso(d.at)!, discloser: people(d.discloser_id), recipients: recipientsOf(people, d.recipients), categories: d.categories, basis: d.basis, consentId: d.consent_id });
+      view.disclosures.push({
+        at: iso(d.at)!,
+        discloser: people(d.discloser_id),
+        recipients: recipientsOf(people, d.recipients),
+        categories: d.categories,
+        categoryNames: d.categories.map((c) => catalogueName(c, names.categories.get(c), lang)),
+        basis: d.basis,
+        basisName: catalogueName(d.basis, names.bases.get(d.basis), lang),
+        consentId: d.consent_id,
+      });
     }
     // A report with nothing in scope shows nothing of the client and is not logged: it looks the
     // same for a code that is nobody's client, so it does not tell whether one is a client elsewhere.
@@ -204,17 +218,26 @@ function recipientsOf(people: ReturnType<typeof personLookup>, raw: RecipientRef
   return recipientList(raw).map((r) => people(r.staffId ?? '', r.organisationId));
 }
 
-/** A person as the reports show one (organisation names in Finnish); without a person, the organisation alone. */
+/** A person as the reports show one (organisation names in both languages); without a person, the organisation alone. */
 function personLookup(directory: Directory) {
   return (staffId: string, organisationId?: string): ClientReportView['accesses'][number]['actor'] => {
     const s = staffId ? directory.staff(staffId) : undefined;
     // Someone the directory does not know shows as their id, with no organisation name.
     const named = s ? s.organisationId : staffId ? undefined : organisationId;
-    return { staffId, displayName: s?.displayName ?? staffId, organisationId: s?.organisationId ?? organisationId ?? '', organisationName: (named && directory.organisationName(named, 'fi')) ?? '' };
+    return {
+      staffId,
+      displayName: s?.displayName ?? staffId,
+      organisationId: s?.organisationId ?? organisationId ?? '',
+      organisationNameFi: (named && directory.organisationName(named, 'fi')) ?? '',
+      organisationNameSv: (named && directory.organisationName(named, 'sv')) ?? '',
+    };
   };
 }
 
 // ---- rendering ----
+
+type Person = ClientReportView['accesses'][number]['actor'];
+const orgName = (p: Person, language: ReportLanguage) => (language === 'sv' ? p.organisationNameSv : p.organisationNameFi);
 
 const LABELS = {
   fi: { title: 'Asiakastietojen käsittely ja luovutukset', period: 'Ajanjakso', accesses: 'Käsittelyt', disclosures: 'Luovutukset', at: 'Aika', who: 'Käsittelijä', organisation: 'Organisaatio', action: 'Toimenpide', purpose: 'Käyttötarkoitus', discloser: 'Luovuttaja', recipients: 'Vastaanottajat', categories: 'Tietoryhmät', basis: 'Peruste', none: 'Ei merkintöjä' },
@@ -224,13 +247,14 @@ const LABELS = {
 
 const csvCell = (v: string) => (/[",\n;]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-export function reportCsv(r: ClientReportView, language: keyof typeof LABELS): string {
+/** The report as CSV: names in the report's language (the codes stay in the JSON report). */
+export function reportCsv(r: ClientReportView, language: ReportLanguage): string {
   const l = LABELS[language];
   const lines = [[l.at, 'kind', l.who, l.organisation, l.action, l.purpose, l.recipients, l.categories, l.basis].map(csvCell).join(',')];
-  for (const a of r.accesses) lines.push([a.at, 'access', a.actor.displayName, a.actor.organisationName, a.action, a.purpose, '', '', ''].map(csvCell).join(','));
+  for (const a of r.accesses) lines.push([a.at, 'access', a.actor.displayName, orgName(a.actor, language), a.actionName, a.purposeName, '', '', ''].map(csvCell).join(','));
   for (const d of r.disclosures)
     lines.push(
-      [d.at, 'disclosure', d.discloser.displayName, d.discloser.organisationName, '', '', d.recipients.map((p) => `${p.displayName} (${p.organisationName})`).join('; '), d.categories.join('; '), d.basis]
+      [d.at, 'disclosure', d.discloser.displayName, orgName(d.discloser, language), '', '', d.recipients.map((p) => `${p.displayName} (${orgName(p, language)})`).join('; '), d.categoryNames.join('; '), d.basisName]
         .map(csvCell)
         .join(','),
     );
@@ -239,7 +263,7 @@ export function reportCsv(r: ClientReportView, language: keyof typeof LABELS): s
 
 const esc = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): string {
+export function reportHtml(r: ClientReportView, language: ReportLanguage): string {
   const l = LABELS[language];
   const table = (head: string[], rows: string[][]) =>
     rows.length
@@ -248,10 +272,10 @@ export function reportHtml(r: ClientReportView, language: keyof typeof LABELS): 
   return `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><title>${esc(l.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#111}table{border-collapse:collapse;width:100%;margin-bottom:2rem}th,td{border:1px solid #555;padding:.3rem .5rem;text-align:left;vertical-align:top}@media print{body{margin:0}}</style></head>
 <body><h1>${esc(l.title)}</h1><p>${esc(l.period)}: ${esc(r.period.from.slice(0, 10))} – ${esc(r.period.to.slice(0, 10))}</p>
-<h2>${esc(l.accesses)}</h2>${table([l.at, l.who, l.organisation, l.action, l.purpose], r.accesses.map((a) => [a.at, a.actor.displayName, a.actor.organisationName, a.action, a.purpose]))}
+<h2>${esc(l.accesses)}</h2>${table([l.at, l.who, l.organisation, l.action, l.purpose], r.accesses.map((a) => [a.at, a.actor.displayName, orgName(a.actor, language), a.actionName, a.purposeName]))}
 <h2>${esc(l.disclosures)}</h2>${table(
     [l.at, l.discloser, l.recipients, l.categories, l.basis],
-    r.disclosures.map((d) => [d.at, `${d.discloser.displayName} (${d.discloser.organisationName})`, d.recipients.map((p) => `${p.displayName} (${p.organisationName})`).join(', '), d.categories.join(', '), d.basis]),
+    r.disclosures.map((d) => [d.at, `${d.discloser.displayName} (${orgName(d.discloser, language)})`, d.recipients.map((p) => `${p.displayName} (${orgName(p, language)})`).join(', '), d.categoryNames.join(', '), d.basisName]),
   )}
 </body></html>
 `;

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { fictionalHetu } from '../../../shared/src/hetu.ts';
 import type { RuleSet } from '../../../shared/src/routing.ts';
-import type { RingOfferView, RingRequestView } from '../../../shared/src/ringing.ts';
+import type { ClosedTeamsView, RingOfferView, RingRequestView } from '../../../shared/src/ringing.ts';
 import { STORE_KINDS, apiTokenFor, startTestRinki, type TestRinki } from '../../../tests/helpers/env.ts';
 import { ManualClock, apiCaller, eventually } from '../../../tests/helpers/api.ts';
 import { connectSocket, emitWithAck, nextEvent, type ClientSocket } from '../../../tests/helpers/realtime.ts';
@@ -216,6 +216,33 @@ for (const store of STORE_KINDS) {
       expect(started.body.ringing).to.deep.equal([]);
       const reasons = started.body.explanation.filter((e) => e.kind === 'step').map((e) => e.step!.excluded.map((x) => x.reason)).flat();
       expect(reasons).to.include('offline');
+    });
+
+    it('asked to, says that the counterpart is closed and when it opens, and starts nothing; by default leaves the callback', async () => {
+      await online(f.staff.countyAWorker, f.staff.kelaHandler, f.staff.kelaWorker);
+      const open = clock.t;
+      // Wednesday 07:00 in Helsinki, before the teams open (earlier than the other tests' requests, which list newest first).
+      clock.t = Date.parse('2026-11-18T05:00:00Z');
+      try {
+        const before = await count('routing_requests');
+        const asked = await startFor(f.staff.countyAWorker, f.clients!.a.hetu, { whenClosed: 'ask' });
+        expect(asked.status, JSON.stringify(asked.body)).to.equal(409);
+        const answer = asked.body as unknown as { error: string; closed: ClosedTeamsView };
+        expect(answer.error).to.equal('team_closed');
+        expect(answer.closed).to.deep.equal({
+          teams: [{ teamId: f.teams.kelaSouth, nameFi: 'Etelä tiimi', nameSv: 'Syd team', organisationNameFi: 'Testi etelä', organisationNameSv: 'Test syd', opensAt: '2026-11-18T06:00:00.000Z' }],
+          // County A's rules refuse urgent requests.
+          urgentQueue: false,
+        });
+        expect(await count('routing_requests')).to.equal(before);
+        expect(await offersOf(f.staff.kelaHandler)).to.deep.equal([]);
+
+        const left = await startFor(f.staff.countyAWorker, f.clients!.a.hetu);
+        expect(left.status).to.equal(201);
+        expect(left.body.state).to.equal('callback');
+      } finally {
+        clock.t = open;
+      }
     });
 
     it('a named worker on leave: the stand-in rings instead', async () => {

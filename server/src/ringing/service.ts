@@ -8,11 +8,11 @@
 // round). A stale evaluation is simply dropped.
 import { randomUUID } from 'node:crypto';
 import type { DecisionView, Filter, FinalDecisionView, RoutingRequestInput, StepDecisionView, StepSelect } from '../../../shared/src/routing.ts';
-import type { RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
+import type { ClosedTeamsView, RingEventView, RingOfferView, RingRequestInput, RingRequestView, RingState } from '../../../shared/src/ringing.ts';
 import type { Actor } from '../auth/actor.ts';
 import { canCancelRingRequest, canReadRingRequest } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
-import { clientPlacement, lookUpClient, readClientRecord } from '../directory/index.ts';
+import { clientPlacement, lookUpClient, nextOpeningAt, readClientRecord, type Directory } from '../directory/index.ts';
 import { judgeDisclosure } from '../disclosures/legal-bases.ts';
 import { recordDisclosure, DisclosureRefused } from '../disclosures/record.ts';
 import { auditSigner } from '../disclosures/store.ts';
@@ -123,19 +123,23 @@ export class Ringing {
     const request: RoutingRequest = { ...input.request, requester };
     const ruleSet = await this.services.ruleSets.forClient(db, client, actor.organisationKind, now);
     const rotationKey = (filterId: string, stepId: string) => `${ruleSet.region}:${filterId}:${stepId}`;
-    const decision = await decide(
-      {
-        directory: await this.deps.directory.snapshot(db),
-        presence: this.presence,
-        ruleSetVersion: ruleSet.version,
-        stopAtFirstRinging: true,
-        orderCandidates: this.orderCandidates(rotationKey),
-      },
-      ruleSet.body,
-      request,
-      client,
-      now,
-    );
+    const directory = await this.deps.directory.snapshot(db);
+    const context: DecideContext = {
+      directory,
+      presence: this.presence,
+      ruleSetVersion: ruleSet.version,
+      stopAtFirstRinging: true,
+      orderCandidates: this.orderCandidates(rotationKey),
+    };
+    const decision = await decide(context, ruleSet.body, request, client, now);
+    if (input.whenClosed === 'ask' && decision.firstRingingStep === null && decision.final.action === 'callback') {
+      const closed = closedTeams(directory, decision, now);
+      if (closed.length) {
+        const asUrgent = await decide(context, ruleSet.body, { ...request, urgency: 'urgent' }, client, now);
+        const view: ClosedTeamsView = { teams: closed, urgentQueue: asUrgent.outcome === 'urgent_queue' || asUrgent.outcome === 'ring' };
+        throw new HttpError(409, 'team_closed', 'The counterpart is closed now; nothing was started', undefined, undefined, { closed: view });
+      }
+    }
     const filter = decision.filter ? ruleSet.body.filters[decision.filter.index] : null;
     const id = input.requestId ?? randomUUID();
     const events: RingEventView[] = [
@@ -605,9 +609,8 @@ export class Ringing {
     return { requesterId: req.requester_id, offeredTo: rows.map((r) => r.staff_id) };
   }
 
-  private async people(q: Queryable, ids: string[]): Promise<Map<string, { staffId: string; displayName: string; organisationId: string; organisationName: string }>> {
-    const found = (await this.deps.directory.snapshot(q)).people(ids);
-    return new Map([...found].map(([id, p]) => [id, { staffId: id, displayName: p.displayName, organisationId: p.organisationId, organisationName: p.organisationNameFi }]));
+  private async people(q: Queryable, ids: string[]): Promise<Map<string, RingRequestView['requester']>> {
+    return (await this.deps.directory.snapshot(q)).people(ids);
   }
 
   private async view(q: Queryable, req: RequestRow): Promise<RingRequestView> {
@@ -646,11 +649,45 @@ export class Ringing {
       urgency: req.urgency,
       criteria: req.criteria,
       language: req.language,
-      ...(c && !c.nonDisclosure ? { municipality: { code: c.municipality.code, name: c.municipality.nameFi } } : {}),
+      ...(c && !c.nonDisclosure ? { municipality: c.municipality } : {}),
       expiresAt: expiresAt.toISOString(),
       why,
     };
   }
+}
+
+/**
+ * The teams that kept the first counterpart the rules chose from ringing: the
+ * closed teams of the first step whose people were left out for the hours, each
+ * with its names and when it next opens (soonest first).
+ */
+function closedTeams(directory: Directory, decision: DecisionView, now: Date): ClosedTeamsView['teams'] {
+  const ids = new Set<string>();
+  for (const step of decision.steps) {
+    for (const x of step.excluded) {
+      if (x.reason !== 'outside_hours') continue;
+      const p = x.explanation.params ?? {};
+      for (const id of [p.teamId, ...(Array.isArray(p.teamIds) ? p.teamIds : [])]) if (typeof id === 'string') ids.add(id);
+    }
+    if (ids.size) break;
+  }
+  if (!ids.size) return [];
+  return [...ids]
+    .flatMap((id) => {
+      const team = directory.team(id);
+      if (!team) return [];
+      const hours = directory.teamHours(id);
+      const opensAt = hours ? nextOpeningAt(hours, now) : null;
+      return [{
+        teamId: id,
+        nameFi: team.nameFi,
+        nameSv: team.nameSv,
+        organisationNameFi: directory.organisationName(team.organisationId, 'fi') ?? '',
+        organisationNameSv: directory.organisationName(team.organisationId, 'sv') ?? '',
+        opensAt: opensAt?.toISOString() ?? null,
+      }];
+    })
+    .sort((a, b) => (a.opensAt ?? '~').localeCompare(b.opensAt ?? '~'));
 }
 
 /** Someone the steps chose who could take a callback: rung without answer, or left out only for now (offline, away, busy, closed). */

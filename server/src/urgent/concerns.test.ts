@@ -62,6 +62,20 @@ for (const store of STORE_KINDS) {
       expect((await call<ConcernView[]>(f.staff.countyAWorker, 'GET', '/api/concerns?view=received')).body.map((c) => c.id)).to.include(id);
     });
 
+    it('names the sender with their organisation and the client by the Kela application, never by the identity code', async () => {
+      const byCode = await send();
+      expect(byCode.body.sender).to.deep.equal({ staffId: f.staff.kelaHandler, displayName: 'Heikki Käsittelijä', organisationNameFi: 'Testi etelä', organisationNameSv: 'Test syd' });
+      // Sent by identity code: the client's pending application is the reference both sides quote.
+      expect(byCode.body.clientReference).to.equal(f.applications.clientA);
+      const byApplication = await call(f.staff.kelaHandler, 'POST', '/api/concerns', { client: { applicationId: f.applications.clientA } });
+      expect(byApplication.body.clientReference).to.equal(f.applications.clientA);
+      const received = await call<ConcernView[]>(f.staff.countyAContact, 'GET', '/api/concerns?view=received');
+      const seen = received.body.find((c) => c.id === byCode.body.id)!;
+      expect(seen).to.deep.include({ clientReference: f.applications.clientA });
+      expect(JSON.stringify(received.body)).not.to.contain(f.clients!.a.hetu);
+      for (const c of [byCode.body, byApplication.body]) await call(f.staff.countyAContact, 'POST', `/api/concerns/${c.id}/status`, { status: 'closed' });
+    });
+
     it('reminds the county and the sender when no status arrives within the working-day limit', async () => {
       const sent = await send();
       const county = await socketOf(f.staff.countyAWorker);

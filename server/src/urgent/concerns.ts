@@ -44,6 +44,7 @@ interface Row {
   responsible_worker_id: string | null;
   status_due_at: Date | null;
   created_at: Date;
+  client_reference: string | null;
 }
 
 export class Concerns {
@@ -55,15 +56,16 @@ export class Concerns {
   /** A tracked concern to the client's county; reading the client for it is logged. */
   async send(actor: Actor, client: { hetu: string } | { applicationId: string }): Promise<ConcernView> {
     const record = await lookUpClient(this.deps, actor, { ...client, purpose: 'case_handling' });
+    const reference = 'applicationId' in client ? client.applicationId : (newestApplication(record.pendingApplications) ?? null);
     const now = this.deps.clock.now();
     const id = randomUUID();
     let due!: Date;
     await this.deps.db.tx(async (q) => {
       due = await this.dueFrom(q, record.county.id, now);
       await q.query(
-        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, status, created_at, sender_id, status_due_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'received', $5, $6, $7, $5)`,
-        [id, record.id, actor.organisationId, record.county.id, now, actor.staffId, due],
+        `INSERT INTO concern_notifications (id, client_id, from_organisation_id, to_organisation_id, status, created_at, sender_id, status_due_at, updated_at, client_reference)
+         VALUES ($1, $2, $3, $4, 'received', $5, $6, $7, $5, $8)`,
+        [id, record.id, actor.organisationId, record.county.id, now, actor.staffId, due, reference],
       );
       await q.query(`INSERT INTO concern_status_events (concern_id, at, status, actor_id) VALUES ($1, $2, 'received', $3)`, [id, now, actor.staffId]);
       await scheduleTimer(q, { kind: CONCERN_REMINDER_TIMER, dueAt: due, key: `concern:${id}:${due.toISOString()}`, payload: { concernId: id, dueAt: due.toISOString() } });
@@ -149,21 +151,30 @@ export class Concerns {
 
   private async view(q: Queryable, r: Row): Promise<ConcernView> {
     const ids = [r.sender_id, r.responsible_worker_id].filter((x): x is string => !!x);
-    const names = new Map([...(await this.deps.directory.snapshot(q)).people(ids)].map(([id, p]) => [id, p.displayName]));
+    const byId = (await this.deps.directory.snapshot(q)).people(ids);
     const history = await q.query<{ at: Date; status: string; actor_id: string | null }>('SELECT at, status, actor_id FROM concern_status_events WHERE concern_id = $1 ORDER BY id', [r.id]);
-    const person = (id: string | null) => (id ? { staffId: id, displayName: names.get(id) ?? id } : null);
+    const person = (id: string | null) => {
+      const p = id ? byId.get(id) : undefined;
+      return id ? { staffId: id, displayName: p?.displayName ?? id, organisationNameFi: p?.organisationNameFi ?? '', organisationNameSv: p?.organisationNameSv ?? '' } : null;
+    };
     return {
       id: r.id,
       status: r.status,
       fromOrganisationId: r.from_organisation_id,
       toOrganisationId: r.to_organisation_id,
       sender: person(r.sender_id),
+      clientReference: r.client_reference,
       responsibleWorker: person(r.responsible_worker_id),
       statusDueAt: r.status_due_at ? new Date(r.status_due_at).toISOString() : null,
       createdAt: new Date(r.created_at).toISOString(),
       history: history.map((h) => ({ at: new Date(h.at).toISOString(), status: h.status, actorId: h.actor_id })),
     };
   }
+}
+
+/** The pending application submitted last, if any. */
+function newestApplication(applications: { id: string; submittedAt: string }[]): string | undefined {
+  return [...applications].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt))[0]?.id;
 }
 
 const facts = (r: Row) => ({ fromOrganisationId: r.from_organisation_id, toOrganisationId: r.to_organisation_id });

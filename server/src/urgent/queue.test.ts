@@ -123,6 +123,11 @@ for (const store of STORE_KINDS) {
       const unknown = await urgentRequest(['bored']);
       expect(unknown.status).to.equal(400);
       expect(JSON.stringify(unknown.body)).to.contain('request.criteria');
+      // Codes the browser shows in the user's words.
+      expect(unknown.body).to.include({ error: 'unknown_criteria' });
+      const none = await urgentRequest([]);
+      expect(none.status).to.equal(400);
+      expect(none.body).to.include({ error: 'criteria_required' });
       const started = await urgentRequest();
       const [item] = (await call<UrgentItemView[]>(kelaOnCall, 'GET', queue())).body.filter((i) => i.routingRequestId === started.body.requestId);
       await call(kelaOnCall, 'POST', `/api/urgent/items/${item.id}/claim`);

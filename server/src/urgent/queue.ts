@@ -9,7 +9,7 @@ import type { Actor } from '../auth/actor.ts';
 import { canAdministerUrgencyCriteria, canWorkUrgentQueue, ownsUrgentItem } from '../auth/policies.ts';
 import type { Deps } from '../deps.ts';
 import { organisationScope, type Directory } from '../directory/index.ts';
-import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
+import { HttpError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { Realtime } from '../realtime/gateway.ts';
 import { PUSHES } from '../realtime/pushes.ts';
 import type { Queryable } from '../store/db.ts';
@@ -84,10 +84,10 @@ export class UrgentQueue {
 
   /** Refuses (400, naming the field) codes the region does not know. */
   async checkCriteria(q: Queryable, region: string, codes: string[], path: string): Promise<void> {
-    if (!codes.length) throw badRequest(`${path}: an urgent request must cite at least one urgency criterion`, [{ path, message: 'at least one criterion' }]);
+    if (!codes.length) throw new HttpError(400, 'criteria_required', `${path}: an urgent request must cite at least one urgency criterion`, [{ path, message: 'at least one criterion' }]);
     const known = new Set((await this.criteria(q, region)).map((c) => c.code));
     const unknown = codes.filter((c) => !known.has(c));
-    if (unknown.length) throw badRequest(`${path}: unknown urgency criteria ${unknown.join(', ')}`, [{ path, message: `unknown: ${unknown.join(', ')}` }]);
+    if (unknown.length) throw new HttpError(400, 'unknown_criteria', `${path}: unknown urgency criteria ${unknown.join(', ')}`, [{ path, message: `unknown: ${unknown.join(', ')}` }]);
   }
 
   /** Replaces a region's criteria (its admin); earlier codes are kept inactive so old items still read. */
