@@ -64,8 +64,9 @@ export interface AppPage {
   console: string[];
 }
 
-export async function openApp(browser: Browser, url: string): Promise<AppPage> {
-  const context = await browser.newContext({ locale: 'fi-FI' });
+/** Opens the app in a new Finnish context, or in `context` (one the caller watches from its first request). */
+export async function openApp(browser: Browser, url: string, context?: BrowserContext): Promise<AppPage> {
+  context ??= await browser.newContext({ locale: 'fi-FI' });
   const page = await context.newPage();
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(m.text()));

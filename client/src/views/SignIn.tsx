@@ -1,9 +1,9 @@
 // Sign-in: a local account, or the organisation's identity provider (SSO).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/http.ts';
-import { loadSession } from '../app.tsx';
+import { loadSession, loadSignedInApp } from '../app.tsx';
 import { t } from '../i18n/index.ts';
-import { LanguagePicker } from '../components/Header.tsx';
+import { LanguagePicker } from '../components/LanguagePicker.tsx';
 
 export function SignInView() {
   const [username, setUsername] = useState('');
@@ -24,6 +24,8 @@ export function SignInView() {
     try {
       await api('POST', '/api/auth/login', { username, password });
       setPassword('');
+      // The signed-in app's code loads while the session is read.
+      void loadSignedInApp().catch(() => undefined);
       await loadSession();
     } catch (err) {
       setError(err instanceof ApiError && err.status === 429 ? t('signIn.limited') : t('signIn.failed'));
