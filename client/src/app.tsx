@@ -13,9 +13,16 @@ type SignedInApp = typeof import('./signed-in.tsx');
 const signedInApp = signal<SignedInApp | undefined>(undefined);
 let signedInAppLoad: Promise<SignedInApp> | undefined;
 
-/** Loads the signed-in app once; a failed load (network) is tried again on the next call. */
+/**
+ * Loads the signed-in app once; a failed load (network) is tried again on the
+ * next call. The crypto WebAssembly, the largest download, starts at the same
+ * time: it is compiled while it streams in, beside the app's code and the first
+ * API calls, and matrix-js-sdk finds it ready.
+ */
 export function loadSignedInApp(): Promise<SignedInApp> {
-  signedInAppLoad ??= import('./signed-in.tsx').then(
+  if (signedInAppLoad) return signedInAppLoad;
+  void import('@matrix-org/matrix-sdk-crypto-wasm').then((wasm) => wasm.initAsync()).catch(() => undefined);
+  signedInAppLoad = import('./signed-in.tsx').then(
     (m) => (signedInApp.value = m),
     (err: unknown) => {
       signedInAppLoad = undefined;
