@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Queryable } from '../../server/src/store/db.ts';
 import { CLIENT_DIST } from '../../server/src/http/web-app.ts';
-import { REPO_ROOT, startTestRinki, type TestRinki } from './env.ts';
+import { REPO_ROOT, startTestRinki, type StoreKind, type TestRinki } from './env.ts';
 import { ManualClock } from './api.ts';
 
 /** Wednesday 25 November 2026, 10:00 in Helsinki: the demo teams are open. */
@@ -25,13 +25,14 @@ export const DEMO_OPEN_AT = Date.parse('2026-11-25T08:00:00Z');
 export const BROWSER_SESSION_ENV = { SESSION_TTL_HOURS: String(24 * 365 * 5) };
 
 /**
- * A server for the browser suites: PostgreSQL, the demo directory, a clock the
- * test moves, and a PUBLIC_URL known before start (the socket checks the origin).
+ * A server for the browser suites: PostgreSQL (or PGlite, the embedded default),
+ * the demo directory, a clock the test moves, and a PUBLIC_URL known before
+ * start (the socket checks the origin).
  */
-export async function startDemoRinki(clock = new ManualClock(DEMO_OPEN_AT), env: Record<string, string> = {}): Promise<TestRinki> {
+export async function startDemoRinki(clock = new ManualClock(DEMO_OPEN_AT), env: Record<string, string> = {}, store: StoreKind = 'postgres'): Promise<TestRinki> {
   ensureClientBuilt();
   const port = await freePort();
-  return startTestRinki({ store: 'postgres', clock, env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_DATA: 'true', ...BROWSER_SESSION_ENV, ...env } });
+  return startTestRinki({ store, clock, env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_DATA: 'true', ...BROWSER_SESSION_ENV, ...env } });
 }
 
 const require = createRequire(import.meta.url);
