@@ -21,11 +21,12 @@ export function SignInView() {
     e.preventDefault();
     setBusy(true);
     setError('');
+    // The signed-in app's code and the crypto WebAssembly load while the password is checked
+    // (a slow hash by design) and the session read; a refused password has only cost a download.
+    void loadSignedInApp().catch(() => undefined);
     try {
       await api('POST', '/api/auth/login', { username, password });
       setPassword('');
-      // The signed-in app's code loads while the session is read.
-      void loadSignedInApp().catch(() => undefined);
       await loadSession();
     } catch (err) {
       setError(err instanceof ApiError && err.status === 429 ? t('signIn.limited') : t('signIn.failed'));
