@@ -4,7 +4,6 @@
 // people and queue stay out of reach; CSV import previews every bad row; the
 // auditor's report downloads; axe-core on every admin view in fi and sv.
 import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ManualClock } from '../helpers/api.ts';
@@ -82,13 +81,6 @@ describe('admin console', function () {
     const [{ reads }] = await rinki.deps.db.query<{ reads: number }>(`SELECT count(*)::int AS reads FROM client_access_events WHERE actor_id = 'eksote.admin'`);
     expect(reads).to.equal(0);
     await expectReadable(a, 'rule editor with a simulation');
-    if (process.env.SCREENSHOT_DIR) {
-      fs.mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true });
-      await a.setViewportSize({ width: 1440, height: 1500 });
-      await a.locator('div.rules').evaluate((el) => el.scrollIntoView());
-      await a.screenshot({ path: path.join(process.env.SCREENSHOT_DIR, 'rule-editor.png'), fullPage: false });
-      await a.setViewportSize({ width: 1280, height: 720 });
-    }
     await a.locator('#rules-comment').fill('Eksoten omat säännöt oletusten pohjalta');
     await a.getByRole('button', { name: 'Julkaise' }).click();
     await a.getByText(/Versio \d+ julkaistu/).waitFor();

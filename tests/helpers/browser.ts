@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Queryable } from '../../server/src/store/db.ts';
 import { CLIENT_DIST } from '../../server/src/http/web-app.ts';
-import { REPO_ROOT, startTestRinki, type TestRinki } from './env.ts';
+import { REPO_ROOT, startTestRinki, type StoreKind, type TestRinki } from './env.ts';
 import { ManualClock } from './api.ts';
 import { DEFAULT_RULE_SET } from '../../shared/src/default-rules.ts';
 
@@ -26,13 +26,14 @@ export const DEMO_OPEN_AT = Date.parse('2026-11-25T08:00:00Z');
 export const BROWSER_SESSION_ENV = { SESSION_TTL_HOURS: String(24 * 365 * 5) };
 
 /**
- * A server for the browser suites: PostgreSQL, the demo directory, a clock the
- * test moves, and a PUBLIC_URL known before start (the socket checks the origin).
+ * A server for the browser suites: PostgreSQL (or PGlite, the embedded default),
+ * the demo directory, a clock the test moves, and a PUBLIC_URL known before
+ * start (the socket checks the origin).
  */
-export async function startDemoRinki(clock = new ManualClock(DEMO_OPEN_AT), env: Record<string, string> = {}): Promise<TestRinki> {
+export async function startDemoRinki(clock = new ManualClock(DEMO_OPEN_AT), env: Record<string, string> = {}, store: StoreKind = 'postgres'): Promise<TestRinki> {
   ensureClientBuilt();
   const port = await freePort();
-  return startTestRinki({ store: 'postgres', clock, env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_DATA: 'true', ...BROWSER_SESSION_ENV, ...env } });
+  return startTestRinki({ store, clock, env: { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_DATA: 'true', ...BROWSER_SESSION_ENV, ...env } });
 }
 
 const require = createRequire(import.meta.url);
@@ -65,8 +66,9 @@ export interface AppPage {
   console: string[];
 }
 
-export async function openApp(browser: Browser, url: string): Promise<AppPage> {
-  const context = await browser.newContext({ locale: 'fi-FI' });
+/** Opens the app in a new Finnish context, or in `context` (one the caller watches from its first request). */
+export async function openApp(browser: Browser, url: string, context?: BrowserContext): Promise<AppPage> {
+  context ??= await browser.newContext({ locale: 'fi-FI' });
   const page = await context.newPage();
   const consoleLines: string[] = [];
   page.on('console', (m) => consoleLines.push(m.text()));

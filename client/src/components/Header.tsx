@@ -1,26 +1,14 @@
 // The top bar: navigation, my presence (with an expiry), language, sign out.
 import { useState } from 'preact/hooks';
 import { realtimeSocket } from '../api/realtime.ts';
-import { signOut } from '../app.tsx';
-import { LANGUAGES, language, setLanguage, t, type Language } from '../i18n/index.ts';
+import { signOut } from '../signed-in.tsx';
+import { language, t } from '../i18n/index.ts';
+import { LanguagePicker } from './LanguagePicker.tsx';
 import { navigate, presence, session, view } from '../state.ts';
 import { CLIENT_WORK_ROLES } from '../../../shared/src/directory.ts';
 
 const STATUSES = ['available', 'busy', 'away'] as const;
 const DURATIONS = [0, 30, 60, 120, 240] as const;
-
-export function LanguagePicker() {
-  return (
-    <label class="inline">
-      {t('lang.label')}{' '}
-      <select value={language.value} onChange={(e) => setLanguage(e.currentTarget.value as Language)}>
-        {LANGUAGES.map((l) => (
-          <option value={l}>{{ fi: 'suomi', sv: 'svenska', en: 'English' }[l]}</option>
-        ))}
-      </select>
-    </label>
-  );
-}
 
 export function PresencePicker() {
   const [minutes, setMinutes] = useState(0);

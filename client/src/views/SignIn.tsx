@@ -1,9 +1,9 @@
 // Sign-in: a local account, or the organisation's identity provider (SSO).
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/http.ts';
-import { loadSession } from '../app.tsx';
+import { loadSession, loadSignedInApp } from '../app.tsx';
 import { t } from '../i18n/index.ts';
-import { LanguagePicker } from '../components/Header.tsx';
+import { LanguagePicker } from '../components/LanguagePicker.tsx';
 
 export function SignInView() {
   const [username, setUsername] = useState('');
@@ -21,6 +21,9 @@ export function SignInView() {
     e.preventDefault();
     setBusy(true);
     setError('');
+    // The signed-in app's code and the crypto WebAssembly load while the password is checked
+    // (a slow hash by design) and the session read; a refused password has only cost a download.
+    void loadSignedInApp().catch(() => undefined);
     try {
       await api('POST', '/api/auth/login', { username, password });
       setPassword('');
