@@ -4,7 +4,7 @@
 // result is a structured explanation (i18n keys + params) that can be stored
 // and shown to the requester. Presence is passed in, so tests need no sockets.
 import type { ClientRecord } from '../../../shared/src/directory.ts';
-import { REQUEST_TYPES } from '../../../shared/src/routing.ts';
+import { EXCLUSION_REASONS, REQUEST_TYPES } from '../../../shared/src/routing.ts';
 import type {
   CandidateView,
   DecisionView,
@@ -58,6 +58,8 @@ export interface RoutingRequest {
 const DEFAULT_CALLBACK_WORKING_DAYS = 1;
 /** How far a chain of stand-ins is followed (A absent → B absent → C). */
 const MAX_STAND_IN_DEPTH = 3;
+/** Each exclusion's i18n key, made once rather than for every person left out. */
+const EXCLUSION_KEYS = Object.fromEntries(EXCLUSION_REASONS.map((r) => [r, `routing.excluded.${r}`])) as Record<ExclusionReason, string>;
 
 export function filterMatches(f: Filter, request: RoutingRequest, client: ClientRecord): boolean {
   const m = f.match;
@@ -247,9 +249,17 @@ async function evaluateStep(
 
   const candidates: CandidateView[] = [];
   const excluded: ExclusionView[] = [];
-  const brief = (f: StaffFacts) => ({ staffId: f.id, displayName: f.displayName, organisationId: f.organisationId });
-  const exclude = (f: StaffFacts, reason: ExclusionReason, params: Record<string, unknown> = {}) =>
-    excluded.push({ ...brief(f), reason, explanation: { key: `routing.excluded.${reason}`, params: { displayName: f.displayName, ...params } } });
+  // Written out rather than spread from a smaller object: on V8 (Node 20) an object built by spreading a
+  // fresh one and then adding properties tends to outlive the young generation, so a step's few
+  // hundred of them were promoted and filled the old generation (bench:routing's GC tail).
+  const exclude = (f: StaffFacts, reason: ExclusionReason, params?: Record<string, unknown>) =>
+    excluded.push({
+      staffId: f.id,
+      displayName: f.displayName,
+      organisationId: f.organisationId,
+      reason,
+      explanation: { key: EXCLUSION_KEYS[reason], params: { displayName: f.displayName, ...params } },
+    });
 
   // Everything but presence, which is asked once for all survivors.
   const survivors: { f: StaffFacts; standInFor?: CandidateView['standInFor'] }[] = [];
@@ -290,7 +300,11 @@ async function evaluateStep(
     else if (p === 'away') exclude(f, 'away');
     else if (p === 'busy' && !ringBusy) exclude(f, 'busy');
     else {
-      candidates.push({ ...brief(f), ...(standInFor ? { standInFor } : {}) });
+      candidates.push(
+        standInFor
+          ? { staffId: f.id, displayName: f.displayName, organisationId: f.organisationId, standInFor }
+          : { staffId: f.id, displayName: f.displayName, organisationId: f.organisationId },
+      );
       listed.add(f.id);
     }
   }
