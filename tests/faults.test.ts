@@ -1,16 +1,14 @@
 // Surviving faults: opening conferences (callback claims, ring accepts) leaks no bus subscriptions; a Redis
 // that refuses connections or hangs shows in the structured logs and in
 // /readyz, never as unhandled errors or a readiness probe that hangs.
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { CallbackView } from '../shared/src/callbacks.ts';
 import type { RuleSet } from '../shared/src/routing.ts';
 import type { RingOfferView, RingRequestView } from '../shared/src/ringing.ts';
 import { makeOrgFixture, type OrgFixture } from '../server/src/directory/fixtures.ts';
-import { apiTokenFor, startTestRinki, type TestRinki } from './helpers/env.ts';
+import { apiTokenFor, freePort, startTestRinki, type TestRinki } from './helpers/env.ts';
+import { OwnRedis } from './helpers/redis.ts';
 import { ManualClock, apiCaller, eventually } from './helpers/api.ts';
 import { connectSocket, type ClientSocket } from './helpers/realtime.ts';
 
@@ -102,67 +100,6 @@ describe('faults: one Matrix context per node, through ring accepts', function (
     expect(rinki.deps.bus.subscriberCount()).to.equal(before);
   });
 });
-
-/** A redis-server of the test's own on a free loopback port: it can be stopped, paused and restarted without touching the shared one. */
-class OwnRedis {
-  private child?: ChildProcess;
-  private constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  static async start(): Promise<OwnRedis> {
-    const own = new OwnRedis(await freePort());
-    await own.restart();
-    return own;
-  }
-
-  /** Starts (again) on the same port and waits until it answers. */
-  async restart(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    this.child = child;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect().catch(() => undefined);
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
-  }
-
-  pause(): void {
-    this.child?.kill('SIGSTOP');
-  }
-
-  resume(): void {
-    this.child?.kill('SIGCONT');
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-/** redis-servers this file started: killed whatever happens to the test that started them. */
-const running = new Set<ChildProcess>();
-process.once('exit', () => running.forEach((c) => c.kill('SIGKILL')));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A logger whose lines the test reads, and what ioredis would print to stderr without an 'error' handler. */
 function capturedLog() {

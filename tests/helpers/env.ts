@@ -2,6 +2,7 @@
 // databases per suite, Rinki started in-process or as separate node processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -107,6 +108,15 @@ export async function cutRedisConnection(bus: Bus, which: 'subscriber' | 'publis
   } finally {
     admin.disconnect();
   }
+}
+
+/** A loopback port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export function tempDir(prefix = 'rinki-test-'): string {
